@@ -1,0 +1,3 @@
+// @mycontent/adapters/fs — adapters on the local file system.
+export { createFileModelRegistry, FILE_MODEL_REGISTRY_NAME } from './model-registry';
+export type { FileModelRegistryOptions } from './model-registry';

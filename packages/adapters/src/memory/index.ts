@@ -1,0 +1,9 @@
+// @mycontent/adapters/memory — in-process adapters for every port.
+export { createMemoryStore, MEMORY_STORE_NAME } from './store';
+export type { MemoryStoreOptions } from './store';
+export { createMemoryCache, MEMORY_CACHE_NAME } from './cache';
+export type { MemoryCacheOptions } from './cache';
+export { createExactVectorIndex, EXACT_VECTOR_INDEX_NAME } from './vector-index';
+export type { ExactVectorIndexOptions } from './vector-index';
+export { createMemoryEventBus, MEMORY_EVENT_BUS_NAME } from './event-bus';
+export { createMemoryModelRegistry, MEMORY_MODEL_REGISTRY_NAME } from './model-registry';

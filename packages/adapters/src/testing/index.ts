@@ -1,0 +1,8 @@
+// @mycontent/adapters/testing — the conformance suites every adapter passes (vitest).
+export { describeStoreConformance } from './store';
+export { describeCacheConformance } from './cache';
+export { describeVectorIndexConformance } from './vector-index';
+export { describeEventBusConformance } from './event-bus';
+export { describeModelRegistryConformance } from './model-registry';
+export { ODD_IDS } from './shared';
+export type { ConformanceOptions } from './shared';

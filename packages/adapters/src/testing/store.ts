@@ -1,0 +1,226 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Interaction, Item, RecommendationStore, UserProfile } from '@mycontent/core';
+import { emptyProfile } from '@mycontent/core';
+import { ODD_IDS, suiteTitle, type ConformanceOptions } from './shared';
+
+const T0 = Date.UTC(2024, 0, 1);
+
+const item = (id: string, extra: Partial<Item> = {}): Item => ({ id, createdAt: T0, category: 'news', ...extra });
+const click = (userId: string, itemId: string, minute: number, extra: Partial<Interaction> = {}): Interaction => ({
+  userId,
+  itemId,
+  type: 'click',
+  timestamp: T0 + minute * 60_000,
+  ...extra,
+});
+
+async function collect<T>(pages: AsyncIterable<T[]>): Promise<{ rows: T[]; pages: number }> {
+  const rows: T[] = [];
+  let count = 0;
+  for await (const page of pages) {
+    rows.push(...page);
+    count++;
+  }
+  return { rows, pages: count };
+}
+
+/**
+ * The store conformance suite: run it against every {@link RecommendationStore} adapter.
+ * `factory` is called once; the store is cleared after each test and disposed at the end.
+ *
+ * @example
+ * ```ts
+ * import { describeStoreConformance } from '@mycontent/adapters/testing';
+ * describeStoreConformance('memory', () => createMemoryStore());
+ * ```
+ */
+export function describeStoreConformance(
+  name: string,
+  factory: () => RecommendationStore | Promise<RecommendationStore>,
+  options: ConformanceOptions = {},
+): void {
+  const suite = options.skip ? describe.skip : describe;
+  suite(suiteTitle('store', name, options.skip), () => {
+    let store: RecommendationStore;
+    beforeAll(async () => {
+      store = await factory();
+      await store.clear();
+    });
+    afterEach(async () => {
+      await store.clear();
+    });
+    afterAll(async () => {
+      await store?.dispose?.();
+    });
+
+    describe('items', () => {
+      it('returns items by id in the order asked, undefined for unknown ids', async () => {
+        await store.upsertItems([item('a', { title: 'A' }), item('b', { title: 'B' })]);
+        const got = await store.getItems(['b', 'zzz', 'a']);
+        expect(got.map((i) => i?.title)).toEqual(['B', undefined, 'A']);
+      });
+
+      it('replaces an item with the same id and keeps every field', async () => {
+        await store.upsertItems([item('a', { title: 'old' })]);
+        const full = item('a', {
+          title: 'new',
+          summary: 's',
+          body: 'b',
+          category: 'sport',
+          publisher: 'p1',
+          wordsCount: 321,
+          embedding: Float32Array.from([0.5, -1.25, 3]),
+          metadata: { tags: ['x', 'y'], score: 1.5 },
+        });
+        await store.upsertItems([full]);
+        const [got] = await store.getItems(['a']);
+        expect(got?.title).toBe('new');
+        expect(got?.category).toBe('sport');
+        expect(got?.publisher).toBe('p1');
+        expect(got?.wordsCount).toBe(321);
+        expect(got?.createdAt).toBe(T0);
+        expect(Array.from(got!.embedding!)).toEqual([0.5, -1.25, 3]);
+        expect(got?.metadata).toEqual({ tags: ['x', 'y'], score: 1.5 });
+      });
+
+      it('scans every item in pages of the requested size', async () => {
+        await store.upsertItems(Array.from({ length: 25 }, (_, i) => item(`i${i}`)));
+        const { rows, pages } = await collect(store.scanItems({ batchSize: 10 }));
+        expect(rows.map((r) => r.id).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `i${i}`).sort());
+        expect(pages).toBe(3);
+      });
+
+      it('deletes items and ignores unknown ids', async () => {
+        await store.upsertItems([item('a'), item('b')]);
+        await store.deleteItems(['a', 'nope']);
+        expect((await store.getItems(['a', 'b'])).map((i) => i?.id)).toEqual([undefined, 'b']);
+      });
+    });
+
+    describe('users', () => {
+      it('stores and returns users with preferences', async () => {
+        await store.upsertUsers([{ id: 'u1', createdAt: T0, preferences: { categories: ['sport'], excludedCategories: [] } }]);
+        expect(await store.getUser('u1')).toEqual({ id: 'u1', createdAt: T0, preferences: { categories: ['sport'], excludedCategories: [] } });
+        expect(await store.getUser('nobody')).toBeUndefined();
+      });
+    });
+
+    describe('interactions', () => {
+      it('returns a user history newest first, limited, and before a time', async () => {
+        await store.appendInteractions([click('u1', 'a', 1), click('u1', 'b', 3), click('u2', 'a', 2), click('u1', 'c', 2)]);
+        const all = await store.getUserInteractions('u1');
+        expect(all.map((x) => x.itemId)).toEqual(['b', 'c', 'a']);
+        expect((await store.getUserInteractions('u1', { limit: 2 })).map((x) => x.itemId)).toEqual(['b', 'c']);
+        expect((await store.getUserInteractions('u1', { before: T0 + 3 * 60_000 })).map((x) => x.itemId)).toEqual(['c', 'a']);
+        expect(await store.getUserInteractions('nobody')).toEqual([]);
+      });
+
+      it('keeps every optional field of an interaction', async () => {
+        const full = click('u1', 'a', 1, {
+          type: 'rating',
+          rating: 4.5,
+          sessionId: 's1',
+          duration: 42,
+          context: { device: 'mobile', os: 'ios', region: 12 },
+          eventId: 'evt-1',
+        });
+        await store.appendInteractions([full]);
+        expect(await store.getUserInteractions('u1')).toEqual([full]);
+      });
+
+      it('scans every interaction in insertion order, in pages', async () => {
+        const batch = Array.from({ length: 23 }, (_, i) => click(`u${i % 4}`, `i${i}`, i));
+        await store.appendInteractions(batch);
+        const { rows } = await collect(store.scanInteractions({ batchSize: 5 }));
+        expect(rows.map((r) => r.itemId)).toEqual(batch.map((b) => b.itemId));
+        expect(await store.countInteractions()).toBe(23);
+      });
+    });
+
+    describe('item statistics', () => {
+      it('adds deltas and returns zeros for unseen items', async () => {
+        await store.incrementItemStats([{ itemId: 'a', clicks: 2, readSeconds: 30, lastInteractionAt: T0 + 5 }]);
+        await store.incrementItemStats([{ itemId: 'a', clicks: 1, likes: 1, lastInteractionAt: T0 + 1 }]);
+        const [a, z] = await store.getItemStats(['a', 'z']);
+        expect(a).toMatchObject({ itemId: 'a', clicks: 3, likes: 1, readSeconds: 30, views: 0, lastInteractionAt: T0 + 5 });
+        expect(z).toMatchObject({ itemId: 'z', clicks: 0, likes: 0, lastInteractionAt: 0 });
+      });
+
+      it('loses no increment under concurrent writers', async () => {
+        await Promise.all(Array.from({ length: 50 }, () => store.incrementItemStats([{ itemId: 'hot', views: 1, clicks: 2 }])));
+        const [hot] = await store.getItemStats(['hot']);
+        expect(hot?.views).toBe(50);
+        expect(hot?.clicks).toBe(100);
+      });
+    });
+
+    describe('profiles', () => {
+      it('round-trips a profile and hands out copies', async () => {
+        const profile: UserProfile = {
+          ...emptyProfile('u1'),
+          categoryAffinity: { sport: 1.5 },
+          recentItems: ['a', 'b'],
+          counts: { click: 2 },
+          interactionCount: 2,
+          firstSeenAt: T0,
+          lastSeenAt: T0 + 1,
+          updatedAt: T0 + 1,
+        };
+        await store.putProfiles([profile]);
+        const got = await store.getProfile('u1');
+        expect(got).toEqual(profile);
+        got!.recentItems.push('mutated');
+        expect((await store.getProfile('u1'))?.recentItems).toEqual(['a', 'b']);
+        expect(await store.getProfile('nobody')).toBeUndefined();
+      });
+    });
+
+    describe('GDPR erasure', () => {
+      it('deletes the user, the profile and the interactions', async () => {
+        await store.upsertUsers([{ id: 'gone', createdAt: T0 }]);
+        await store.putProfiles([emptyProfile('gone')]);
+        await store.appendInteractions([click('gone', 'a', 1), click('gone', 'b', 2), click('kept', 'a', 3)]);
+        expect(await store.deleteUserData('gone', { interactions: 'delete' })).toEqual({ interactions: 2 });
+        expect(await store.getUser('gone')).toBeUndefined();
+        expect(await store.getProfile('gone')).toBeUndefined();
+        expect(await store.getUserInteractions('gone')).toEqual([]);
+        const { rows } = await collect(store.scanInteractions());
+        expect(rows.map((r) => r.userId)).toEqual(['kept']);
+        expect(await store.countInteractions()).toBe(1);
+      });
+
+      it('anonymises interactions so that nothing links them to the user', async () => {
+        await store.appendInteractions([click('anon-me', 'a', 1, { sessionId: 's', context: { ip: '1.2.3.4' } }), click('other', 'b', 2)]);
+        expect(await store.deleteUserData('anon-me', { interactions: 'anonymize' })).toEqual({ interactions: 1 });
+        expect(await store.getUserInteractions('anon-me')).toEqual([]);
+        const { rows } = await collect(store.scanInteractions());
+        expect(rows).toHaveLength(2);
+        const anonymised = rows.find((r) => r.itemId === 'a')!;
+        expect(anonymised.userId).not.toBe('anon-me');
+        expect(JSON.stringify(anonymised)).not.toContain('anon-me');
+        expect(anonymised.context).toBeUndefined();
+        expect(anonymised.sessionId).toBeUndefined();
+      });
+
+      it('treats a returning user as new after erasure', async () => {
+        await store.appendInteractions([click('back', 'a', 1)]);
+        await store.deleteUserData('back');
+        await store.appendInteractions([click('back', 'b', 2)]);
+        expect((await store.getUserInteractions('back')).map((x) => x.itemId)).toEqual(['b']);
+      });
+    });
+
+    describe('odd ids', () => {
+      it('stores and returns ids with quotes, unicode, protocol characters and length byte-exact', async () => {
+        await store.upsertItems(ODD_IDS.map((id) => item(id)));
+        await store.appendInteractions(ODD_IDS.map((id, i) => click(id, id, i)));
+        const items = await store.getItems(ODD_IDS);
+        expect(items.map((i) => i?.id)).toEqual(ODD_IDS);
+        for (const id of ODD_IDS) {
+          const history = await store.getUserInteractions(id);
+          expect(history.map((x) => [x.userId, x.itemId])).toEqual([[id, id]]);
+        }
+      });
+    });
+  });
+}

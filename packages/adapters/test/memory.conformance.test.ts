@@ -1,0 +1,30 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createExactVectorIndex,
+  createMemoryCache,
+  createMemoryEventBus,
+  createMemoryModelRegistry,
+  createMemoryStore,
+} from '@mycontent/adapters/memory';
+import { createFileModelRegistry } from '@mycontent/adapters/fs';
+import {
+  describeCacheConformance,
+  describeEventBusConformance,
+  describeModelRegistryConformance,
+  describeStoreConformance,
+  describeVectorIndexConformance,
+} from '@mycontent/adapters/testing';
+
+describeStoreConformance('memory', () => createMemoryStore());
+describeCacheConformance('memory', () => createMemoryCache());
+describeVectorIndexConformance('exact', (dimension, metric) => createExactVectorIndex({ dimension, metric }));
+describeEventBusConformance('memory', () => createMemoryEventBus());
+describeModelRegistryConformance('memory', () => createMemoryModelRegistry());
+
+const root = await mkdtemp(join(tmpdir(), 'mycontent-registry-'));
+let run = 0;
+describeModelRegistryConformance('file', () => createFileModelRegistry({ directory: join(root, `run-${run++}`) }), {
+  cleanup: () => rm(root, { recursive: true, force: true }),
+});

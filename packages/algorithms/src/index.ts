@@ -1,0 +1,9 @@
+// @mycontent/algorithms — every model implements RecommenderModel from @mycontent/core.
+
+// Popularity and trending (time-decayed, online)
+export { createPopularityModel } from './popularity/popularity';
+export type { PopularityModel, PopularityOptions } from './popularity/popularity';
+
+// Item-based nearest neighbours (co-occurrence and cosine)
+export { createItemKnnModel } from './item-knn/item-knn';
+export type { ItemKnnModel, ItemKnnOptions, ItemSimilarity } from './item-knn/item-knn';

@@ -1,0 +1,133 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { MyContentError } from '../errors/error';
+
+/** A line of a text file with its 1-based number. */
+export interface NumberedLine {
+  line: number;
+  text: string;
+}
+
+/**
+ * Streams the lines of a text file in batches (fast path: no `readline`), reporting bytes read.
+ * Handles `\n` and `\r\n`. Throws `NOT_FOUND` for a missing file.
+ */
+export async function* readLineBatches(
+  path: string,
+  options: { encoding?: 'utf8' | 'latin1'; onBytes?: (bytes: number, total: number) => void } = {},
+): AsyncGenerator<NumberedLine[]> {
+  let total: number;
+  try {
+    total = (await stat(path)).size;
+  } catch (cause) {
+    throw new MyContentError('NOT_FOUND', `cannot read ${path}: no such file`, { source: 'loader', field: 'path', value: path, cause });
+  }
+  const decoder = new StringDecoder(options.encoding ?? 'utf8');
+  let rest = '';
+  let lineNo = 0;
+  let bytes = 0;
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    const text = rest + decoder.write(chunk);
+    const parts = text.split('\n');
+    rest = parts.pop()!;
+    const batch: NumberedLine[] = new Array(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      batch[i] = { line: ++lineNo, text: p.endsWith('\r') ? p.slice(0, -1) : p };
+    }
+    options.onBytes?.(bytes, total);
+    if (batch.length > 0) yield batch;
+  }
+  rest += decoder.end();
+  if (rest.length > 0) yield [{ line: ++lineNo, text: rest.endsWith('\r') ? rest.slice(0, -1) : rest }];
+}
+
+/**
+ * Splits one CSV line into fields (RFC 4180 quoting: `"a,b"` and `""` inside quotes).
+ * Returns `undefined` when a quoted field is not closed on this line (a multi-line record).
+ */
+export function splitCsvLine(line: string, delimiter = ','): string[] | undefined {
+  if (!line.includes('"')) return line.split(delimiter);
+  const fields: string[] = [];
+  let i = 0;
+  const n = line.length;
+  for (;;) {
+    if (line[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) return undefined;
+        value += line.slice(i, q);
+        if (line[q + 1] === '"') {
+          value += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      fields.push(value);
+      if (i >= n) return fields;
+      if (line[i] !== delimiter) {
+        const end = line.indexOf(delimiter, i);
+        fields[fields.length - 1] += end < 0 ? line.slice(i) : line.slice(i, end);
+        if (end < 0) return fields;
+        i = end;
+      }
+      i++;
+    } else {
+      const end = line.indexOf(delimiter, i);
+      if (end < 0) {
+        fields.push(line.slice(i));
+        return fields;
+      }
+      fields.push(line.slice(i, end));
+      i = end + 1;
+    }
+    if (i === n) {
+      fields.push('');
+      return fields;
+    }
+  }
+}
+
+/** A CSV record: its fields and the line it starts on. */
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+/** Streams CSV records in batches; quoted fields may span lines. */
+export async function* readCsvBatches(
+  path: string,
+  options: { delimiter?: string; encoding?: 'utf8' | 'latin1'; onBytes?: (bytes: number, total: number) => void } = {},
+): AsyncGenerator<CsvRecord[]> {
+  const delimiter = options.delimiter ?? ',';
+  let pending: { line: number; text: string } | undefined;
+  for await (const lines of readLineBatches(path, options)) {
+    const out: CsvRecord[] = [];
+    for (const { line, text } of lines) {
+      const joined = pending ? { line: pending.line, text: `${pending.text}\n${text}` } : { line, text };
+      const fields = splitCsvLine(joined.text, delimiter);
+      if (fields === undefined) {
+        pending = joined;
+        continue;
+      }
+      pending = undefined;
+      if (joined.text.length === 0) continue;
+      out.push({ line: joined.line, fields });
+    }
+    if (out.length > 0) yield out;
+  }
+  if (pending) {
+    throw new MyContentError('FORMAT', `${path}:${pending.line}: unterminated quoted field`, {
+      source: 'csv',
+      field: 'line',
+      value: pending.line,
+    });
+  }
+}

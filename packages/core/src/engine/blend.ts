@@ -1,0 +1,64 @@
+import type { ScoredItems } from '../model/contract';
+
+/** One candidate list to blend. */
+export interface BlendSource {
+  /** Source name, reported in each result's contributions. */
+  name: string;
+  /** Non-negative weight. */
+  weight: number;
+  result: ScoredItems;
+}
+
+/** One blended candidate. */
+export interface BlendedCandidate {
+  item: number;
+  score: number;
+  /** Weighted normalised contribution per source. */
+  contributions: Record<string, number>;
+  /** Source with the largest contribution. */
+  source: string;
+}
+
+/**
+ * Normalises each source's scores to [0.1, 1] by min–max over its own list (so sources with
+ * different score scales can be added; a list of one item gets 1), multiplies by the source's
+ * weight, sums per item, and returns the best `n`, highest first. Ties break on the lower
+ * catalogue index so that results are deterministic.
+ *
+ * @example
+ * ```ts
+ * blendSources([{ name: 'knn', weight: 0.7, result: knn }, { name: 'popular', weight: 0.3, result: pop }], 10);
+ * ```
+ */
+export function blendSources(sources: readonly BlendSource[], n: number): BlendedCandidate[] {
+  const merged = new Map<number, BlendedCandidate>();
+  for (const { name, weight, result } of sources) {
+    const len = result.items.length;
+    if (len === 0 || weight <= 0) continue;
+    let max = Number.NEGATIVE_INFINITY;
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < len; i++) {
+      const s = result.scores[i]!;
+      if (s > max) max = s;
+      if (s < min) min = s;
+    }
+    const range = max - min;
+    for (let i = 0; i < len; i++) {
+      const normalised = range > 0 ? 0.1 + (0.9 * (result.scores[i]! - min)) / range : 1;
+      const contribution = weight * normalised;
+      const item = result.items[i]!;
+      const entry = merged.get(item);
+      if (entry === undefined) {
+        merged.set(item, { item, score: contribution, contributions: { [name]: contribution }, source: name });
+      } else {
+        entry.score += contribution;
+        const before = entry.contributions[name] ?? 0;
+        entry.contributions[name] = before + contribution;
+        if (entry.contributions[name]! > (entry.contributions[entry.source] ?? 0)) entry.source = name;
+      }
+    }
+  }
+  const all = [...merged.values()];
+  all.sort((a, b) => b.score - a.score || a.item - b.item);
+  return all.length > n ? all.slice(0, n) : all;
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from '../domain/schemas';
+
+/** Business filters of a recommendation request. */
+export const recommendFiltersSchema = z.object({
+  /** Only these categories. */
+  categories: z.array(idSchema).max(1000).optional(),
+  /** Never these categories. */
+  excludeCategories: z.array(idSchema).max(1000).optional(),
+  /** Only these publishers. */
+  publishers: z.array(idSchema).max(1000).optional(),
+  /** Only items published at most this long ago (ms), relative to `now`. */
+  maxAgeMs: z.number().positive().optional(),
+});
+
+/** A recommendation request. Give `userId`, `session`, both, or neither (anonymous: popular items). */
+export const recommendQuerySchema = z.object({
+  /** The user to recommend for. Unknown users get a cold-start answer. */
+  userId: idSchema.optional(),
+  /** Item ids of the current session, oldest first (anonymous or in-session recommendations). */
+  session: z.array(idSchema).max(1000).optional(),
+  /** How many items. @default 10 */
+  n: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
+  /** Item ids never to return. */
+  exclude: z.array(idSchema).max(100_000).default([]),
+  filters: recommendFiltersSchema.optional(),
+  /** Time of the request, for freshness filters (epoch ms, Date or ISO). @default now */
+  now: timestampSchema.optional(),
+  /** Read and write the cache. @default true */
+  useCache: z.boolean().default(true),
+});
+
+/** Input of `recommend`. */
+export type RecommendQuery = z.input<typeof recommendQuerySchema>;
+/** Business filters, parsed. */
+export type RecommendFilters = z.output<typeof recommendFiltersSchema>;
+
+/** Input of `trending`. */
+export const trendingQuerySchema = z.object({
+  category: idSchema.optional(),
+  n: z.number().int().min(1).max(1000).default(10),
+  useCache: z.boolean().default(true),
+});
+/** Input of `trending`. */
+export type TrendingRequest = z.input<typeof trendingQuerySchema>;
+
+/** Input of `similarItems` options. */
+export const similarQuerySchema = z.object({
+  n: z.number().int().min(1).max(1000).default(10),
+  /** Only items of the same category as the source item. @default false */
+  sameCategory: z.boolean().default(false),
+  useCache: z.boolean().default(true),
+});
+/** Options of `similarItems`. */
+export type SimilarItemsOptions = z.input<typeof similarQuerySchema>;
+
+const positive = z.number().positive();
+
+/** Numeric engine settings, validated at creation. */
+export const engineSettingsSchema = z.object({
+  ttl: z
+    .object({
+      reco: positive.optional(),
+      profile: positive.optional(),
+      trending: positive.optional(),
+      embedding: positive.optional(),
+      similar: positive.optional(),
+    })
+    .default({}),
+  historyLength: z.number().int().min(1).max(10_000).default(50),
+  seenWindow: z.number().int().min(0).max(1_000_000).default(500),
+  candidates: z.number().int().min(1).max(100_000).default(200),
+  affinityHalfLifeMs: positive.default(7 * 24 * 3_600_000),
+  recentItems: z.number().int().min(1).max(10_000).default(50),
+  preferredShare: z.number().min(0).max(1).default(0.7),
+  blend: z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite')).optional(),
+});

@@ -1,0 +1,809 @@
+import { ItemCatalog } from '../catalog/catalog';
+import { parseBatch, parseInput } from '../domain/validate';
+import {
+  idSchema,
+  interactionSchema,
+  itemSchema,
+  preferencesSchema,
+  userSchema,
+  type Interaction,
+  type InteractionInput,
+  type Item,
+  type ItemInput,
+  type ItemStats,
+  type ItemStatsDelta,
+  type PreferencesInput,
+  type Recommendation,
+  type User,
+  type UserInput,
+  type UserProfile,
+} from '../domain/schemas';
+import { MyContentError } from '../errors/error';
+import type { FitContext, ModelQuery, Progress, RecommenderModel, ScoredItems } from '../model/contract';
+import { NO_ITEMS } from '../model/contract';
+import { DatasetBuilder, DEFAULT_INTERACTION_WEIGHTS, interactionWeight, type InteractionWeights } from '../model/dataset';
+import { decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
+import { DEFAULT_CACHE_TTLS, type CacheKey, type CacheTtls, type RecommendationCache } from '../ports/cache';
+import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
+import type { RecommendationStore } from '../ports/store';
+import { blendSources, type BlendSource } from './blend';
+import {
+  engineSettingsSchema,
+  recommendQuerySchema,
+  similarQuerySchema,
+  trendingQuerySchema,
+  type RecommendFilters,
+  type RecommendQuery,
+  type SimilarItemsOptions,
+  type TrendingRequest,
+} from './options';
+import { applyInteractionToProfile, emptyProfile, type ProfileSettings } from './profile';
+
+/** Options of {@link createRecommender}. */
+export interface RecommenderOptions {
+  /** Source of truth for items, users, interactions, statistics and profiles. */
+  store: RecommendationStore;
+  /** Cache for recommendations, profiles, trending and similar items. Without one nothing is cached. */
+  cache?: RecommendationCache;
+  /** The models, by name. Names appear as `source` in every result. */
+  models: Record<string, RecommenderModel>;
+  /**
+   * Blend weight per model name. Weights need not sum to 1 (only ratios matter); a model with
+   * weight 0 is trained but not blended. @default 1 for every personalised model, 0 for the others
+   */
+  blend?: Record<string, number>;
+  /** Model answering `trending()` and cold starts. @default the first model with `capabilities.trending` */
+  trendingModel?: string;
+  /** Model answering `similarItems()`. @default the first model with `capabilities.similarItems` */
+  similarModel?: string;
+  /** Where `saveModels()` / `loadModels()` keep trained models. */
+  registry?: ModelRegistry;
+  /** Cache TTLs per family, ms. @default {@link DEFAULT_CACHE_TTLS} */
+  ttl?: Partial<CacheTtls>;
+  /** Signal weight per interaction type. @default {@link DEFAULT_INTERACTION_WEIGHTS} */
+  interactionWeights?: Partial<InteractionWeights>;
+  /** History items given to models. @default 50 */
+  historyLength?: number;
+  /** A user's most recent interactions read to exclude already-seen items. @default 500 */
+  seenWindow?: number;
+  /** Candidates asked from each model before blending and filtering. @default 200 */
+  candidates?: number;
+  /** Half-life of profile category affinities, ms. @default 7 days */
+  affinityHalfLifeMs?: number;
+  /** Recent items kept per profile. @default 50 */
+  recentItems?: number;
+  /** Share of a cold-start list taken from the user's preferred categories. @default 0.7 */
+  preferredShare?: number;
+  /** Clock for defaults such as `createdAt`. @default Date.now */
+  now?: () => number;
+}
+
+/** Which path produced a recommendation list. */
+export type RecommendationPhase = 'personalized' | 'cold-start';
+
+/** What `recommend()` returns. */
+export interface RecommendationList {
+  userId?: string;
+  items: Recommendation[];
+  phase: RecommendationPhase;
+  /** True when served from the cache. */
+  cached: boolean;
+  /** When the list was computed (epoch ms). */
+  generatedAt: number;
+}
+
+/** What `trending()` and `similarItems()` return per item. */
+export type RankedItem = Recommendation;
+
+/** What `train()` reports. */
+export interface TrainReport {
+  items: number;
+  users: number;
+  interactions: number;
+  /** Training time per model, ms. */
+  models: Record<string, { ms: number }>;
+  ms: number;
+}
+
+/** What an ingestion call reports. */
+export interface IngestReport {
+  /** Records written. */
+  written: number;
+}
+
+/** Counters of the engine since creation. */
+export interface RecommenderMetrics {
+  recommendations: number;
+  coldStarts: number;
+  cacheHits: number;
+  cacheMisses: number;
+  /** Cache operations that failed and were treated as misses (the cache degrades, the engine answers). */
+  cacheErrors: number;
+  interactionsIngested: number;
+}
+
+/** An item with its statistics. */
+export interface ItemDetails {
+  item: Item;
+  stats: ItemStats;
+}
+
+/** Everything the SDK holds about one user (GDPR export). */
+export interface UserDataExport {
+  user: User | undefined;
+  profile: UserProfile | undefined;
+  interactions: Interaction[];
+}
+
+/** The recommender engine returned by {@link createRecommender}. */
+export interface Recommender {
+  /** The shared item index (loaded from the store on first use). */
+  readonly catalog: ItemCatalog;
+  /** Validates and stores items (atomic batch). They are recommendable at once by non-collaborative paths. */
+  ingestItems(items: readonly ItemInput[]): Promise<IngestReport>;
+  /** Validates and stores users (atomic batch); declared preferences go to the profile. */
+  ingestUsers(users: readonly UserInput[]): Promise<IngestReport>;
+  /**
+   * Validates and stores interactions (atomic batch), updates item statistics and profiles, feeds
+   * online models and invalidates the users' cached recommendations.
+   */
+  ingestInteractions(interactions: readonly InteractionInput[]): Promise<IngestReport>;
+  /** Records one interaction (the seed's `POST /feedback`). `timestamp` defaults to now. */
+  feedback(interaction: Omit<InteractionInput, 'timestamp'> & { timestamp?: InteractionInput['timestamp'] }): Promise<void>;
+  /** Reads every item and interaction from the store and fits every model. */
+  train(options?: FitContext): Promise<TrainReport>;
+  /** Recommendations for a user or a session (never throws for unknown users: cold start). */
+  recommend(query: RecommendQuery): Promise<RecommendationList>;
+  /** Popular items right now, overall or in one category. */
+  trending(query?: TrendingRequest): Promise<RankedItem[]>;
+  /** Items similar to one item; unknown or unclicked items get popular items of their category. */
+  similarItems(itemId: string, options?: SimilarItemsOptions): Promise<RankedItem[]>;
+  /** An item and its statistics, or `undefined`. */
+  getItem(itemId: string): Promise<ItemDetails | undefined>;
+  /** A user's profile; an empty one for unknown users. */
+  getProfile(userId: string): Promise<UserProfile>;
+  /** Sets declared preferences (onboarding) and returns the updated profile. */
+  setPreferences(userId: string, preferences: PreferencesInput): Promise<UserProfile>;
+  /** GDPR export: the user, their profile and every interaction. */
+  exportUserData(userId: string): Promise<UserDataExport>;
+  /** GDPR erasure: user, profile, interactions (deleted) and every cache entry of the user. */
+  deleteUserData(userId: string): Promise<{ interactions: number }>;
+  /** Saves every trained model to the registry. */
+  saveModels(metadata?: Record<string, unknown>): Promise<Record<string, ModelVersionInfo>>;
+  /** Loads the latest (or given) version of every model from the registry. */
+  loadModels(versions?: Record<string, number>): Promise<void>;
+  /** Counters since creation. */
+  metrics(): RecommenderMetrics;
+}
+
+const SOURCE = 'engine';
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(36);
+}
+
+/**
+ * Creates the recommender engine over a store, an optional cache and a set of models.
+ *
+ * @example
+ * ```ts
+ * import { createRecommender } from '@mycontent/core';
+ * import { createMemoryStore, createMemoryCache } from '@mycontent/adapters/memory';
+ * import { createPopularityModel, createItemKnnModel } from '@mycontent/algorithms';
+ *
+ * const recommender = createRecommender({
+ *   store: createMemoryStore(),
+ *   cache: createMemoryCache(),
+ *   models: { popular: createPopularityModel(), related: createItemKnnModel() },
+ *   blend: { related: 0.8, popular: 0.2 },
+ * });
+ * await recommender.ingestItems(items);
+ * await recommender.ingestInteractions(clicks);
+ * await recommender.train();
+ * const { items: recs } = await recommender.recommend({ userId: '42', n: 10 });
+ * ```
+ */
+export function createRecommender(options: RecommenderOptions): Recommender {
+  const settings = parseInput(engineSettingsSchema, options, 'recommender options', SOURCE);
+  const { store, cache, registry } = options;
+  if (!store || typeof store.getItems !== 'function') {
+    throw new MyContentError('INVALID_CONFIG', 'a store is required (e.g. createMemoryStore())', { source: SOURCE, field: 'store' });
+  }
+  const models = options.models ?? {};
+  const names = Object.keys(models);
+  if (names.length === 0) {
+    throw new MyContentError('INVALID_CONFIG', 'at least one model is required (e.g. createPopularityModel())', {
+      source: SOURCE,
+      field: 'models',
+    });
+  }
+  for (const name of names) {
+    const m = models[name];
+    if (!m || typeof m.fit !== 'function' || typeof m.recommend !== 'function') {
+      throw new MyContentError('INVALID_CONFIG', `models.${name} does not implement the model contract`, {
+        source: SOURCE,
+        field: `models.${name}`,
+      });
+    }
+  }
+  const blend: Record<string, number> = {};
+  const anyPersonalized = names.some((n) => models[n]!.capabilities.personalized);
+  for (const name of names) blend[name] = !anyPersonalized || models[name]!.capabilities.personalized ? 1 : 0;
+  for (const [name, weight] of Object.entries(settings.blend ?? {})) {
+    if (!(name in models)) {
+      throw new MyContentError('INVALID_CONFIG', `blend names unknown model "${name}" (models: ${names.join(', ')})`, {
+        source: SOURCE,
+        field: `blend.${name}`,
+        value: weight,
+      });
+    }
+    blend[name] = weight;
+  }
+  if (!names.some((n) => blend[n]! > 0)) {
+    throw new MyContentError('INVALID_CONFIG', 'every blend weight is 0: at least one model must have a positive weight', {
+      source: SOURCE,
+      field: 'blend',
+    });
+  }
+  const pick = (explicit: string | undefined, field: string, has: (m: RecommenderModel) => boolean): string | undefined => {
+    if (explicit !== undefined) {
+      if (!(explicit in models) || !has(models[explicit]!)) {
+        throw new MyContentError('INVALID_CONFIG', `${field} "${explicit}" is not a model with that capability`, {
+          source: SOURCE,
+          field,
+          value: explicit,
+        });
+      }
+      return explicit;
+    }
+    return names.find((n) => has(models[n]!));
+  };
+  const trendingName = pick(options.trendingModel, 'trendingModel', (m) => m.capabilities.trending && typeof m.trending === 'function');
+  if (trendingName === undefined) {
+    throw new MyContentError(
+      'INVALID_CONFIG',
+      'no model can answer trending and cold-start requests: add one with capabilities.trending (e.g. createPopularityModel())',
+      { source: SOURCE, field: 'models' },
+    );
+  }
+  const similarName = pick(options.similarModel, 'similarModel', (m) => m.capabilities.similarItems && typeof m.similar === 'function');
+  const trendingModel = models[trendingName]!;
+  const ttl: CacheTtls = { ...DEFAULT_CACHE_TTLS, ...settings.ttl };
+  const weights: InteractionWeights = { ...DEFAULT_INTERACTION_WEIGHTS, ...options.interactionWeights };
+  const clock = options.now ?? Date.now;
+  const profileSettings: ProfileSettings = { affinityHalfLifeMs: settings.affinityHalfLifeMs, recentItems: settings.recentItems };
+
+  const catalog = new ItemCatalog();
+  let catalogLoaded: Promise<void> | undefined;
+  let modelsVersion = 'untrained';
+  const counters: RecommenderMetrics = {
+    recommendations: 0,
+    coldStarts: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    cacheErrors: 0,
+    interactionsIngested: 0,
+  };
+  // Per-query exclusion marks: mark[i] === stamp means item i is excluded for the current query.
+  let mark = new Int32Array(0);
+  let stamp = 0;
+
+  function ensureCatalog(): Promise<void> {
+    catalogLoaded ??= (async () => {
+      for await (const page of store.scanItems()) for (const item of page) catalog.upsert(item);
+    })().catch((error) => {
+      catalogLoaded = undefined;
+      throw error;
+    });
+    return catalogLoaded;
+  }
+
+  async function cacheGet<T>(key: CacheKey): Promise<T | undefined> {
+    if (!cache) return undefined;
+    try {
+      const value = await cache.get<T>(key);
+      if (value === undefined) counters.cacheMisses++;
+      else counters.cacheHits++;
+      return value;
+    } catch {
+      counters.cacheErrors++; // documented policy: a failing cache is a miss
+      return undefined;
+    }
+  }
+
+  async function cacheSet<T>(key: CacheKey, value: T, ttlMs: number): Promise<void> {
+    if (!cache) return;
+    try {
+      await cache.set(key, value, ttlMs);
+    } catch {
+      counters.cacheErrors++;
+    }
+  }
+
+  async function cacheInvalidateUser(userId: string): Promise<void> {
+    if (!cache) return;
+    try {
+      await cache.invalidateUser(userId);
+    } catch {
+      counters.cacheErrors++;
+    }
+  }
+
+  function toRecommendations(
+    list: readonly { item: number; score: number; source: string; contributions: Record<string, number> }[],
+  ): Recommendation[] {
+    return list.map((entry, i) => {
+      const rec: Recommendation = {
+        itemId: catalog.idAt(entry.item),
+        score: entry.score,
+        rank: i + 1,
+        source: entry.source,
+        contributions: entry.contributions,
+      };
+      const category = catalog.categoryOf(entry.item);
+      if (category !== undefined) rec.category = category;
+      return rec;
+    });
+  }
+
+  function scored(result: ScoredItems, source: string): Recommendation[] {
+    const list = [];
+    for (let i = 0; i < result.items.length; i++) {
+      const score = result.scores[i]!;
+      list.push({ item: result.items[i]!, score, source, contributions: { [source]: score } });
+    }
+    return toRecommendations(list);
+  }
+
+  /** Builds the candidate filter for one query: active items, not excluded, matching filters. */
+  function buildFilter(excluded: Iterable<number>, filters: RecommendFilters | undefined, now: number): (item: number) => boolean {
+    if (mark.length < catalog.size) {
+      const next = new Int32Array(Math.max(catalog.size, mark.length * 2, 1024));
+      next.set(mark);
+      mark = next;
+    }
+    stamp = stamp === 0x7fffffff ? 1 : stamp + 1;
+    if (stamp === 1) mark.fill(0);
+    const token = stamp;
+    for (const i of excluded) if (i >= 0) mark[i] = token;
+    const marks = mark;
+    const active = catalog.active;
+    const categoryOf = catalog.category;
+    let allowed: Uint8Array | undefined;
+    if (filters?.categories) {
+      allowed = new Uint8Array(catalog.categories.length + 1);
+      for (const c of filters.categories) {
+        const code = catalog.categoryCode(c);
+        if (code >= 0) allowed[code] = 1;
+      }
+    }
+    let banned: Uint8Array | undefined;
+    if (filters?.excludeCategories) {
+      banned = new Uint8Array(catalog.categories.length + 1);
+      for (const c of filters.excludeCategories) {
+        const code = catalog.categoryCode(c);
+        if (code >= 0) banned[code] = 1;
+      }
+    }
+    let publishers: Set<number> | undefined;
+    if (filters?.publishers) publishers = new Set(filters.publishers.map((p) => catalog.publisherCode(p)).filter((c) => c >= 0));
+    const minCreated = filters?.maxAgeMs === undefined ? undefined : now - filters.maxAgeMs;
+    const createdAt = catalog.createdAt;
+    const publisherOf = catalog.publisher;
+    return (i: number) => {
+      if (i >= marks.length ? false : marks[i] === token) return false;
+      if (active[i] !== 1) return false;
+      const c = categoryOf[i]!;
+      if (allowed && (c < 0 || allowed[c] !== 1)) return false;
+      if (banned && c >= 0 && banned[c] === 1) return false;
+      if (publishers && !publishers.has(publisherOf[i]!)) return false;
+      if (minCreated !== undefined && !(createdAt[i]! >= minCreated)) return false;
+      return true;
+    };
+  }
+
+  async function loadProfile(userId: string): Promise<UserProfile | undefined> {
+    const key: CacheKey = { family: 'profile', id: 'profile', userId };
+    const cached = await cacheGet<UserProfile>(key);
+    if (cached) return cached;
+    const profile = await store.getProfile(userId);
+    if (profile) await cacheSet(key, profile, ttl.profile);
+    return profile;
+  }
+
+  function coldStart(
+    profile: UserProfile | undefined,
+    n: number,
+    filter: (item: number) => boolean,
+  ): Recommendation[] {
+    const preferred = (profile?.preferences.categories ?? []).map((c) => catalog.categoryCode(c)).filter((c) => c >= 0);
+    const out: { item: number; score: number; source: string; contributions: Record<string, number> }[] = [];
+    const taken = new Set<number>();
+    if (preferred.length > 0) {
+      const quota = Math.round(n * settings.preferredShare);
+      const perCategory = preferred.map((category) => trendingModel.trending!({ category, k: quota, filter }));
+      const merged = blendSources(
+        perCategory.map((result, i) => ({ name: `cold-start:preferred:${i}`, weight: 1, result })),
+        quota,
+      );
+      for (const entry of merged) {
+        taken.add(entry.item);
+        out.push({ item: entry.item, score: entry.score, source: 'cold-start:preferred', contributions: { 'cold-start:preferred': entry.score } });
+      }
+    }
+    const rest = trendingModel.trending!({ k: n, filter: (i) => !taken.has(i) && filter(i) });
+    for (let i = 0; i < rest.items.length && out.length < n; i++) {
+      const score = rest.scores[i]!;
+      out.push({ item: rest.items[i]!, score, source: 'cold-start:popular', contributions: { 'cold-start:popular': score } });
+    }
+    return toRecommendations(out);
+  }
+
+  function assertTrained(): void {
+    for (const name of names) {
+      if (!models[name]!.trained) {
+        throw new MyContentError('NOT_TRAINED', `model "${name}" is not trained: call train() or loadModels() first`, {
+          source: SOURCE,
+          field: `models.${name}`,
+        });
+      }
+    }
+  }
+
+  async function applyInteractions(batch: Interaction[]): Promise<void> {
+    await store.appendInteractions(batch);
+    counters.interactionsIngested += batch.length;
+    // Statistics, aggregated per item for the batch.
+    const deltas = new Map<string, ItemStatsDelta>();
+    const byUser = new Map<string, Interaction[]>();
+    for (const x of batch) {
+      let d = deltas.get(x.itemId);
+      if (!d) deltas.set(x.itemId, (d = { itemId: x.itemId, lastInteractionAt: 0 }));
+      switch (x.type) {
+        case 'view': d.views = (d.views ?? 0) + 1; break;
+        case 'click': d.clicks = (d.clicks ?? 0) + 1; break;
+        case 'read': d.reads = (d.reads ?? 0) + 1; break;
+        case 'like': d.likes = (d.likes ?? 0) + 1; break;
+        case 'dislike': d.dislikes = (d.dislikes ?? 0) + 1; break;
+        case 'share': d.shares = (d.shares ?? 0) + 1; break;
+        case 'rating':
+          d.ratings = (d.ratings ?? 0) + 1;
+          d.ratingSum = (d.ratingSum ?? 0) + (x.rating ?? 0);
+          break;
+      }
+      if (x.duration !== undefined) d.readSeconds = (d.readSeconds ?? 0) + x.duration;
+      d.lastInteractionAt = Math.max(d.lastInteractionAt ?? 0, x.timestamp);
+      let list = byUser.get(x.userId);
+      if (!list) byUser.set(x.userId, (list = []));
+      list.push(x);
+    }
+    await store.incrementItemStats([...deltas.values()]);
+    // Profiles: one read-modify-write per user per batch.
+    const userIds = [...byUser.keys()];
+    const existing = await Promise.all(userIds.map((id) => store.getProfile(id)));
+    const online = names.filter((n) => models[n]!.capabilities.online && models[n]!.trained && models[n]!.observe);
+    const profiles = userIds.map((userId, u) => {
+      const profile = existing[u] ?? emptyProfile(userId);
+      for (const x of byUser.get(userId)!) {
+        const item = catalog.ensure(x.itemId);
+        const weight = interactionWeight(x, weights);
+        for (const name of online) {
+          models[name]!.observe!({ userId, item, weight, timestamp: x.timestamp });
+        }
+        applyInteractionToProfile(profile, x, catalog.categoryOf(item), weight, profileSettings);
+      }
+      return profile;
+    });
+    await store.putProfiles(profiles);
+    await Promise.all(userIds.map(cacheInvalidateUser));
+  }
+
+  const engine: Recommender = {
+    catalog,
+
+    async ingestItems(input) {
+      const items = parseBatch(itemSchema, input, 'item', SOURCE);
+      await ensureCatalog();
+      await store.upsertItems(items);
+      for (const item of items) catalog.upsert(item);
+      return { written: items.length };
+    },
+
+    async ingestUsers(input) {
+      const now = clock();
+      const users = parseBatch(userSchema, input, 'user', SOURCE).map((u) => ({ ...u, createdAt: u.createdAt ?? now }));
+      await store.upsertUsers(users);
+      const withPreferences = users.filter((u) => u.preferences !== undefined);
+      if (withPreferences.length > 0) {
+        const existing = await Promise.all(withPreferences.map((u) => store.getProfile(u.id)));
+        await store.putProfiles(
+          withPreferences.map((u, i) => ({ ...(existing[i] ?? emptyProfile(u.id)), preferences: u.preferences! })),
+        );
+        await Promise.all(withPreferences.map((u) => cacheInvalidateUser(u.id)));
+      }
+      return { written: users.length };
+    },
+
+    async ingestInteractions(input) {
+      const batch = parseBatch(interactionSchema, input, 'interaction', SOURCE);
+      if (batch.length === 0) return { written: 0 };
+      await ensureCatalog();
+      await applyInteractions(batch);
+      return { written: batch.length };
+    },
+
+    async feedback(input) {
+      const interaction = parseInput(interactionSchema, { ...input, timestamp: input.timestamp ?? clock() }, 'feedback', SOURCE);
+      await ensureCatalog();
+      await applyInteractions([interaction]);
+    },
+
+    async train(context = {}) {
+      const started = performance.now();
+      await ensureCatalog();
+      const report = (progress: Progress) => context.onProgress?.(progress);
+      const total = await store.countInteractions();
+      const builder = new DatasetBuilder(catalog, weights, Math.max(1024, total));
+      for await (const page of store.scanInteractions()) {
+        if (context.signal?.aborted) throw new MyContentError('ABORTED', 'training aborted', { source: SOURCE });
+        builder.addAll(page);
+        report({ phase: 'reading interactions', done: builder.length, total });
+      }
+      const data = builder.build();
+      const timings: Record<string, { ms: number }> = {};
+      for (const name of names) {
+        const t0 = performance.now();
+        await models[name]!.fit(data, {
+          ...(context.signal ? { signal: context.signal } : {}),
+          onProgress: (p) => report({ ...p, phase: `${name}: ${p.phase}` }),
+        });
+        timings[name] = { ms: performance.now() - t0 };
+      }
+      modelsVersion = `t${clock().toString(36)}`;
+      return {
+        items: catalog.size,
+        users: data.users.length,
+        interactions: data.length,
+        models: timings,
+        ms: performance.now() - started,
+      };
+    },
+
+    async recommend(input) {
+      const query = parseInput(recommendQuerySchema, input, 'recommendation query', SOURCE);
+      assertTrained();
+      await ensureCatalog();
+      counters.recommendations++;
+      const variant = fnv1a(JSON.stringify([query.n, query.exclude, query.filters ?? null, query.session ?? null]));
+      const key: CacheKey =
+        query.userId === undefined
+          ? { family: 'reco', id: `anon:${modelsVersion}:${variant}` }
+          : { family: 'reco', id: `${modelsVersion}:${variant}`, userId: query.userId };
+      const canCache = query.useCache && query.now === undefined;
+      if (canCache) {
+        const hit = await cacheGet<RecommendationList>(key);
+        if (hit) return { ...hit, cached: true };
+      }
+      const now = query.now ?? clock();
+      const [history, profile] =
+        query.userId === undefined
+          ? [[] as Interaction[], undefined]
+          : await Promise.all([
+              settings.seenWindow > 0 ? store.getUserInteractions(query.userId, { limit: settings.seenWindow }) : [],
+              loadProfile(query.userId),
+            ]);
+      // Synchronous from here on: the exclusion marks are shared by every query.
+      const excluded: number[] = [];
+      for (const id of query.exclude) excluded.push(catalog.indexOf(id));
+      const positive: number[] = [];
+      const positiveWeights: number[] = [];
+      for (let i = history.length - 1; i >= 0; i--) {
+        const x = history[i]!;
+        const index = catalog.ensure(x.itemId);
+        excluded.push(index);
+        const w = interactionWeight(x, weights);
+        if (w > 0) {
+          positive.push(index);
+          positiveWeights.push(w);
+        }
+      }
+      for (const id of query.session ?? []) {
+        const index = catalog.indexOf(id);
+        if (index < 0) continue;
+        excluded.push(index);
+        positive.push(index);
+        positiveWeights.push(weights.click);
+      }
+      const filters: RecommendFilters | undefined =
+        profile && profile.preferences.excludedCategories.length > 0
+          ? {
+              ...query.filters,
+              excludeCategories: [...(query.filters?.excludeCategories ?? []), ...profile.preferences.excludedCategories],
+            }
+          : query.filters;
+      const filter = buildFilter(excluded, filters, now);
+      const from = Math.max(0, positive.length - settings.historyLength);
+      let items: Recommendation[];
+      let phase: RecommendationPhase;
+      if (positive.length === 0) {
+        phase = 'cold-start';
+        counters.coldStarts++;
+        items = coldStart(profile, query.n, filter);
+      } else {
+        phase = 'personalized';
+        const modelQuery: ModelQuery = {
+          history: Int32Array.from(positive.slice(from)),
+          historyWeights: Float32Array.from(positiveWeights.slice(from)),
+          k: Math.max(settings.candidates, query.n),
+          filter,
+          ...(query.userId === undefined ? {} : { userId: query.userId }),
+        };
+        const sources: BlendSource[] = [];
+        for (const name of names) {
+          const weight = blend[name]!;
+          if (weight > 0) sources.push({ name, weight, result: models[name]!.recommend(modelQuery) });
+        }
+        const blended = blendSources(sources, query.n);
+        if (blended.length < query.n) {
+          // Not enough personalised candidates: complete with popular items.
+          const taken = new Set(blended.map((b) => b.item));
+          const fill = trendingModel.trending!({ k: query.n - blended.length, filter: (i) => !taken.has(i) && filter(i) });
+          for (let i = 0; i < fill.items.length; i++) {
+            const score = 0.01 * fill.scores[i]! / (fill.scores[0]! || 1);
+            blended.push({ item: fill.items[i]!, score, source: 'fallback:popular', contributions: { 'fallback:popular': score } });
+          }
+        }
+        items = toRecommendations(blended);
+      }
+      const list: RecommendationList = {
+        ...(query.userId === undefined ? {} : { userId: query.userId }),
+        items,
+        phase,
+        cached: false,
+        generatedAt: now,
+      };
+      if (canCache) await cacheSet(key, list, ttl.reco);
+      return list;
+    },
+
+    async trending(input = {}) {
+      const query = parseInput(trendingQuerySchema, input, 'trending query', SOURCE);
+      assertTrained();
+      await ensureCatalog();
+      const key: CacheKey = { family: 'trending', id: `${modelsVersion}:${query.category ?? '*'}:${query.n}` };
+      if (query.useCache) {
+        const hit = await cacheGet<RankedItem[]>(key);
+        if (hit) return hit;
+      }
+      let result: ScoredItems = NO_ITEMS;
+      const category = query.category === undefined ? undefined : catalog.categoryCode(query.category);
+      if (category === undefined || category >= 0) {
+        const active = catalog.active;
+        result = trendingModel.trending!({
+          k: query.n,
+          filter: (i) => active[i] === 1,
+          ...(category === undefined ? {} : { category }),
+        });
+      }
+      const items = scored(result, 'trending');
+      if (query.useCache) await cacheSet(key, items, ttl.trending);
+      return items;
+    },
+
+    async similarItems(itemId, input = {}) {
+      const id = parseInput(idSchema, itemId, 'item id', SOURCE);
+      const query = parseInput(similarQuerySchema, input, 'similar-items options', SOURCE);
+      assertTrained();
+      await ensureCatalog();
+      const key: CacheKey = { family: 'similar', id: `${modelsVersion}:${id}:${query.n}:${query.sameCategory ? 1 : 0}` };
+      if (query.useCache) {
+        const hit = await cacheGet<RankedItem[]>(key);
+        if (hit) return hit;
+      }
+      const index = catalog.indexOf(id);
+      const active = catalog.active;
+      const categoryOf = catalog.category;
+      const category = index >= 0 ? categoryOf[index]! : -1;
+      const filter = (i: number) => i !== index && active[i] === 1 && (!query.sameCategory || categoryOf[i] === category);
+      let items: RankedItem[] = [];
+      if (index >= 0 && similarName !== undefined) {
+        items = scored(models[similarName]!.similar!(index, query.n, filter), similarName);
+      }
+      if (items.length < query.n) {
+        // Unknown item, or not enough neighbours: popular items of its category, then overall.
+        const taken = new Set(items.map((r) => r.itemId));
+        const fillFilter = (i: number) => filter(i) && !taken.has(catalog.idAt(i));
+        const sources = [];
+        if (category >= 0) sources.push(...scored(trendingModel.trending!({ category, k: query.n, filter: fillFilter }), 'fallback:category-popular'));
+        for (const r of sources) taken.add(r.itemId);
+        if (!query.sameCategory) sources.push(...scored(trendingModel.trending!({ k: query.n, filter: fillFilter }), 'fallback:popular'));
+        for (const r of sources) {
+          if (items.length >= query.n) break;
+          items.push({ ...r, score: 0.01 * r.score, rank: items.length + 1 });
+        }
+      }
+      if (query.useCache) await cacheSet(key, items, ttl.similar);
+      return items;
+    },
+
+    async getItem(itemId) {
+      const id = parseInput(idSchema, itemId, 'item id', SOURCE);
+      const [item] = await store.getItems([id]);
+      if (!item) return undefined;
+      const [stats] = await store.getItemStats([id]);
+      return { item, stats: stats! };
+    },
+
+    async getProfile(userId) {
+      const id = parseInput(idSchema, userId, 'user id', SOURCE);
+      return (await loadProfile(id)) ?? emptyProfile(id);
+    },
+
+    async setPreferences(userId, input) {
+      const id = parseInput(idSchema, userId, 'user id', SOURCE);
+      const preferences = parseInput(preferencesSchema, input, 'preferences', SOURCE);
+      const user = await store.getUser(id);
+      await store.upsertUsers([{ ...(user ?? { id, createdAt: clock() }), preferences }]);
+      const profile = { ...((await store.getProfile(id)) ?? emptyProfile(id)), preferences };
+      await store.putProfiles([profile]);
+      await cacheInvalidateUser(id);
+      return profile;
+    },
+
+    async exportUserData(userId) {
+      const id = parseInput(idSchema, userId, 'user id', SOURCE);
+      const [user, profile, interactions] = await Promise.all([
+        store.getUser(id),
+        store.getProfile(id),
+        store.getUserInteractions(id, { limit: Number.MAX_SAFE_INTEGER }),
+      ]);
+      return { user, profile, interactions };
+    },
+
+    async deleteUserData(userId) {
+      const id = parseInput(idSchema, userId, 'user id', SOURCE);
+      const result = await store.deleteUserData(id, { interactions: 'delete' });
+      if (cache) await cache.invalidateUser(id);
+      return result;
+    },
+
+    async saveModels(metadata = {}) {
+      if (!registry) throw new MyContentError('INVALID_CONFIG', 'saveModels() needs a registry option', { source: SOURCE, field: 'registry' });
+      assertTrained();
+      const saved: Record<string, ModelVersionInfo> = {};
+      for (const name of names) {
+        const bytes = encodeModelArtifact(models[name]!.toArtifact());
+        saved[name] = await registry.save(name, bytes, { ...metadata, kind: models[name]!.kind });
+      }
+      return saved;
+    },
+
+    async loadModels(versions = {}) {
+      if (!registry) throw new MyContentError('INVALID_CONFIG', 'loadModels() needs a registry option', { source: SOURCE, field: 'registry' });
+      await ensureCatalog();
+      const loaded: { name: string; version: number }[] = [];
+      for (const name of names) {
+        const stored = await registry.load(name, versions[name]);
+        if (!stored) {
+          throw new MyContentError('NOT_FOUND', `no saved version of model "${name}"${versions[name] ? ` (version ${versions[name]})` : ''}`, {
+            source: SOURCE,
+            field: name,
+          });
+        }
+        models[name]!.restore(decodeModelArtifact(stored.bytes), catalog);
+        loaded.push({ name, version: stored.version });
+      }
+      modelsVersion = `v${fnv1a(JSON.stringify(loaded))}`;
+    },
+
+    metrics() {
+      return { ...counters };
+    },
+  };
+  return engine;
+}

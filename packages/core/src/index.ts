@@ -1,0 +1,120 @@
+// @mycontent/core — the public API, one line per concept.
+
+// Errors
+export { MyContentError, isMyContentError, describeValue } from './errors/error';
+export type { MyContentErrorCode, MyContentErrorOptions, ValidationIssue } from './errors/error';
+
+// Domain (zod schemas and their types)
+export {
+  idSchema,
+  timestampSchema,
+  metadataSchema,
+  embeddingSchema,
+  itemSchema,
+  userSchema,
+  preferencesSchema,
+  interactionSchema,
+  interactionTypeSchema,
+  interactionContextSchema,
+  INTERACTION_TYPES,
+} from './domain/schemas';
+export type {
+  Item,
+  ItemInput,
+  User,
+  UserInput,
+  Preferences,
+  PreferencesInput,
+  Interaction,
+  InteractionInput,
+  InteractionType,
+  Recommendation,
+  RecommendationExplanation,
+  ItemStats,
+  ItemStatsDelta,
+  UserProfile,
+} from './domain/schemas';
+export { parseInput, parseBatch } from './domain/validate';
+
+// Ports
+export type { RecommendationStore, StoreCapabilities, ScanOptions, UserInteractionsOptions, InteractionErasure } from './ports/store';
+export { emptyItemStats, ITEM_STAT_COUNTERS } from './ports/store';
+export type { RecommendationCache, CacheCapabilities, CacheKey, CacheFamily, CacheTtls } from './ports/cache';
+export { DEFAULT_CACHE_TTLS } from './ports/cache';
+export type { VectorIndex, VectorIndexCapabilities, VectorMatch, VectorMetric, VectorSearchOptions } from './ports/vector-index';
+export type { EventBus, EventBusCapabilities, BusMessage, DeadLetter, SubscribeOptions, Subscription } from './ports/event-bus';
+export type { ModelRegistry, ModelVersionInfo, StoredModel } from './ports/model-registry';
+
+// Catalogue and the model contract
+export { ItemCatalog } from './catalog/catalog';
+export type { CatalogEntry } from './catalog/catalog';
+export type {
+  RecommenderModel,
+  ModelCapabilities,
+  ModelQuery,
+  TrendingQuery,
+  ScoredItems,
+  FitContext,
+  Progress,
+  ObservedInteraction,
+} from './model/contract';
+export { NO_ITEMS, bindItemIds } from './model/contract';
+export {
+  DatasetBuilder,
+  datasetFromInteractions,
+  groupRowsByUser,
+  interactionWeight,
+  DEFAULT_INTERACTION_WEIGHTS,
+  INTERACTION_TYPE_CODES,
+} from './model/dataset';
+export type { InteractionDataset, InteractionWeights, UserRows } from './model/dataset';
+export { encodeModelArtifact, decodeModelArtifact, assertArtifactKind } from './model/artifact';
+export type { ModelArtifact, ArtifactArray } from './model/artifact';
+export { TopK } from './model/top-k';
+
+// Engine
+export { createRecommender } from './engine/recommender';
+export type {
+  Recommender,
+  RecommenderOptions,
+  RecommendationList,
+  RecommendationPhase,
+  RankedItem,
+  TrainReport,
+  IngestReport,
+  RecommenderMetrics,
+  ItemDetails,
+  UserDataExport,
+} from './engine/recommender';
+export { recommendQuerySchema, recommendFiltersSchema, trendingQuerySchema, similarQuerySchema } from './engine/options';
+export type { RecommendQuery, RecommendFilters, TrendingRequest, SimilarItemsOptions } from './engine/options';
+export { blendSources } from './engine/blend';
+export type { BlendSource, BlendedCandidate } from './engine/blend';
+export { applyInteractionToProfile, emptyProfile, cloneProfile } from './engine/profile';
+export type { ProfileSettings } from './engine/profile';
+
+// Data: loaders, tables, the synthetic generator
+export { createRandom, createAliasSampler } from './data/random';
+export type { Random } from './data/random';
+export { InteractionTableBuilder, tableRow, tableBatches, tableToDataset } from './data/interaction-table';
+export type { InteractionTable, TableRow } from './data/interaction-table';
+export { readLineBatches, readCsvBatches, splitCsvLine } from './data/lines';
+export type { NumberedLine, CsvRecord } from './data/lines';
+export { readNpyMatrix, writeNpyMatrix, matrixRow } from './data/npy';
+export type { EmbeddingMatrix } from './data/npy';
+export {
+  loadGloboDataset,
+  readGloboArticles,
+  readGloboClicks,
+  readGloboClickTable,
+  listGloboClickFiles,
+  GLOBO_ARTICLE_COLUMNS,
+  GLOBO_CLICK_COLUMNS,
+} from './data/globo';
+export type { GloboDataset, GloboLoadOptions } from './data/globo';
+export { loadMovieLens } from './data/movielens';
+export type { MovieLensDataset } from './data/movielens';
+export { loadInteractionsFile } from './data/tabular';
+export type { TabularLoadOptions } from './data/tabular';
+export { generateSyntheticNews, writeGloboDataset, SYNTHETIC_SCALES } from './data/synthetic';
+export type { SyntheticNews, SyntheticNewsConfig, SyntheticScale } from './data/synthetic';

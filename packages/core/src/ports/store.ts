@@ -1,0 +1,114 @@
+import type { Interaction, Item, ItemStats, ItemStatsDelta, User, UserProfile } from '../domain/schemas';
+
+/** What a store adapter can do beyond the required contract. */
+export interface StoreCapabilities {
+  /** Batches are written in one transaction (all or nothing) by the backend itself. */
+  transactions: boolean;
+  /** Data survives a process restart. */
+  persistent: boolean;
+}
+
+/** Options for the paged scans used by training. */
+export interface ScanOptions {
+  /** Records per page. @default 10_000 */
+  batchSize?: number;
+}
+
+/** Options for reading one user's interactions. */
+export interface UserInteractionsOptions {
+  /** Most recent interactions to return. @default 500 */
+  limit?: number;
+  /** Only interactions strictly before this time (epoch ms). */
+  before?: number;
+}
+
+/** What to do with a user's interactions on a GDPR delete. */
+export type InteractionErasure = 'delete' | 'anonymize';
+
+/**
+ * The store port: the source of truth for items, users, interactions, per-item statistics and
+ * user profiles. Every batch write is atomic: when it throws, nothing of the batch was written.
+ * Inputs reaching a store are already validated by the engine.
+ *
+ * Implementations: `createMemoryStore()` (`@mycontent/adapters/memory`). Every implementation
+ * passes `describeStoreConformance` (`@mycontent/adapters/testing`).
+ */
+export interface RecommendationStore {
+  /** Adapter name, used in error messages. */
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+
+  /** Inserts or replaces items (by id). */
+  upsertItems(items: readonly Item[]): Promise<void>;
+  /** Items by id, in the order asked; `undefined` for unknown ids. */
+  getItems(ids: readonly string[]): Promise<(Item | undefined)[]>;
+  /** Every item, page by page. */
+  scanItems(options?: ScanOptions): AsyncIterable<Item[]>;
+  /** Removes items; unknown ids are ignored. */
+  deleteItems(ids: readonly string[]): Promise<void>;
+
+  /** Inserts or replaces users (by id). */
+  upsertUsers(users: readonly User[]): Promise<void>;
+  /** One user, or `undefined`. */
+  getUser(id: string): Promise<User | undefined>;
+
+  /** Appends interactions. */
+  appendInteractions(interactions: readonly Interaction[]): Promise<void>;
+  /** A user's interactions, newest first. */
+  getUserInteractions(userId: string, options?: UserInteractionsOptions): Promise<Interaction[]>;
+  /** Every interaction in insertion order, page by page. */
+  scanInteractions(options?: ScanOptions): AsyncIterable<Interaction[]>;
+  /** Number of stored interactions. */
+  countInteractions(): Promise<number>;
+
+  /** Adds every counter of each delta to the item's statistics (atomic increments). */
+  incrementItemStats(deltas: readonly ItemStatsDelta[]): Promise<void>;
+  /** Statistics by item id, in the order asked; zeros for items never seen. */
+  getItemStats(ids: readonly string[]): Promise<ItemStats[]>;
+
+  /** A user's profile, or `undefined`. */
+  getProfile(userId: string): Promise<UserProfile | undefined>;
+  /** Replaces profiles. */
+  putProfiles(profiles: readonly UserProfile[]): Promise<void>;
+
+  /**
+   * GDPR erasure: removes the user, their profile, and deletes or anonymises their
+   * interactions. Returns the number of interactions affected.
+   */
+  deleteUserData(userId: string, options?: { interactions?: InteractionErasure }): Promise<{ interactions: number }>;
+
+  /** Removes everything (tests, re-imports). */
+  clear(): Promise<void>;
+  /** Releases what the adapter itself opened (never the host's client). */
+  dispose?(): Promise<void>;
+}
+
+/** An empty {@link ItemStats} for `itemId`. */
+export function emptyItemStats(itemId: string): ItemStats {
+  return {
+    itemId,
+    views: 0,
+    clicks: 0,
+    reads: 0,
+    likes: 0,
+    dislikes: 0,
+    shares: 0,
+    ratings: 0,
+    ratingSum: 0,
+    readSeconds: 0,
+    lastInteractionAt: 0,
+  };
+}
+
+/** The counters of {@link ItemStats} that deltas add to. */
+export const ITEM_STAT_COUNTERS = [
+  'views',
+  'clicks',
+  'reads',
+  'likes',
+  'dislikes',
+  'shares',
+  'ratings',
+  'ratingSum',
+  'readSeconds',
+] as const;
