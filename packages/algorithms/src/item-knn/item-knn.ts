@@ -256,7 +256,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
       const j = touched[t]!;
       const score = acc[j]!;
       acc[j] = 0;
-      if (score > heap.threshold && (!filter || filter(j))) heap.push(j, score);
+      if (score >= heap.threshold && (!filter || filter(j))) heap.push(j, score);
     }
     return heap.drain();
   }

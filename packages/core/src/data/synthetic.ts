@@ -146,7 +146,7 @@ export function generateSyntheticNews(
     created[a] = Math.floor(created[a]!);
     category[a] = pickCategory(rngArticles);
     publisher[a] = pickPublisher(rngArticles);
-    quality[a] = Math.exp(1.1 * rngArticles.normal());
+    quality[a] = Math.exp(1.5 * rngArticles.normal());
     words[a] = Math.max(20, Math.round(Math.exp(5.2 + 0.45 * rngArticles.normal())));
   }
   progress({ phase: 'articles', done: N, total: N });

@@ -37,20 +37,24 @@ export class TopK {
     return this.count;
   }
 
-  /** Lowest score held, or -Infinity while the heap is not full. */
+  /** Lowest score held, or -Infinity while the heap is not full (a score below it cannot enter). */
   get threshold(): number {
     return this.count < this.k ? Number.NEGATIVE_INFINITY : this.vals[0]!;
   }
 
-  /** Offers an entry; kept when among the best `k`. Ties keep the earlier entry. */
+  /**
+   * Offers an entry; kept when among the best `k`. Entries are ordered by score, then by lower
+   * id, so the result does not depend on the order of the pushes.
+   */
   push(id: number, score: number): void {
     const ids = this.ids;
     const vals = this.vals;
+    score = Math.fround(score);
     if (this.count < this.k) {
       let i = this.count++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (vals[parent]! <= score) break;
+        if (!worse(id, score, ids[parent]!, vals[parent]!)) break;
         ids[i] = ids[parent]!;
         vals[i] = vals[parent]!;
         i = parent;
@@ -59,15 +63,20 @@ export class TopK {
       vals[i] = score;
       return;
     }
-    if (score <= vals[0]!) return;
-    const n = this.count;
+    if (!worse(ids[0]!, vals[0]!, id, score)) return;
+    this.siftDown(id, score, this.count);
+  }
+
+  private siftDown(id: number, score: number, n: number): void {
+    const ids = this.ids;
+    const vals = this.vals;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && vals[right]! < vals[left]! ? right : left;
-      if (vals[child]! >= score) break;
+      const child = right < n && worse(ids[right]!, vals[right]!, ids[left]!, vals[left]!) ? right : left;
+      if (!worse(ids[child]!, vals[child]!, id, score)) break;
       ids[i] = ids[child]!;
       vals[i] = vals[child]!;
       i = child;
@@ -84,23 +93,14 @@ export class TopK {
     for (let out = n - 1; out >= 0; out--) {
       items[out] = this.ids[0]!;
       scores[out] = this.vals[0]!;
-      const lastId = this.ids[--this.count]!;
-      const lastVal = this.vals[this.count]!;
-      const m = this.count;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= m) break;
-        const right = left + 1;
-        const child = right < m && this.vals[right]! < this.vals[left]! ? right : left;
-        if (this.vals[child]! >= lastVal) break;
-        this.ids[i] = this.ids[child]!;
-        this.vals[i] = this.vals[child]!;
-        i = child;
-      }
-      this.ids[i] = lastId;
-      this.vals[i] = lastVal;
+      const last = --this.count;
+      if (last > 0) this.siftDown(this.ids[last]!, this.vals[last]!, last);
     }
     return { items, scores };
   }
+}
+
+/** True when entry (idA, a) ranks below (idB, b): lower score, or equal score and higher id. */
+function worse(idA: number, a: number, idB: number, b: number): boolean {
+  return a < b || (a === b && idA > idB);
 }
