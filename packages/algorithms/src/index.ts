@@ -1,4 +1,9 @@
-// @mycontent/algorithms — every model implements RecommenderModel from @mycontent/core.
+/**
+ * @mycontent/algorithms — every model implements RecommenderModel from @mycontent/core.
+ *
+ * @packageDocumentation
+ * @module @mycontent/algorithms
+ */
 
 // Popularity and trending (time-decayed, online)
 export { createPopularityModel } from './popularity/popularity';

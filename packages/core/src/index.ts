@@ -1,4 +1,9 @@
-// @mycontent/core — the public API, one line per concept.
+/**
+ * @mycontent/core — the public API, one line per concept.
+ *
+ * @packageDocumentation
+ * @module @mycontent/core
+ */
 
 // Errors
 export { MyContentError, isMyContentError, describeValue } from './errors/error';

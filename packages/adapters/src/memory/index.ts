@@ -1,4 +1,9 @@
-// @mycontent/adapters/memory — in-process adapters for every port.
+/**
+ * @mycontent/adapters/memory — in-process adapters for every port.
+ *
+ * @packageDocumentation
+ * @module @mycontent/adapters/memory
+ */
 export { createMemoryStore, MEMORY_STORE_NAME } from './store';
 export type { MemoryStoreOptions } from './store';
 export { createMemoryCache, MEMORY_CACHE_NAME } from './cache';

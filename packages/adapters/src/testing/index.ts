@@ -1,4 +1,9 @@
-// @mycontent/adapters/testing — the conformance suites every adapter passes (vitest).
+/**
+ * @mycontent/adapters/testing — the conformance suites every adapter passes (vitest).
+ *
+ * @packageDocumentation
+ * @module @mycontent/adapters/testing
+ */
 export { describeStoreConformance } from './store';
 export { describeCacheConformance } from './cache';
 export { describeVectorIndexConformance } from './vector-index';

@@ -416,31 +416,31 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     return profile;
   }
 
-  function coldStart(
-    profile: UserProfile | undefined,
-    n: number,
-    filter: (item: number) => boolean,
-  ): Recommendation[] {
+  /**
+   * Cold start: a share of the list from what is trending in the user's preferred categories,
+   * the rest from what is trending overall. Scores are scaled so that they decrease with rank:
+   * preferred items in [0.5, 1], the others in (0, 0.5], each relative to its list's best.
+   */
+  function coldStart(profile: UserProfile | undefined, n: number, filter: (item: number) => boolean): Recommendation[] {
     const preferred = (profile?.preferences.categories ?? []).map((c) => catalog.categoryCode(c)).filter((c) => c >= 0);
     const out: { item: number; score: number; source: string; contributions: Record<string, number> }[] = [];
     const taken = new Set<number>();
+    const push = (item: number, score: number, source: string) => {
+      taken.add(item);
+      out.push({ item, score, source, contributions: { [source]: score } });
+    };
     if (preferred.length > 0) {
       const quota = Math.round(n * settings.preferredShare);
-      const perCategory = preferred.map((category) => trendingModel.trending!({ category, k: quota, filter }));
       const merged = blendSources(
-        perCategory.map((result, i) => ({ name: `cold-start:preferred:${i}`, weight: 1, result })),
+        preferred.map((category, i) => ({ name: String(i), weight: 1, result: trendingModel.trending!({ category, k: quota, filter }) })),
         quota,
       );
-      for (const entry of merged) {
-        taken.add(entry.item);
-        out.push({ item: entry.item, score: entry.score, source: 'cold-start:preferred', contributions: { 'cold-start:preferred': entry.score } });
-      }
+      const best = merged[0]?.score ?? 1;
+      for (const entry of merged) push(entry.item, 0.5 + (0.5 * entry.score) / best, 'cold-start:preferred');
     }
-    const rest = trendingModel.trending!({ k: n, filter: (i) => !taken.has(i) && filter(i) });
-    for (let i = 0; i < rest.items.length && out.length < n; i++) {
-      const score = rest.scores[i]!;
-      out.push({ item: rest.items[i]!, score, source: 'cold-start:popular', contributions: { 'cold-start:popular': score } });
-    }
+    const rest = trendingModel.trending!({ k: n - out.length, filter: (i) => !taken.has(i) && filter(i) });
+    const best = rest.scores[0] || 1;
+    for (let i = 0; i < rest.items.length; i++) push(rest.items[i]!, (0.5 * rest.scores[i]!) / best, 'cold-start:popular');
     return toRecommendations(out);
   }
 

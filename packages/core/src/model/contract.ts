@@ -100,7 +100,7 @@ export interface RecommenderModel {
   trending?(query: TrendingQuery): ScoredItems;
   /** Learns from one interaction without refitting. */
   observe?(interaction: ObservedInteraction): void;
-  /** The trained state, for {@link encodeModelArtifact}. */
+  /** The trained state, for `encodeModelArtifact`. */
   toArtifact(): ModelArtifact;
   /** Loads a state produced by `toArtifact`, re-binding item ids to `catalog`. */
   restore(artifact: ModelArtifact, catalog: ItemCatalog): void;
