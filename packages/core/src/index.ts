@@ -103,7 +103,7 @@ export { createRandom, createAliasSampler } from './data/random';
 export type { Random } from './data/random';
 export { InteractionTableBuilder, tableRow, tableBatches, tableToDataset } from './data/interaction-table';
 export type { InteractionTable, TableRow } from './data/interaction-table';
-export { readLineBatches, readCsvBatches, splitCsvLine } from './data/lines';
+export { readLineBatches, readCsvBatches, splitCsvLine, detachString } from './data/lines';
 export type { NumberedLine, CsvRecord } from './data/lines';
 export { readNpyMatrix, writeNpyMatrix, matrixRow } from './data/npy';
 export type { EmbeddingMatrix } from './data/npy';

@@ -2,6 +2,7 @@ import {
   INTERACTION_TYPES,
   ITEM_STAT_COUNTERS,
   cloneProfile,
+  detachString,
   emptyItemStats,
   type Interaction,
   type InteractionErasure,
@@ -33,8 +34,9 @@ class Interner {
     let c = this.index.get(value);
     if (c === undefined) {
       c = this.values.length;
-      this.values.push(value);
-      this.index.set(value, c);
+      const kept = detachString(value);
+      this.values.push(kept);
+      this.index.set(kept, c);
     }
     return c;
   }

@@ -1,6 +1,7 @@
 import { ItemCatalog } from '../catalog/catalog';
 import { INTERACTION_TYPES, type Interaction, type InteractionType } from '../domain/schemas';
 import { DatasetBuilder, type InteractionDataset, type InteractionWeights } from '../model/dataset';
+import { detachString } from './lines';
 
 /**
  * Interactions loaded from a file, in columns: ids are interned in dictionaries and every row is a
@@ -34,8 +35,9 @@ class Dictionary {
     let c = this.index.get(value);
     if (c === undefined) {
       c = this.values.length;
-      this.values.push(value);
-      this.index.set(value, c);
+      const kept = detachString(value);
+      this.values.push(kept);
+      this.index.set(kept, c);
     }
     return c;
   }

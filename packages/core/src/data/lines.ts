@@ -3,6 +3,15 @@ import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { MyContentError } from '../errors/error';
 
+/**
+ * Returns a copy of `text` that does not share memory with a larger string. V8 represents
+ * substrings of 13+ characters as slices of their parent, so an id cut from a 1 MB chunk of a
+ * CSV file keeps the whole chunk alive; interned ids must be detached before they are kept.
+ */
+export function detachString(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
+}
+
 /** A line of a text file with its 1-based number. */
 export interface NumberedLine {
   line: number;

@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: runs every benchmark in its own process and writes BENCHMARKS.md.
+ *
+ *   npm run bench                    # full Globo scale (first run generates ~570 MB under bench/.data)
+ *   npm run bench -- --scale demo    # quick run on the demo scale
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { fmt, gitRevision, log, machine, runChild } from './lib';
+
+const { values } = parseArgs({ options: { scale: { type: 'string', default: 'full' }, seed: { type: 'string', default: '42' }, out: { type: 'string', default: 'BENCHMARKS.md' } } });
+const scale = values.scale!;
+
+interface LoadResult { mode: string; rows: number; items: number; ms: number; retainedMb: number; peakRssMb: number }
+interface Latency { n: number; p50: number; p99: number; max?: number }
+interface EngineResult {
+  clicks: number; items: number; users: number; itemsMs: number; ingestMs: number; rawAppendMs: number; trainMs: number;
+  trainModels: Record<string, { ms: number }>;
+  latency: { personalizedCold: Latency; coldStartCold: Latency; warm: Latency };
+  heapAfterTrainMb: number; peakRssMb: number;
+}
+
+const started = Date.now();
+log(`dataset: ${scale}, seed ${values.seed}`);
+const dataset = runChild<{ dir: string; cached: boolean; generateMs?: number; writeMs?: number }>('./foundation/dataset.ts', [scale, values.seed!]);
+log('loading (ours)...');
+const ours = runChild<LoadResult>('./foundation/load.ts', [dataset.dir, 'ours']);
+log('loading (baseline)...');
+const baseline = runChild<LoadResult>('./foundation/load.ts', [dataset.dir, 'baseline']);
+log('engine: ingest, train, recommend...');
+const engine = runChild<EngineResult>('./foundation/engine.ts', [dataset.dir, '2000']);
+
+const ok = (pass: boolean) => (pass ? '✅' : '❌');
+const ms = (v: number) => `${fmt(v, v < 1 ? 3 : 1)} ms`;
+const s = (v: number) => `${fmt(v / 1000, 1)} s`;
+const mb = (v: number) => `${fmt(v, 0)} MB`;
+const isFull = scale === 'full';
+
+const md = `# Benchmarks
+
+Written by \`npm run bench${isFull ? '' : ` -- --scale ${scale}`}\` on ${new Date().toISOString().slice(0, 10)} (commit ${gitRevision()}).
+Machine: ${machine()}. Each measurement runs in its own Node process (\`bench/run.ts\`), so peak memory is that step's own.
+
+Dataset: synthetic Globo.com-format news, scale \`${scale}\`, seed ${values.seed} — ${engine.items.toLocaleString()} articles,
+${engine.clicks.toLocaleString()} clicks, ${engine.users.toLocaleString()} users, 250-dimensional embeddings at full scale
+(\`generateSyntheticNews\` + \`writeGloboDataset\`${dataset.generateMs ? `: generated in ${s(dataset.generateMs)}, written in ${s(dataset.writeMs!)}` : ', cached from an earlier run'}).
+
+## Loading the dataset (\`loadGloboDataset\`: metadata CSV, ${(ours.rows).toLocaleString()} clicks in hourly CSVs, \`.npy\` embeddings)
+
+| loader | time | memory retained | peak RSS |
+| --- | --- | --- | --- |
+| **ours**: streaming CSV, columnar \`InteractionTable\`, one \`Float32Array\` for embeddings | **${s(ours.ms)}** | **${mb(ours.retainedMb)}** | ${mb(ours.peakRssMb)} |
+| baseline: \`readline\` + \`split\`, one object per click, one array per embedding | ${s(baseline.ms)} | ${mb(baseline.retainedMb)} | ${mb(baseline.peakRssMb)} |
+
+${isFull ? `Target: full-scale load under 60 s ${ok(ours.ms < 60_000)} and under 4 GB ${ok(ours.peakRssMb < 4096)}.` : 'Targets apply to the full scale.'}
+
+## Ingestion into the engine (memory adapters)
+
+| step | time | rate |
+| --- | --- | --- |
+| \`ingestItems\` (${engine.items.toLocaleString()} articles, validated) | ${s(engine.itemsMs)} | ${fmt(engine.items / (engine.itemsMs / 1000), 0)} items/s |
+| \`ingestInteractions\` in batches of 10,000: validation, store, item statistics, profiles, cache invalidation | ${s(engine.ingestMs)} | **${fmt(engine.clicks / (engine.ingestMs / 1000), 0)} interactions/s** |
+| baseline: raw \`store.appendInteractions\` of the same batches (no validation, statistics or profiles) | ${s(engine.rawAppendMs)} | ${fmt(engine.clicks / (engine.rawAppendMs / 1000), 0)} interactions/s |
+
+## Training (\`train()\`: reads every interaction from the store in pages, fits each model on the main thread)
+
+| step | time |
+| --- | --- |
+| whole \`train()\` | ${s(engine.trainMs)} |
+${Object.entries(engine.trainModels).map(([name, m]) => `| ${name === 'trending' ? 'popularity (trending)' : name === 'related' ? 'item-kNN (cosine, 100 neighbours, session context)' : name} | ${s(m.ms)} |`).join('\n')}
+
+## \`recommend()\` latency (memory store and cache, n = 10)
+
+${engine.latency.personalizedCold.n.toLocaleString()} users drawn with seed 7 plus ${engine.latency.coldStartCold.n} unknown users; each asked twice: the first call
+misses the cache (history read, blend of item-kNN and trending, filters), the second is served from it.
+
+| path | calls | p50 | p99 | max |
+| --- | --- | --- | --- | --- |
+| personalised, cold cache | ${engine.latency.personalizedCold.n} | ${ms(engine.latency.personalizedCold.p50)} | ${ms(engine.latency.personalizedCold.p99)} | ${ms(engine.latency.personalizedCold.max ?? Number.NaN)} |
+| cold start (unknown user), cold cache | ${engine.latency.coldStartCold.n} | ${ms(engine.latency.coldStartCold.p50)} | ${ms(engine.latency.coldStartCold.p99)} | |
+| any user, warm cache | ${engine.latency.warm.n} | **${ms(engine.latency.warm.p50)}** | **${ms(engine.latency.warm.p99)}** | ${ms(engine.latency.warm.max ?? Number.NaN)} |
+
+Target: warm \`recommend()\` p99 under 2 ms ${ok(engine.latency.warm.p99 < 2)}.
+
+Engine process after training: ${mb(engine.heapAfterTrainMb)} heap and buffers, ${mb(engine.peakRssMb)} peak RSS (dataset table, store, profiles, models).
+
+_Total benchmark time: ${s(Date.now() - started)}._
+`;
+await writeFile(values.out!, md);
+log(`wrote ${values.out}`);
