@@ -104,6 +104,7 @@ export type { Random } from './data/random';
 export { InteractionTableBuilder, tableRow, tableBatches, tableToDataset } from './data/interaction-table';
 export type { InteractionTable, TableRow } from './data/interaction-table';
 export { readLineBatches, readCsvBatches, splitCsvLine, detachString } from './data/lines';
+export { StringInterner } from './data/interner';
 export type { NumberedLine, CsvRecord } from './data/lines';
 export { readNpyMatrix, writeNpyMatrix, matrixRow } from './data/npy';
 export type { EmbeddingMatrix } from './data/npy';

@@ -2,7 +2,7 @@ import {
   INTERACTION_TYPES,
   ITEM_STAT_COUNTERS,
   cloneProfile,
-  detachString,
+  StringInterner,
   emptyItemStats,
   type Interaction,
   type InteractionErasure,
@@ -26,31 +26,6 @@ export interface MemoryStoreOptions {
 }
 
 const TYPE_CODE = new Map(INTERACTION_TYPES.map((t, i) => [t, i]));
-
-class Interner {
-  readonly values: string[] = [];
-  private readonly index = new Map<string, number>();
-  code(value: string): number {
-    let c = this.index.get(value);
-    if (c === undefined) {
-      c = this.values.length;
-      const kept = detachString(value);
-      this.values.push(kept);
-      this.index.set(kept, c);
-    }
-    return c;
-  }
-  find(value: string): number | undefined {
-    return this.index.get(value);
-  }
-  /** Drops a value: its code stays allocated but maps to nothing. */
-  forget(value: string): void {
-    const c = this.index.get(value);
-    if (c === undefined) return;
-    this.index.delete(value);
-    this.values[c] = '';
-  }
-}
 
 function grown<T extends Int32Array | Float64Array | Float32Array | Uint8Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
@@ -88,10 +63,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
   let contextCol = new Int32Array(cap);
   let deleted = new Uint8Array(cap);
   let deletedCount = 0;
-  let userIds = new Interner();
-  let itemIds = new Interner();
-  let sessionIds = new Interner();
-  let contextKeys = new Interner();
+  let userIds = new StringInterner();
+  let itemIds = new StringInterner();
+  let sessionIds = new StringInterner();
+  let contextKeys = new StringInterner();
   let contexts: Record<string, string | number | boolean>[] = [];
   let eventIds = new Map<number, string>();
   let rowsByUser = new Map<number, number[]>();
@@ -290,10 +265,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       profiles = new Map();
       n = 0;
       deletedCount = 0;
-      userIds = new Interner();
-      itemIds = new Interner();
-      sessionIds = new Interner();
-      contextKeys = new Interner();
+      userIds = new StringInterner();
+      itemIds = new StringInterner();
+      sessionIds = new StringInterner();
+      contextKeys = new StringInterner();
       contexts = [];
       eventIds = new Map();
       rowsByUser = new Map();

@@ -71,6 +71,24 @@ function intField(record: CsvRecord, i: number, column: string, path: string): n
   return value;
 }
 
+/** The fields of one click row, checked: field count, ids present, numeric ids and timestamp. */
+function parseClick(record: CsvRecord, columns: number[], path: string): { user: string; session: string; item: string; timestamp: number } {
+  if (record.fields.length < GLOBO_CLICK_COLUMNS.length) {
+    throw new MyContentError('FORMAT', `${path}:${record.line}: expected ${GLOBO_CLICK_COLUMNS.length} fields, got ${record.fields.length}`, {
+      source: 'globo-loader',
+      field: 'line',
+      value: record.line,
+    });
+  }
+  const timestamp = intField(record, columns[5]!, 'click_timestamp', path);
+  intField(record, columns[4]!, 'click_article_id', path);
+  const user = record.fields[columns[0]!]!;
+  if (user === '') {
+    throw new MyContentError('FORMAT', `${path}:${record.line}: empty user_id`, { source: 'globo-loader', field: 'user_id', value: '' });
+  }
+  return { user, session: record.fields[columns[1]!]!, item: record.fields[columns[4]!]!, timestamp };
+}
+
 /** Reads `articles_metadata.csv` into items. */
 export async function readGloboArticles(path: string, options: GloboLoadOptions = {}): Promise<Item[]> {
   const items: Item[] = [];
@@ -147,22 +165,14 @@ export async function* readGloboClicks(
           columns = columnIndex(record, GLOBO_CLICK_COLUMNS, path);
           continue;
         }
-        if (record.fields.length < columns.length) {
-          throw new MyContentError('FORMAT', `${path}:${record.line}: expected ${columns.length} fields, got ${record.fields.length}`, {
-            source: 'globo-loader',
-            field: 'line',
-            value: record.line,
-          });
-        }
+        const click = parseClick(record, columns, path);
         const get = (k: number) => record.fields[columns![k]!]!;
-        const ts = intField(record, columns[5]!, 'click_timestamp', path);
-        intField(record, columns[4]!, 'click_article_id', path);
         out.push({
-          userId: get(0),
-          itemId: get(4),
+          userId: click.user,
+          itemId: click.item,
           type: 'click',
-          timestamp: ts,
-          sessionId: get(1),
+          timestamp: click.timestamp,
+          sessionId: click.session,
           context: {
             environment: get(6),
             deviceGroup: get(7),
@@ -195,25 +205,8 @@ export async function readGloboClickTable(
           columns = columnIndex(record, GLOBO_CLICK_COLUMNS, path);
           continue;
         }
-        if (record.fields.length < columns.length) {
-          throw new MyContentError('FORMAT', `${path}:${record.line}: expected ${columns.length} fields, got ${record.fields.length}`, {
-            source: 'globo-loader',
-            field: 'line',
-            value: record.line,
-          });
-        }
-        const user = record.fields[columns[0]!]!;
-        const item = record.fields[columns[4]!]!;
-        const session = record.fields[columns[1]!]!;
-        const ts = intField(record, columns[5]!, 'click_timestamp', path);
-        if (user === '' || item === '') {
-          throw new MyContentError('FORMAT', `${path}:${record.line}: empty ${user === '' ? 'user_id' : 'click_article_id'}`, {
-            source: 'globo-loader',
-            field: user === '' ? 'user_id' : 'click_article_id',
-            value: '',
-          });
-        }
-        builder.add({ userId: user, itemId: item, type: 'click', timestamp: ts, sessionId: session });
+        const { user, item, session, timestamp } = parseClick(record, columns, path);
+        builder.add({ userId: user, itemId: item, type: 'click', timestamp, sessionId: session });
       }
     }
     options.onProgress?.({ phase: 'clicks', done: f + 1, total: files.length });

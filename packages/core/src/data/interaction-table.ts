@@ -1,7 +1,7 @@
 import { ItemCatalog } from '../catalog/catalog';
 import { INTERACTION_TYPES, type Interaction, type InteractionType } from '../domain/schemas';
 import { DatasetBuilder, type InteractionDataset, type InteractionWeights } from '../model/dataset';
-import { detachString } from './lines';
+import { StringInterner } from './interner';
 
 /**
  * Interactions loaded from a file, in columns: ids are interned in dictionaries and every row is a
@@ -28,21 +28,6 @@ export interface InteractionTable {
   readonly duration: Float32Array;
 }
 
-class Dictionary {
-  readonly values: string[] = [];
-  private readonly index = new Map<string, number>();
-  code(value: string): number {
-    let c = this.index.get(value);
-    if (c === undefined) {
-      c = this.values.length;
-      const kept = detachString(value);
-      this.values.push(kept);
-      this.index.set(kept, c);
-    }
-    return c;
-  }
-}
-
 /** Row fields accepted by {@link InteractionTableBuilder.add}. */
 export interface TableRow {
   userId: string;
@@ -58,9 +43,9 @@ const TYPE_CODE = new Map<InteractionType, number>(INTERACTION_TYPES.map((t, i) 
 
 /** Builds an {@link InteractionTable} row by row with amortised growth. */
 export class InteractionTableBuilder {
-  private readonly usersDict = new Dictionary();
-  private readonly itemsDict = new Dictionary();
-  private readonly sessionsDict = new Dictionary();
+  private readonly usersDict = new StringInterner();
+  private readonly itemsDict = new StringInterner();
+  private readonly sessionsDict = new StringInterner();
   private n = 0;
   private cap: number;
   private cols: {
