@@ -124,3 +124,24 @@ export { loadInteractionsFile } from './data/tabular';
 export type { TabularLoadOptions } from './data/tabular';
 export { generateSyntheticNews, writeGloboDataset, SYNTHETIC_SCALES } from './data/synthetic';
 export type { SyntheticNews, SyntheticNewsConfig, SyntheticScale } from './data/synthetic';
+
+// Evaluation: splitters, metrics, the evaluator
+export { splitRandomPerUser, splitTemporal, splitLeaveLastOut, splitSessionNextClick } from './eval/split';
+export type { TrainTestSplit, SessionSplit, NextClickCase } from './eval/split';
+export {
+  precisionAtK,
+  recallAtK,
+  hitRateAtK,
+  hitsAtK,
+  ndcgAtK,
+  averagePrecisionAtK,
+  reciprocalRankAtK,
+  auc,
+  catalogCoverage,
+  categoryCoverage,
+  intraListDiversity,
+  novelty,
+  serendipityAtK,
+} from './eval/metrics';
+export { evaluateModels, evaluateRatings, formatEvaluationReport } from './eval/evaluate';
+export type { EvaluateOptions, EvaluationReport, EvaluationMetrics, EvaluationProtocol, ModelEvaluation, RatingErrors } from './eval/evaluate';
