@@ -12,3 +12,19 @@ export type { PopularityModel, PopularityOptions } from './popularity/popularity
 // Item-based nearest neighbours (co-occurrence and cosine)
 export { createItemKnnModel } from './item-knn/item-knn';
 export type { ItemKnnModel, ItemKnnOptions, ItemSimilarity } from './item-knn/item-knn';
+
+// Implicit ALS (Hu–Koren–Volinsky, conjugate gradient, worker threads, fold-in)
+export { createAlsModel } from './als/als';
+export type { AlsModel, AlsOptions } from './als/als';
+
+// BPR-MF (pairwise ranking, SGD with sampled negatives)
+export { createBprModel } from './bpr/bpr';
+export type { BprModel, BprOptions } from './bpr/bpr';
+
+// EASE (closed-form item–item model for small catalogues)
+export { createEaseModel, easeMemoryBytes } from './ease/ease';
+export type { EaseOptions } from './ease/ease';
+
+// SVD++ (explicit ratings)
+export { createSvdppModel } from './svdpp/svdpp';
+export type { SvdppModel, SvdppOptions } from './svdpp/svdpp';

@@ -101,3 +101,24 @@ describe('item-kNN model', () => {
     expect(() => createItemKnnModel({ recencyDecay: 0 })).toThrow(/recencyDecay/);
   });
 });
+
+describe('item-kNN with BM25 weighting', () => {
+  it('weighs co-occurrences in short contexts and of rare items higher, by hand', async () => {
+    // Contexts (users): u1 {a, b}, u2 {a, b, c, d}. Item lengths: a 2, b 2, c 1, d 1; average 1.5.
+    const catalog = new ItemCatalog();
+    const rows = [click('u1', 'a'), click('u1', 'b'), click('u2', 'a'), click('u2', 'b'), click('u2', 'c'), click('u2', 'd')];
+    const model = createItemKnnModel({ similarity: 'bm25', context: 'user' });
+    await model.fit(datasetFromInteractions(rows, catalog));
+    const k1 = 1.2;
+    const b = 0.75;
+    const itemTerm = (len: number) => (k1 + 1) / (k1 * (1 - b + (b * len) / 1.5) + 1);
+    const idf = (contextLength: number) => Math.log(4 / (1 + contextLength));
+    const w = (len: number, ctx: number) => itemTerm(len) * idf(ctx);
+    const ab = w(2, 2) * w(2, 2) + w(2, 4) * w(2, 4);
+    const ac = w(2, 4) * w(1, 4);
+    const a = model.neighborsOf(catalog.indexOf('a'));
+    expect(catalog.idAt(a.items[0]!)).toBe('b');
+    expect(a.scores[0]).toBeCloseTo(ab, 5);
+    expect(a.scores[1]).toBeCloseTo(ac, 5);
+  });
+});

@@ -145,3 +145,9 @@ export {
 } from './eval/metrics';
 export { evaluateModels, evaluateRatings, formatEvaluationReport } from './eval/evaluate';
 export type { EvaluateOptions, EvaluationReport, EvaluationMetrics, EvaluationProtocol, ModelEvaluation, RatingErrors } from './eval/evaluate';
+
+// Parallel numeric kernels (worker threads)
+export { createKernelPool, balancedRanges } from './parallel/kernel-pool';
+export type { Kernel, KernelPool, KernelPoolOptions } from './parallel/kernel-pool';
+export { generateSyntheticRatings, writeMovieLensDataset, MOVIELENS_100K_SHAPE } from './data/synthetic-ratings';
+export type { SyntheticRatings, SyntheticRatingsConfig } from './data/synthetic-ratings';

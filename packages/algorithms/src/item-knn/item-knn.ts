@@ -14,15 +14,17 @@ import {
   type ScoredItems,
 } from '@mycontent/core';
 
-/** How two items' co-occurrence count becomes a similarity. */
-export type ItemSimilarity = 'cooccurrence' | 'cosine';
+/** How two items' co-occurrences become a similarity. */
+export type ItemSimilarity = 'cooccurrence' | 'cosine' | 'bm25';
 
 /** Options of {@link createItemKnnModel}. */
 export interface ItemKnnOptions {
   /**
    * `cooccurrence`: the raw number of contexts where both items appear (the classic "people who
    * read this also read"); `cosine`: that count divided by the geometric mean of each item's
-   * count, which stops blockbusters from being everyone's neighbour. @default 'cosine'
+   * count, which stops blockbusters from being everyone's neighbour; `bm25`: the dot product of
+   * BM25-weighted item vectors (items as documents, contexts as terms: long contexts and very
+   * common items weigh less), as in the `implicit` library. @default 'cosine'
    */
   similarity?: ItemSimilarity;
   /** Neighbours kept per item. @default 100 */
@@ -33,8 +35,10 @@ export interface ItemKnnOptions {
    * @default 'session'
    */
   context?: 'session' | 'user';
-  /** Only pairs at most this many positions apart in a context count. @default 50 */
+  /** Only pairs at most this many positions apart in a context count. @default Infinity (the whole context) */
   window?: number;
+  /** BM25 parameters for `similarity: 'bm25'`. @default { k1: 1.2, b: 0.75 } */
+  bm25?: { k1?: number; b?: number };
   /** Added to the cosine denominator to damp similarities built on few counts. @default 0 */
   shrinkage?: number;
   /**
@@ -55,9 +59,10 @@ export interface ItemKnnModel extends RecommenderModel {
 
 /**
  * Item-based nearest neighbours: items are similar when the same sessions (or users) contain
- * them. Training counts every pair of items within `window` positions of one context with a
- * sort-based count over packed pair keys (no hash map of millions of entries), turns counts into
- * similarities, and keeps the best `neighbors` per item in CSR arrays. A user's candidates are
+ * them. Training computes XᵀX one item row at a time — a dense accumulator over the items that
+ * share a context with it within `window` positions, with entry weights 1 or BM25 — turns the
+ * row into similarities and keeps the best `neighbors` per item in CSR arrays (memory stays
+ * O(positions + items × neighbours), no hash map of item pairs). A user's candidates are
  * the neighbours of their history, weighted by recency; `similar()` answers "more like this".
  *
  * @example
@@ -72,17 +77,19 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     similarity: options.similarity ?? 'cosine',
     neighbors: options.neighbors ?? 100,
     context: options.context ?? 'session',
-    window: options.window ?? 50,
+    window: options.window ?? Number.POSITIVE_INFINITY,
+    bm25: { k1: options.bm25?.k1 ?? 1.2, b: options.bm25?.b ?? 0.75 },
     shrinkage: options.shrinkage ?? 0,
     recencyDecay: options.recencyDecay ?? 0.9,
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => {
     if (!ok) throw new MyContentError('INVALID_CONFIG', `${field} ${why}, got ${JSON.stringify(value)}`, { source: KIND, field, value });
   };
-  check(config.similarity === 'cosine' || config.similarity === 'cooccurrence', 'similarity', config.similarity, "must be 'cosine' or 'cooccurrence'");
+  check(['cosine', 'cooccurrence', 'bm25'].includes(config.similarity), 'similarity', config.similarity, "must be 'cosine', 'cooccurrence' or 'bm25'");
   check(Number.isInteger(config.neighbors) && config.neighbors >= 1, 'neighbors', config.neighbors, 'must be a positive integer');
   check(config.context === 'session' || config.context === 'user', 'context', config.context, "must be 'session' or 'user'");
-  check(Number.isInteger(config.window) && config.window >= 1, 'window', config.window, 'must be a positive integer');
+  check((Number.isInteger(config.window) || config.window === Number.POSITIVE_INFINITY) && config.window >= 1, 'window', config.window, 'must be a positive integer or Infinity');
+  check(config.bm25.k1 >= 0 && config.bm25.b >= 0 && config.bm25.b <= 1, 'bm25', config.bm25, 'needs k1 >= 0 and b in [0, 1]');
   check(config.shrinkage >= 0, 'shrinkage', config.shrinkage, 'must not be negative');
   check(config.recencyDecay > 0 && config.recencyDecay <= 1, 'recencyDecay', config.recencyDecay, 'must be in (0, 1]');
 
@@ -103,128 +110,120 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
 
   async function fit(data: InteractionDataset, context: FitContext = {}): Promise<void> {
     const n = data.catalog.size;
-    if (n >= 94_906_265) {
-      throw new MyContentError('CAPACITY', `item-kNN packs item pairs into doubles and supports up to 94,906,264 items, got ${n}`, {
-        source: KIND,
-      });
-    }
     const progress = context.onProgress ?? (() => {});
     const aborted = () => {
       if (context.signal?.aborted) throw new MyContentError('ABORTED', 'item-kNN fit aborted', { source: KIND });
     };
-    // 1. Contexts: per user in time order, split by session when asked.
+    // 1. Contexts: per user in time order, split by session when asked. seq[p] is the item at
+    //    position p, ctxOf[p] its context; contexts are contiguous runs of positions.
     const { start: userStart, order } = groupRowsByUser(data);
-    const contextBounds: number[] = [0];
-    const seq: number[] = [];
+    const seqList: number[] = [];
+    const bounds: number[] = [0];
     for (let u = 0; u < data.users.length; u++) {
       let currentSession = -2;
       for (let k = userStart[u]!; k < userStart[u + 1]!; k++) {
         const r = order[k]!;
         if (!(data.weight[r]! > 0)) continue;
         const s = config.context === 'session' ? data.session[r]! : -1;
-        if (seq.length > contextBounds[contextBounds.length - 1]! && s !== currentSession) contextBounds.push(seq.length);
+        if (seqList.length > bounds[bounds.length - 1]! && s !== currentSession) bounds.push(seqList.length);
         currentSession = s;
-        seq.push(data.item[r]!);
+        seqList.push(data.item[r]!);
       }
-      if (seq.length > contextBounds[contextBounds.length - 1]!) contextBounds.push(seq.length);
+      if (seqList.length > bounds[bounds.length - 1]!) bounds.push(seqList.length);
     }
+    const seq = Int32Array.from(seqList);
+    const contexts = bounds.length - 1;
+    const ctxStart = Int32Array.from(bounds);
+    const ctxOf = new Int32Array(seq.length);
+    for (let c = 0; c < contexts; c++) ctxOf.fill(c, ctxStart[c]!, ctxStart[c + 1]!);
     aborted();
-    // 2. Item counts (contexts containing the item, counted once per context) and pair totals.
+    // 2. Per item: contexts containing it (distinct), and its positions (CSR).
     const itemCount = new Float64Array(n);
-    let pairs = 0;
-    const w = config.window;
-    for (let c = 0; c + 1 < contextBounds.length; c++) {
-      const a = contextBounds[c]!;
-      const b = contextBounds[c + 1]!;
-      for (let i = a; i < b; i++) {
-        let firstInContext = true;
-        for (let j = a; j < i; j++) if (seq[j] === seq[i]) { firstInContext = false; break; }
-        if (firstInContext) itemCount[seq[i]!]!++;
-        pairs += Math.min(b, i + 1 + w) - (i + 1);
+    const lastContext = new Int32Array(n).fill(-1);
+    const occStart = new Int32Array(n + 1);
+    for (let p = 0; p < seq.length; p++) {
+      const i = seq[p]!;
+      occStart[i + 1]!++;
+      if (lastContext[i] !== ctxOf[p]) {
+        lastContext[i] = ctxOf[p]!;
+        itemCount[i]!++;
       }
     }
-    progress({ phase: 'counting pairs', done: 0, total: pairs });
-    // 3. Pack every (low, high) pair into one double and sort: equal keys become runs.
-    const keys = new Float64Array(pairs);
-    let p = 0;
-    for (let c = 0; c + 1 < contextBounds.length; c++) {
-      const a = contextBounds[c]!;
-      const b = contextBounds[c + 1]!;
-      for (let i = a; i < b; i++) {
-        const x = seq[i]!;
-        const end = Math.min(b, i + 1 + w);
-        for (let j = i + 1; j < end; j++) {
-          const y = seq[j]!;
-          if (x === y) continue;
-          keys[p++] = x < y ? x * n + y : y * n + x;
+    for (let i = 0; i < n; i++) occStart[i + 1]! += occStart[i]!;
+    const occ = new Int32Array(seq.length);
+    {
+      const fill = occStart.slice(0, n);
+      for (let p = 0; p < seq.length; p++) occ[fill[seq[p]!]!++] = p;
+    }
+    // 3. Entry weights: 1, or BM25 with items as documents and contexts as terms.
+    let weightOf: ((p: number) => number) | undefined;
+    if (config.similarity === 'bm25') {
+      let active = 0;
+      let totalLength = 0;
+      for (let i = 0; i < n; i++) {
+        if (itemCount[i]! > 0) {
+          active++;
+          totalLength += itemCount[i]!;
         }
       }
+      const average = totalLength / Math.max(1, active);
+      const idf = new Float64Array(contexts);
+      for (let c = 0; c < contexts; c++) idf[c] = Math.log(active / (1 + (ctxStart[c + 1]! - ctxStart[c]!)));
+      const { k1, b } = config.bm25;
+      const itemTerm = new Float64Array(n);
+      for (let i = 0; i < n; i++) itemTerm[i] = (k1 + 1) / (k1 * (1 - b + (b * itemCount[i]!) / average) + 1);
+      const w = new Float64Array(seq.length);
+      for (let p = 0; p < seq.length; p++) w[p] = itemTerm[seq[p]!]! * idf[ctxOf[p]!]!;
+      weightOf = (p) => w[p]!;
     }
-    const packed = keys.subarray(0, p).sort();
-    aborted();
-    progress({ phase: 'counting pairs', done: pairs, total: pairs });
-    // 4. Runs -> (x, y, count) -> similarity, into per-item candidate lists (both directions).
-    const degree = new Int32Array(n + 1);
-    let unique = 0;
-    for (let k = 0; k < packed.length; ) {
-      const key = packed[k]!;
-      let e = k + 1;
-      while (e < packed.length && packed[e] === key) e++;
-      const x = Math.floor(key / n);
-      const y = key - x * n;
-      degree[x + 1]!++;
-      degree[y + 1]!++;
-      unique++;
-      k = e;
-    }
-    for (let i = 0; i < n; i++) degree[i + 1]! += degree[i]!;
-    const candItem = new Int32Array(unique * 2);
-    const candSim = new Float32Array(unique * 2);
-    const fill = degree.slice(0, n);
-    for (let k = 0; k < packed.length; ) {
-      const key = packed[k]!;
-      let e = k + 1;
-      while (e < packed.length && packed[e] === key) e++;
-      const count = e - k;
-      const x = Math.floor(key / n);
-      const y = key - x * n;
-      const sim =
-        config.similarity === 'cooccurrence'
-          ? count
-          : count / (Math.sqrt(itemCount[x]! * itemCount[y]!) + config.shrinkage);
-      candItem[fill[x]!] = y;
-      candSim[fill[x]!++] = sim;
-      candItem[fill[y]!] = x;
-      candSim[fill[y]!++] = sim;
-      k = e;
-    }
-    aborted();
-    // 5. Keep the best `neighbors` per item, sorted by similarity (ties: lower index first).
+    // 4. Row by row: accumulate co-occurrences of item i within the window, keep the best.
     const keep = config.neighbors;
+    const window = config.window;
+    const rowAcc = new Float64Array(n);
+    const rowTouched = new Int32Array(n);
+    const top = new TopK(keep);
     const nextStart = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) nextStart[i + 1] = nextStart[i]! + Math.min(keep, degree[i + 1]! - degree[i]!);
-    const nextNeighbor = new Int32Array(nextStart[n]!);
-    const nextSimilarity = new Float32Array(nextStart[n]!);
-    const idx: number[] = [];
+    const outItem: number[] = [];
+    const outSim: number[] = [];
     for (let i = 0; i < n; i++) {
-      const a = degree[i]!;
-      const b = degree[i + 1]!;
-      if (a === b) continue;
-      idx.length = 0;
-      for (let k = a; k < b; k++) idx.push(k);
-      idx.sort((u, v) => candSim[v]! - candSim[u]! || candItem[u]! - candItem[v]!);
-      const o = nextStart[i]!;
-      const m = nextStart[i + 1]! - o;
-      for (let k = 0; k < m; k++) {
-        nextNeighbor[o + k] = candItem[idx[k]!]!;
-        nextSimilarity[o + k] = candSim[idx[k]!]!;
+      let touchedCount = 0;
+      for (let o = occStart[i]!; o < occStart[i + 1]!; o++) {
+        const p = occ[o]!;
+        const c = ctxOf[p]!;
+        const from = Math.max(ctxStart[c]!, p - window);
+        const to = Math.min(ctxStart[c + 1]!, p + window + 1);
+        const wp = weightOf ? weightOf(p) : 1;
+        for (let q = from; q < to; q++) {
+          const j = seq[q]!;
+          if (j === i) continue;
+          if (rowAcc[j] === 0) rowTouched[touchedCount++] = j;
+          rowAcc[j]! += weightOf ? wp * weightOf(q) : 1;
+        }
+      }
+      top.reset(keep);
+      for (let t = 0; t < touchedCount; t++) {
+        const j = rowTouched[t]!;
+        const value = rowAcc[j]!;
+        rowAcc[j] = 0;
+        const sim = config.similarity === 'cosine' ? value / (Math.sqrt(itemCount[i]! * itemCount[j]!) + config.shrinkage) : value;
+        top.push(j, sim);
+      }
+      const best = top.drain();
+      for (let k = 0; k < best.items.length; k++) {
+        outItem.push(best.items[k]!);
+        outSim.push(best.scores[k]!);
+      }
+      nextStart[i + 1] = outItem.length;
+      if ((i & 0x3fff) === 0) {
+        aborted();
+        progress({ phase: 'neighbours', done: i, total: n });
       }
     }
     catalog = data.catalog;
     items = n;
     start = nextStart;
-    neighbor = nextNeighbor;
-    similarity = nextSimilarity;
+    neighbor = Int32Array.from(outItem);
+    similarity = Float32Array.from(outSim);
     trained = true;
     progress({ phase: 'neighbours', done: n, total: n });
   }

@@ -1,0 +1,11 @@
+import { evaluateModels, generateSyntheticRatings, splitRandomPerUser, type RecommenderModel } from '@mycontent/core';
+import { createEaseModel, createItemKnnModel, createAlsModel, createBprModel } from '@mycontent/algorithms';
+const { ratings, items } = generateSyntheticRatings(undefined, { seed: 1 });
+const split = splitRandomPerUser(ratings, { ratio: 0.75, seed: 42 });
+const models: Record<string, () => RecommenderModel> = {};
+for (const reg of [100, 400, 1000]) models[`ease r${reg}`] = () => createEaseModel({ regularization: reg });
+for (const sim of ['cosine', 'bm25', 'cooccurrence'] as const) for (const nb of [50, 200]) models[`knn ${sim} n${nb}`] = () => createItemKnnModel({ similarity: sim, neighbors: nb, context: 'user', recencyDecay: 1 });
+models['als default'] = () => createAlsModel();
+models['bpr default'] = () => createBprModel();
+const report = await evaluateModels({ table: ratings, split, items, k: 10, models });
+for (const r of report.results.sort((a, b) => b.metrics.ndcg - a.metrics.ndcg)) console.log(r.model.padEnd(28), r.metrics.ndcg.toFixed(4), r.metrics.precision.toFixed(4), r.metrics.recall.toFixed(4), (r.fitMs/1000).toFixed(1));
