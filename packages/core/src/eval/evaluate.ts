@@ -43,7 +43,7 @@ export interface EvaluationMetrics {
   coverage: number;
   /** Share of the categories recommended to at least one case. */
   categoryCoverage: number;
-  /** Mean share of item pairs within a list that have different categories. */
+  /** Mean share of item pairs within a list that have different categories (NaN without categories). */
   diversity: number;
   /** Mean self-information (bits) of recommended items. */
   novelty: number;
@@ -87,6 +87,8 @@ export interface EvaluateOptions {
   protocol?: EvaluationProtocol;
   /** Item metadata (categories for coverage and diversity, and the catalogue size). */
   items?: readonly Item[];
+  /** The catalogue to index items with (e.g. to score the trained models afterwards). @default a new one */
+  catalog?: ItemCatalog;
   /** Evaluate at most this many cases (a seeded sample). */
   maxCases?: number;
   /** Seed of every sampled step. @default 42 */
@@ -191,7 +193,7 @@ export async function evaluateModels(options: EvaluateOptions): Promise<Evaluati
   if (split.train.length === 0) {
     throw new MyContentError('INVALID_INPUT', 'the training set is empty', { source: 'evaluate', field: 'split.train', value: 0 });
   }
-  const catalog = new ItemCatalog();
+  const catalog = options.catalog ?? new ItemCatalog();
   for (const item of options.items ?? []) catalog.upsert(item);
   for (const id of table.items) if (catalog.indexOf(id) < 0) catalog.upsert({ id, createdAt: 0 });
   const train = tableToDataset(table, catalog, { rows: split.train });
@@ -312,7 +314,7 @@ export async function evaluateModels(options: EvaluateOptions): Promise<Evaluati
         auc: aucCases > 0 ? sums.auc / aucCases : Number.NaN,
         coverage: recommended.size / Math.max(1, trainedItems.length),
         categoryCoverage: categories > 0 ? recommendedCategories.size / categories : Number.NaN,
-        diversity: sums.diversity / n,
+        diversity: categories > 0 ? sums.diversity / n : Number.NaN,
         novelty: sums.novelty / n,
         serendipity: sums.serendipity / n,
       },

@@ -1,0 +1,330 @@
+/**
+ * The My Content command line. From the repository root:
+ *
+ *   npm run cli -- generate --kind news --scale demo --seed 42 --out data/news
+ *   npm run cli -- generate --kind ratings --seed 1 --out data/ml
+ *   npm run cli -- evaluate --data data/ml --format movielens --models popular,itemknn,als,bpr,ease
+ *   npm run --silent cli -- recommend --train data/ml --format movielens --queries q.jsonl --model als --k 10 --out recs.jsonl
+ */
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import {
+  ItemCatalog,
+  MyContentError,
+  evaluateModels,
+  evaluateRatings,
+  formatEvaluationReport,
+  generateSyntheticNews,
+  generateSyntheticRatings,
+  idSchema,
+  isMyContentError,
+  readLineBatches,
+  splitLeaveLastOut,
+  splitRandomPerUser,
+  splitSessionNextClick,
+  splitTemporal,
+  tableToDataset,
+  writeGloboDataset,
+  writeMovieLensDataset,
+  MOVIELENS_100K_SHAPE,
+  groupRowsByUser,
+  type EvaluationReport,
+  type InteractionDataset,
+  type RecommenderModel,
+  type SyntheticScale,
+} from '@mycontent/core';
+import { loadData } from './data';
+import { MODELS, createModel } from './models';
+import { progressBar } from './progress';
+
+const USAGE = `usage: npm run cli -- <command> [options]
+
+commands:
+  generate   --kind news|ratings [--scale tiny|demo|full] [--seed 42] --out DIR
+  evaluate   --data PATH --format movielens|globo|csv [--models a,b] [--split random|temporal|leave-last-out|session]
+             [--k 10] [--protocol full|sampled] [--negatives 100] [--max-cases N] [--seed 42] [--param model.key=value ...] [--json FILE]
+  recommend  --train PATH --format movielens|globo|csv --queries QUERIES.jsonl --model NAME [--k 10] [--seed 42]
+             [--param key=value ...] [--allow-unknown] --out RECS.jsonl
+
+models: ${Object.entries(MODELS).map(([name, spec]) => `${name} (${spec.description})`).join(', ')}`;
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new MyContentError('INVALID_INPUT', `--${name} is required\n\n${USAGE}`, { source: 'cli', field: name });
+  }
+  return value;
+}
+
+function positiveInt(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new MyContentError('INVALID_INPUT', `--${name} must be a positive integer, got ${JSON.stringify(raw)}`, { source: 'cli', field: name, value: raw });
+  return n;
+}
+
+async function generate(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: { kind: { type: 'string', default: 'news' }, scale: { type: 'string', default: 'demo' }, seed: { type: 'string', default: '42' }, out: { type: 'string' } },
+  });
+  const out = required(values, 'out');
+  const seed = positiveInt(values.seed, 'seed', 42);
+  const started = performance.now();
+  if (values.kind === 'ratings') {
+    const data = generateSyntheticRatings(MOVIELENS_100K_SHAPE, { seed });
+    await writeMovieLensDataset(out, data);
+    stderr(`wrote ${data.ratings.length.toLocaleString('en-US')} ratings (MovieLens u.data) to ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return;
+  }
+  if (values.kind !== 'news') throw new MyContentError('INVALID_INPUT', `--kind must be news or ratings, got ${values.kind}`, { source: 'cli', field: 'kind', value: values.kind });
+  if (!['tiny', 'demo', 'full'].includes(values.scale!)) {
+    throw new MyContentError('INVALID_INPUT', `--scale must be tiny, demo or full, got ${values.scale}`, { source: 'cli', field: 'scale', value: values.scale });
+  }
+  const bar = progressBar('generate');
+  const news = generateSyntheticNews(values.scale as SyntheticScale, { seed, onProgress: bar.update });
+  await writeGloboDataset(out, news, { onProgress: bar.update });
+  bar.done();
+  stderr(`wrote ${news.items.length.toLocaleString('en-US')} articles and ${news.clicks.length.toLocaleString('en-US')} clicks (Globo.com layout) to ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function evaluate(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      format: { type: 'string' },
+      models: { type: 'string' },
+      split: { type: 'string' },
+      ratio: { type: 'string', default: '0.75' },
+      'test-ratio': { type: 'string' },
+      k: { type: 'string', default: '10' },
+      protocol: { type: 'string', default: 'full' },
+      negatives: { type: 'string', default: '100' },
+      'max-cases': { type: 'string' },
+      seed: { type: 'string', default: '42' },
+      param: { type: 'string', multiple: true, default: [] },
+      json: { type: 'string', default: 'evaluation.json' },
+    },
+  });
+  const path = required(values, 'data');
+  const format = required(values, 'format');
+  const k = positiveInt(values.k, 'k', 10);
+  const seed = positiveInt(values.seed, 'seed', 42);
+  const names = (values.models ?? (format === 'movielens' ? 'popular,itemknn,als,bpr,ease,svdpp' : 'popular,trending,itemknn,als')).split(',').map((m) => m.trim());
+  for (const name of names) createModel(name, [], seed); // unknown names fail before any work
+  const { table, items } = await loadData(path, format);
+  const splitName = values.split ?? (format === 'movielens' ? 'random' : format === 'globo' ? 'session' : 'temporal');
+  const testRatio = values['test-ratio'] === undefined ? undefined : Number(values['test-ratio']);
+  const split =
+    splitName === 'random'
+      ? splitRandomPerUser(table, { ratio: Number(values.ratio), seed })
+      : splitName === 'temporal'
+        ? splitTemporal(table, testRatio === undefined ? {} : { testRatio })
+        : splitName === 'leave-last-out'
+          ? splitLeaveLastOut(table)
+          : splitName === 'session'
+            ? splitSessionNextClick(table, testRatio === undefined ? {} : { testRatio })
+            : (() => {
+                throw new MyContentError('INVALID_INPUT', `--split must be random, temporal, leave-last-out or session, got ${splitName}`, { source: 'cli', field: 'split', value: splitName });
+              })();
+  const protocol = values.protocol === 'sampled' ? { kind: 'sampled' as const, negatives: positiveInt(values.negatives, 'negatives', 100) } : { kind: 'full' as const };
+  if (values.protocol !== 'full' && values.protocol !== 'sampled') {
+    throw new MyContentError('INVALID_INPUT', `--protocol must be full or sampled, got ${values.protocol}`, { source: 'cli', field: 'protocol', value: values.protocol });
+  }
+  const maxCases = values['max-cases'] === undefined ? undefined : positiveInt(values['max-cases'], 'max-cases', 1);
+  stderr(`data: ${table.length.toLocaleString('en-US')} interactions, ${table.users.length.toLocaleString('en-US')} users, ${table.items.length.toLocaleString('en-US')} items`);
+  let merged: EvaluationReport | undefined;
+  const errors: { model: string; error: string }[] = [];
+  const ratingErrors: Record<string, unknown> = {};
+  for (const name of names) {
+    const catalog = new ItemCatalog();
+    const model = createModel(name, values.param!, seed);
+    const bar = progressBar('evaluate');
+    try {
+      const report = await evaluateModels({
+        table,
+        split,
+        items,
+        catalog,
+        models: { [name]: model },
+        k,
+        protocol,
+        seed,
+        onProgress: bar.update,
+        ...(maxCases === undefined ? {} : { maxCases }),
+      });
+      bar.done();
+      if (merged) merged.results.push(...report.results);
+      else merged = report;
+      if (name === 'svdpp') ratingErrors[name] = evaluateRatings(model, table, split.test, catalog);
+    } catch (error) {
+      bar.done();
+      if (!isMyContentError(error) || (error.code !== 'CAPACITY' && error.code !== 'INVALID_INPUT')) throw error;
+      errors.push({ model: name, error: error.message });
+    }
+  }
+  if (merged) console.log(formatEvaluationReport(merged));
+  for (const [name, value] of Object.entries(ratingErrors)) {
+    const e = value as { rmse: number; mae: number; predictions: number };
+    console.log(`${name} rating prediction: RMSE ${e.rmse.toFixed(4)}, MAE ${e.mae.toFixed(4)} over ${e.predictions.toLocaleString('en-US')} test ratings`);
+  }
+  for (const e of errors) console.log(`${e.model}: not evaluated: ${e.error}`);
+  await writeFile(values.json!, JSON.stringify({ ...merged, ratingErrors, errors }, null, 2));
+  stderr(`wrote ${values.json}`);
+  if (errors.length > 0) process.exitCode = 1;
+}
+
+const querySchema = z.object({
+  id: z.union([z.string().min(1), z.number()]).transform(String),
+  user: idSchema.optional(),
+  session: z.array(idSchema).max(10_000).optional(),
+  exclude: z.array(idSchema).max(100_000).optional(),
+});
+
+/** Each user's positive training items (oldest first) and every item they touched. */
+function histories(data: InteractionDataset) {
+  const { start, order } = groupRowsByUser(data);
+  return (userId: string) => {
+    const u = data.userIndex.get(userId);
+    if (u === undefined) return undefined;
+    const items: number[] = [];
+    const weights: number[] = [];
+    const seen: number[] = [];
+    for (let k = start[u]!; k < start[u + 1]!; k++) {
+      const r = order[k]!;
+      seen.push(data.item[r]!);
+      if (data.weight[r]! > 0) {
+        items.push(data.item[r]!);
+        weights.push(data.weight[r]!);
+      }
+    }
+    return { items, weights, seen };
+  };
+}
+
+async function recommend(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      train: { type: 'string' },
+      format: { type: 'string' },
+      queries: { type: 'string' },
+      model: { type: 'string' },
+      k: { type: 'string', default: '10' },
+      seed: { type: 'string', default: '42' },
+      param: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string' },
+      'allow-unknown': { type: 'boolean', default: false },
+    },
+  });
+  const trainPath = required(values, 'train');
+  const format = required(values, 'format');
+  const queriesPath = required(values, 'queries');
+  const name = required(values, 'model');
+  const out = required(values, 'out');
+  const k = positiveInt(values.k, 'k', 10);
+  const seed = positiveInt(values.seed, 'seed', 42);
+  const model: RecommenderModel = createModel(name, values.param!, seed);
+  const allowUnknown = values['allow-unknown'] === true;
+
+  const { table, items } = await loadData(trainPath, format);
+  const catalog = new ItemCatalog();
+  for (const item of items) catalog.upsert(item);
+  const data = tableToDataset(table, catalog);
+  let t = performance.now();
+  await model.fit(data, { onProgress: progressBar(`fit ${name}`).update });
+  const fitMs = performance.now() - t;
+  // Lists shorter than k (cold users, sparse neighbourhoods) are completed with popular items.
+  const fallback = name === 'popular' ? model : createModel('popular', [], seed);
+  if (fallback !== model) await fallback.fit(data);
+  const historyOf = histories(data);
+
+  // Read and validate every query first: a bad line fails the run before any output is written.
+  const queries: { line: number; id: string; user?: string; session: number[]; exclude: number[] }[] = [];
+  const unknown = (line: number, what: string, id: string): number => {
+    if (allowUnknown) return -1;
+    throw new MyContentError('INVALID_INPUT', `${queriesPath}:${line}: ${what} ${JSON.stringify(id)} is not in the training data (use --allow-unknown to treat it as cold)`, {
+      source: 'cli',
+      field: what,
+      value: id,
+    });
+  };
+  for await (const lines of readLineBatches(queriesPath)) {
+    for (const { line, text } of lines) {
+      if (text.trim() === '') continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (cause) {
+        throw new MyContentError('FORMAT', `${queriesPath}:${line}: not valid JSON`, { source: 'cli', field: 'line', value: line, cause });
+      }
+      const parsed = querySchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new MyContentError('INVALID_INPUT', `${queriesPath}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { source: 'cli', field: issue.path.join('.'), value: line });
+      }
+      const q = parsed.data;
+      const toIndex = (what: string) => (id: string) => {
+        const i = catalog.indexOf(id);
+        return i >= 0 ? i : unknown(line, what, id);
+      };
+      if (q.user !== undefined && !data.userIndex.has(q.user) && (q.session?.length ?? 0) === 0) unknown(line, 'user', q.user);
+      queries.push({
+        line,
+        id: q.id,
+        ...(q.user === undefined ? {} : { user: q.user }),
+        session: (q.session ?? []).map(toIndex('session item')).filter((i) => i >= 0),
+        exclude: (q.exclude ?? []).map(toIndex('excluded item')).filter((i) => i >= 0),
+      });
+    }
+  }
+
+  const mark = new Int32Array(catalog.size);
+  const stream = createWriteStream(out);
+  t = performance.now();
+  let stamp = 0;
+  for (const q of queries) {
+    const history = q.user === undefined ? undefined : historyOf(q.user);
+    const items = [...(history?.items ?? []), ...q.session];
+    const weights = [...(history?.weights ?? []), ...q.session.map(() => 1)];
+    stamp++;
+    for (const i of history?.seen ?? []) mark[i] = stamp;
+    for (const i of q.session) mark[i] = stamp;
+    for (const i of q.exclude) mark[i] = stamp;
+    const token = stamp;
+    const filter = (i: number) => i < mark.length && mark[i] !== token;
+    const query = { ...(q.user === undefined ? {} : { userId: q.user }), history: Int32Array.from(items), historyWeights: Float32Array.from(weights), k, filter };
+    const result = Array.from(model.recommend(query).items);
+    if (result.length < k) {
+      const taken = new Set(result);
+      result.push(...fallback.recommend({ ...query, k: k - result.length, filter: (i) => filter(i) && !taken.has(i) }).items);
+    }
+    if (!stream.write(`${JSON.stringify({ id: q.id, items: result.map((i) => catalog.idAt(i)) })}\n`)) {
+      await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    }
+  }
+  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  const recMs = performance.now() - t;
+  stderr(`${name}: fit ${(fitMs / 1000).toFixed(2)} s on ${data.length.toLocaleString('en-US')} interactions; ${queries.length.toLocaleString('en-US')} queries in ${(recMs / 1000).toFixed(2)} s (${Math.round(queries.length / Math.max(1e-9, recMs / 1000)).toLocaleString('en-US')} queries/s)`);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+try {
+  if (command === 'generate') await generate(rest);
+  else if (command === 'evaluate') await evaluate(rest);
+  else if (command === 'recommend') await recommend(rest);
+  else {
+    stderr(USAGE);
+    process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+} catch (error) {
+  if (isMyContentError(error)) {
+    stderr(`error: ${error.message}`);
+    process.exitCode = 1;
+  } else throw error;
+}

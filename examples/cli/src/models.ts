@@ -1,0 +1,101 @@
+import { MyContentError, type RecommenderModel } from '@mycontent/core';
+import {
+  createAlsModel,
+  createBprModel,
+  createEaseModel,
+  createItemKnnModel,
+  createPopularityModel,
+  createSvdppModel,
+} from '@mycontent/algorithms';
+
+type ParamType = 'number' | 'string' | 'boolean';
+interface ModelSpec {
+  description: string;
+  params: Record<string, ParamType>;
+  create: (params: Record<string, unknown>, seed: number) => RecommenderModel;
+}
+
+/** Every model the CLI knows, by name, with the parameters `--param key=value` accepts. */
+export const MODELS: Record<string, ModelSpec> = {
+  popular: {
+    description: 'all-time popularity (the baseline)',
+    params: { halfLifeMs: 'number' },
+    create: (p) => createPopularityModel({ halfLifeMs: Number.POSITIVE_INFINITY, ...p }),
+  },
+  trending: {
+    description: 'time-decayed popularity (half-life 6 h)',
+    params: { halfLifeMs: 'number' },
+    create: (p) => createPopularityModel(p),
+  },
+  itemknn: {
+    description: 'item-kNN, BM25-weighted',
+    params: { similarity: 'string', neighbors: 'number', context: 'string', window: 'number', shrinkage: 'number', recencyDecay: 'number' },
+    create: (p) => createItemKnnModel({ similarity: 'bm25', recencyDecay: 1, ...p }),
+  },
+  cooccurrence: {
+    description: 'item-kNN with raw co-occurrence counts ("also read")',
+    params: { neighbors: 'number', context: 'string', window: 'number', recencyDecay: 'number' },
+    create: (p) => createItemKnnModel({ similarity: 'cooccurrence', ...p }),
+  },
+  als: {
+    description: 'implicit ALS (conjugate gradient, worker threads)',
+    params: { factors: 'number', iterations: 'number', regularization: 'number', alpha: 'number', cgSteps: 'number', workers: 'number', foldIn: 'string' },
+    create: (p, seed) => createAlsModel({ seed, ...p }),
+  },
+  bpr: {
+    description: 'BPR matrix factorisation',
+    params: { factors: 'number', epochs: 'number', learningRate: 'number', regularization: 'number', biasRegularization: 'number' },
+    create: (p, seed) => createBprModel({ seed, ...p }),
+  },
+  ease: {
+    description: 'EASE closed-form item model (small catalogues)',
+    params: { regularization: 'number', maxBytes: 'number', values: 'string' },
+    create: (p) => createEaseModel(p),
+  },
+  svdpp: {
+    description: 'SVD++ for explicit ratings',
+    params: { factors: 'number', epochs: 'number', learningRate: 'number', regularization: 'number', initStd: 'number' },
+    create: (p, seed) => createSvdppModel({ seed, ...p }),
+  },
+};
+
+function fail(message: string, field: string, value: unknown): never {
+  throw new MyContentError('INVALID_INPUT', message, { source: 'cli', field, value });
+}
+
+/**
+ * Parses `--param` values (`key=value` for the single model, or `model.key=value`) for `model`.
+ * Unknown keys and ill-typed values are errors naming the key.
+ */
+export function parseParams(model: string, raw: readonly string[]): Record<string, unknown> {
+  const spec = MODELS[model]!;
+  const out: Record<string, unknown> = {};
+  for (const entry of raw) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) fail(`--param ${JSON.stringify(entry)} must look like key=value`, 'param', entry);
+    let key = entry.slice(0, eq);
+    const value = entry.slice(eq + 1);
+    const dot = key.indexOf('.');
+    if (dot > 0) {
+      if (key.slice(0, dot) !== model) continue;
+      key = key.slice(dot + 1);
+    }
+    const type = spec.params[key];
+    if (!type) fail(`model "${model}" has no parameter "${key}" (parameters: ${Object.keys(spec.params).join(', ') || 'none'})`, 'param', key);
+    if (type === 'number') {
+      const n = value === 'Infinity' ? Number.POSITIVE_INFINITY : Number(value);
+      if (value.trim() === '' || Number.isNaN(n)) fail(`--param ${key}=${value}: not a number`, key, value);
+      out[key] = n;
+    } else if (type === 'boolean') {
+      if (value !== 'true' && value !== 'false') fail(`--param ${key}=${value}: expected true or false`, key, value);
+      out[key] = value === 'true';
+    } else out[key] = value;
+  }
+  return out;
+}
+
+/** A fresh model by CLI name. */
+export function createModel(name: string, params: readonly string[], seed: number): RecommenderModel {
+  if (!(name in MODELS)) fail(`unknown model "${name}" (models: ${Object.keys(MODELS).join(', ')})`, 'model', name);
+  return MODELS[name]!.create(parseParams(name, params), seed);
+}
