@@ -261,7 +261,7 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
     async fit(data: InteractionDataset, context: FitContext = {}) {
       const matrix = buildUserItemMatrix(data, 'weight');
       const { byUser, byItem } = matrix;
-      if (byUser.indices.length === 0) {
+      if (byUser.indptr[byUser.rows] === 0) {
         throw new MyContentError('INVALID_INPUT', 'ALS needs at least one positive interaction to train', { source: KIND, field: 'data', value: data.length });
       }
       const X = shared.f32(byUser.rows * f);
@@ -271,7 +271,9 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       for (let i = 0; i < X.length; i++) X[i] = rng.normal() * scale;
       for (let i = 0; i < Y.length; i++) Y[i] = rng.normal() * scale;
       const pool = createKernelPool(alsKernel, { ...(options.workers ? { workers: options.workers } : {}), name: KIND });
-      const parts = pool.size * 4;
+      // A fixed partition (not tied to the worker count) keeps the sums' order, so results are
+      // bit-identical whatever the number of threads.
+      const parts = 16;
       const userRanges = balancedRanges(byUser.indptr, parts, f);
       const itemRanges = balancedRanges(byItem.indptr, parts, f);
       const gramOf = async (factors: Float32Array, rows: number): Promise<Float64Array> => {

@@ -214,7 +214,7 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       const matrix = buildUserItemMatrix(data, 'binary');
       const { byUser } = matrix;
       const items = matrix.byItem.rows;
-      if (byUser.indices.length === 0) {
+      if (byUser.indptr[byUser.rows] === 0) {
         throw new MyContentError('INVALID_INPUT', 'BPR needs at least one positive interaction', { source: KIND, field: 'data', value: 0 });
       }
       const U = shared.f32(byUser.rows * f);

@@ -2,9 +2,9 @@ import type { InteractionDataset } from '@mycontent/core';
 
 /** Typed arrays on `SharedArrayBuffer`s, so worker threads read and write them in place. */
 export const shared = {
-  f32: (n: number) => new Float32Array(new SharedArrayBuffer(4 * Math.max(1, n))),
-  f64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * Math.max(1, n))),
-  i32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * Math.max(1, n))),
+  f32: (n: number) => new Float32Array(new SharedArrayBuffer(4 * n)),
+  f64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * n)),
+  i32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
 };
 
 /** A sparse matrix in compressed-row form. */

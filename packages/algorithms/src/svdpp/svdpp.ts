@@ -240,7 +240,7 @@ export function createSvdppModel(options: SvdppOptions = {}): SvdppModel {
       const matrix = buildUserItemMatrix(data, 'rating');
       const { byUser } = matrix;
       const items = matrix.byItem.rows;
-      if (byUser.indices.length === 0) {
+      if (byUser.indptr[byUser.rows] === 0) {
         throw new MyContentError('INVALID_INPUT', 'SVD++ needs interactions with a rating value (type "rating")', { source: KIND, field: 'data', value: 0 });
       }
       let sum = 0;

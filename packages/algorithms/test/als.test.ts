@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { ItemCatalog, decodeModelArtifact, encodeModelArtifact, isMyContentError } from '@mycontent/core';
+import { createAlsModel } from '@mycontent/algorithms';
+import { historyOf, ids, twoClusters } from './fixtures';
+
+const small = { factors: 8, iterations: 10, regularization: 5, alpha: 4 };
+
+describe('implicit ALS', () => {
+  it('recommends a user the unseen items of their taste cluster', async () => {
+    const { data, catalog } = twoClusters();
+    const als = createAlsModel(small);
+    await als.fit(data);
+    const history = historyOf(data, 'a3');
+    const seen = new Set(history);
+    const top = als.recommend({ userId: 'a3', history, k: 4, filter: (i) => !seen.has(i) });
+    expect(ids(catalog, top.items).every((id) => id.startsWith('A'))).toBe(true);
+  });
+
+  it('is deterministic for a seed, whatever the number of worker threads', async () => {
+    const { data } = twoClusters();
+    const one = createAlsModel({ ...small, workers: 1 });
+    const two = createAlsModel({ ...small, workers: 2 });
+    await one.fit(data);
+    await two.fit(data);
+    expect(Buffer.from(encodeModelArtifact(two.toArtifact())).equals(Buffer.from(encodeModelArtifact(one.toArtifact())))).toBe(true);
+    const other = createAlsModel({ ...small, seed: 7 });
+    await other.fit(data);
+    expect(Array.from(other.userVector({ userId: 'a0', history: new Int32Array(0) }))).not.toEqual(
+      Array.from(one.userVector({ userId: 'a0', history: new Int32Array(0) })),
+    );
+  });
+
+  it('folds in a new user from their interactions, close to what training learned', async () => {
+    const { data, catalog } = twoClusters();
+    const als = createAlsModel({ ...small, iterations: 15, cgSteps: 6 });
+    await als.fit(data);
+    const history = historyOf(data, 'b5');
+    const trained = als.userVector({ userId: 'b5', history });
+    const folded = als.userVector({ userId: 'somebody-new', history });
+    let dot = 0, na = 0, nb = 0;
+    for (let a = 0; a < trained.length; a++) {
+      dot += trained[a]! * folded[a]!;
+      na += trained[a]! ** 2;
+      nb += folded[a]! ** 2;
+    }
+    expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.99);
+    const seen = new Set(history);
+    const top = als.recommend({ userId: 'somebody-new', history, k: 3, filter: (i) => !seen.has(i) });
+    expect(ids(catalog, top.items).every((id) => id.startsWith('B'))).toBe(true);
+  });
+
+  it('round-trips through an artifact exactly', async () => {
+    const { data, catalog } = twoClusters();
+    const als = createAlsModel(small);
+    await als.fit(data);
+    const restored = createAlsModel(small);
+    const other = new ItemCatalog();
+    for (const id of [...catalog.idList()].reverse()) other.upsert({ id, createdAt: 0 });
+    restored.restore(decodeModelArtifact(encodeModelArtifact(als.toArtifact())), other);
+    const history = historyOf(data, 'a1');
+    const before = als.recommend({ userId: 'a1', history, k: 20 });
+    const after = restored.recommend({ userId: 'a1', history: Int32Array.from(history, (i) => other.indexOf(catalog.idAt(i))), k: 20 });
+    expect(ids(other, after.items)).toEqual(ids(catalog, before.items));
+    expect(Array.from(after.scores)).toEqual(Array.from(before.scores));
+  });
+
+  it('stops early and reports progress; aborts with ABORTED', async () => {
+    const { data } = twoClusters();
+    const progress: number[] = [];
+    const als = createAlsModel({ ...small, onIteration: (it) => it < 3 });
+    await als.fit(data, { onProgress: (p) => progress.push(p.done) });
+    expect(progress).toEqual([1, 2, 3]);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(createAlsModel(small).fit(data, { signal: controller.signal })).rejects.toSatisfy((e: unknown) => isMyContentError(e, 'ABORTED'));
+  });
+
+  it('rejects bad options and use before training', () => {
+    expect(() => createAlsModel({ factors: 0 })).toThrow(/factors must be an integer/);
+    expect(() => createAlsModel({ alpha: -1 })).toThrow(/alpha must be positive/);
+    expect(() => createAlsModel().recommend({ history: new Int32Array(0), k: 3 })).toThrow(/not trained/);
+  });
+});
