@@ -211,7 +211,7 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       return losses;
     },
     async fit(data: InteractionDataset, context: FitContext = {}) {
-      const matrix = buildUserItemMatrix(data, 'binary');
+      const matrix = await buildUserItemMatrix(data, 'binary');
       const { byUser } = matrix;
       const items = matrix.byItem.rows;
       if (byUser.indptr[byUser.rows] === 0) {

@@ -14,6 +14,7 @@ import {
 } from '@mycontent/core';
 import { buildUserItemMatrix } from '../shared/matrix';
 import { checkOption } from '../shared/factors';
+import { invertSpdInPlace } from '../shared/linalg';
 
 /** Options of {@link createEaseModel}. */
 export interface EaseOptions {
@@ -34,30 +35,6 @@ const FORMAT_VERSION = 1;
 /** Bytes EASE needs for `items` items (two dense float64 matrices). */
 export function easeMemoryBytes(items: number): number {
   return 2 * 8 * items * items;
-}
-
-/**
- * Inverts a symmetric positive-definite n × n matrix in place (row-major Float64Array) by
- * Gauss–Jordan elimination without pivoting (safe for SPD), O(n³).
- */
-function invertSpdInPlace(a: Float64Array, n: number, onRow?: (row: number) => void): void {
-  for (let k = 0; k < n; k++) {
-    const kk = k * n;
-    const pivot = a[kk + k]!;
-    if (!(pivot > 0)) throw new MyContentError('BACKEND', `the Gram matrix is not positive definite at row ${k}`, { source: KIND });
-    const inv = 1 / pivot;
-    for (let j = 0; j < n; j++) a[kk + j]! *= inv;
-    a[kk + k] = inv;
-    for (let i = 0; i < n; i++) {
-      if (i === k) continue;
-      const ii = i * n;
-      const factor = a[ii + k]!;
-      if (factor === 0) continue;
-      for (let j = 0; j < n; j++) a[ii + j]! -= factor * a[kk + j]!;
-      a[ii + k] = -factor * inv;
-    }
-    if (onRow && (k & 63) === 0) onRow(k);
-  }
 }
 
 /**
@@ -129,7 +106,7 @@ export function createEaseModel(options: EaseOptions = {}): RecommenderModel {
       return trained;
     },
     async fit(data: InteractionDataset, context: FitContext = {}) {
-      const matrix = buildUserItemMatrix(data, config.values === 'binary' ? 'binary' : 'weight');
+      const matrix = await buildUserItemMatrix(data, config.values === 'binary' ? 'binary' : 'weight');
       const items = matrix.byItem.rows;
       const need = easeMemoryBytes(items);
       if (need > config.maxBytes) {
@@ -153,7 +130,7 @@ export function createEaseModel(options: EaseOptions = {}): RecommenderModel {
         if (context.signal?.aborted) throw new MyContentError('ABORTED', 'EASE training aborted', { source: KIND });
       }
       for (let i = 0; i < items; i++) G[i * items + i]! += config.regularization;
-      invertSpdInPlace(G, items, (row) => context.onProgress?.({ phase: 'inverting', done: row, total: items }));
+      invertSpdInPlace(G, items, KIND, (row) => context.onProgress?.({ phase: 'inverting', done: row, total: items }));
       // B[i][j] = −P[i][j] / P[j][j], zero diagonal. Stored row-major as weights[i * n + j].
       const B = new Float32Array(items * items);
       for (let i = 0; i < items; i++) {

@@ -23,8 +23,9 @@ export interface FactorScorer {
 
 /**
  * Builds a {@link FactorScorer} over `itemFactors` (rows in compact order) whose row j is the
- * catalogue item `itemCatalog[j]`. The scan is one pass over a contiguous `Float32Array` with a
- * bounded heap; the filter runs only for items that would enter the heap.
+ * catalogue item `itemCatalog[j]`. `top` scans a norm-ordered copy of the rows with a bounded
+ * heap and stops at the Cauchy–Schwarz bound; the filter runs only for items that would enter
+ * the heap. Results are exact.
  */
 export function factorScorer(
   itemFactors: Float32Array,
@@ -34,8 +35,28 @@ export function factorScorer(
   catalog?: ItemCatalog,
 ): FactorScorer {
   const n = itemCatalog.length;
-  const compact = new Int32Array(Math.max(catalogSize, n > 0 ? Math.max(...itemCatalog) + 1 : 0)).fill(-1);
+  let maxIndex = -1;
+  for (let j = 0; j < n; j++) if (itemCatalog[j]! > maxIndex) maxIndex = itemCatalog[j]!;
+  const compact = new Int32Array(Math.max(catalogSize, maxIndex + 1)).fill(-1);
   for (let j = 0; j < n; j++) compact[itemCatalog[j]!] = j;
+  // The scan visits rows by decreasing norm, so it can stop once |x|·|yⱼ| (an upper bound of
+  // x·yⱼ by Cauchy–Schwarz) falls below the k-th best score: exact, and usually far fewer rows.
+  const rowNorm = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let a = 0; a < f; a++) s += itemFactors[j * f + a]! ** 2;
+    rowNorm[j] = Math.sqrt(s);
+  }
+  const byNorm = Int32Array.from({ length: n }, (_, j) => j).sort((a, b) => rowNorm[b]! - rowNorm[a]! || a - b);
+  const scanFactors = new Float32Array(n * f);
+  const scanItem = new Int32Array(n);
+  const scanNorm = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const j = byNorm[r]!;
+    scanFactors.set(itemFactors.subarray(j * f, (j + 1) * f), r * f);
+    scanItem[r] = itemCatalog[j]!;
+    scanNorm[r] = rowNorm[j]!;
+  }
   let norms: Float32Array | undefined;
   const heap = new TopK(16);
   const scorer: FactorScorer = {
@@ -44,13 +65,30 @@ export function factorScorer(
     top(x, k, filter) {
       if (k < 1 || n === 0) return NO_ITEMS;
       heap.reset(k);
-      const Y = itemFactors;
+      const Y = scanFactors;
+      const f4 = f - (f % 4);
+      let xNorm = 0;
+      for (let a = 0; a < f; a++) xNorm += x[a]! * x[a]!;
+      xNorm = Math.sqrt(xNorm);
       for (let j = 0; j < n; j++) {
+        if (xNorm * scanNorm[j]! < heap.threshold) break;
         const o = j * f;
-        let s = 0;
-        for (let a = 0; a < f; a++) s += x[a]! * Y[o + a]!;
+        // Four independent accumulators let the CPU overlap the multiply-adds.
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let a = 0;
+        for (; a < f4; a += 4) {
+          s0 += x[a]! * Y[o + a]!;
+          s1 += x[a + 1]! * Y[o + a + 1]!;
+          s2 += x[a + 2]! * Y[o + a + 2]!;
+          s3 += x[a + 3]! * Y[o + a + 3]!;
+        }
+        for (; a < f; a++) s0 += x[a]! * Y[o + a]!;
+        const s = s0 + s1 + s2 + s3;
         if (s >= heap.threshold) {
-          const item = itemCatalog[j]!;
+          const item = scanItem[j]!;
           if (!filter || filter(item)) heap.push(item, s);
         }
       }

@@ -55,9 +55,17 @@ function transpose(m: Csr): Csr {
 
 /**
  * Builds the {@link UserItemMatrix} of a dataset. Rows with a non-positive weight (dislikes) are
- * left out; `rating` keeps the latest rating of a (user, item) pair.
+ * left out; `rating` keeps the latest rating of a (user, item) pair. Yields to the event loop
+ * every ~20 ms, so a host keeps answering while a large matrix is built.
  */
-export function buildUserItemMatrix(data: InteractionDataset, value: CellValue = 'weight'): UserItemMatrix {
+export async function buildUserItemMatrix(data: InteractionDataset, value: CellValue = 'weight'): Promise<UserItemMatrix> {
+  let lastYield = performance.now();
+  const breathe = async () => {
+    if (performance.now() - lastYield > 20) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  };
   const compactOf = new Int32Array(data.catalog.size).fill(-1);
   const itemList: number[] = [];
   const keep = (r: number) => (value === 'rating' ? !Number.isNaN(data.rating[r]!) : data.weight[r]! > 0);
@@ -71,40 +79,72 @@ export function buildUserItemMatrix(data: InteractionDataset, value: CellValue =
   }
   const users = data.users.length;
   const items = itemList.length;
-  // Count rows per user, bucket, then sort and merge each user's cells.
+  // Two stable counting sorts — by item, then by user — group the kept rows by user with items
+  // ascending, in O(rows) without comparisons.
+  let keptCount = 0;
+  for (let r = 0; r < data.length; r++) if (keep(r)) keptCount++;
+  const kept = new Int32Array(keptCount);
+  for (let r = 0, k = 0; r < data.length; r++) if (keep(r)) kept[k++] = r;
+  await breathe();
+  const CHUNK = 1 << 18;
+  const byItemOrder = new Int32Array(keptCount);
+  {
+    const count = new Int32Array(items + 1);
+    for (let k = 0; k < keptCount; k++) count[compactOf[data.item[kept[k]!]!]! + 1]!++;
+    for (let i = 0; i < items; i++) count[i + 1]! += count[i]!;
+    for (let k = 0; k < keptCount; k++) {
+      const r = kept[k]!;
+      byItemOrder[count[compactOf[data.item[r]!]!]!++] = r;
+      if ((k & (CHUNK - 1)) === 0) await breathe();
+    }
+  }
+  const rowsOf = new Int32Array(keptCount);
   const start = new Int32Array(users + 1);
-  for (let r = 0; r < data.length; r++) if (keep(r)) start[data.user[r]! + 1]!++;
+  for (let k = 0; k < keptCount; k++) start[data.user[kept[k]!]! + 1]!++;
   for (let u = 0; u < users; u++) start[u + 1]! += start[u]!;
-  const fill = start.slice(0, users);
-  const rowsOf = new Int32Array(start[users]!);
-  for (let r = 0; r < data.length; r++) if (keep(r)) rowsOf[fill[data.user[r]!]!++] = r;
+  {
+    const fill = start.slice(0, users);
+    for (let k = 0; k < keptCount; k++) {
+      const r = byItemOrder[k]!;
+      rowsOf[fill[data.user[r]!]!++] = r;
+      if ((k & (CHUNK - 1)) === 0) await breathe();
+    }
+  }
+  // Merge repeated (user, item) cells: sum the weights, or keep the latest rating.
   const indptr = shared.i32(users + 1);
-  const cellItem: number[] = [];
-  const cellValue: number[] = [];
-  const scratch: number[] = [];
+  const cellItem = new Int32Array(keptCount);
+  const cellValue = new Float32Array(keptCount);
+  const cellTime = new Float64Array(keptCount);
+  let cells = 0;
   for (let u = 0; u < users; u++) {
-    scratch.length = 0;
-    for (let k = start[u]!; k < start[u + 1]!; k++) scratch.push(rowsOf[k]!);
-    scratch.sort((a, b) => compactOf[data.item[a]!]! - compactOf[data.item[b]!]! || data.timestamp[a]! - data.timestamp[b]! || a - b);
     let last = -1;
-    for (const r of scratch) {
+    for (let k = start[u]!; k < start[u + 1]!; k++) {
+      const r = rowsOf[k]!;
       const c = compactOf[data.item[r]!]!;
       const v = value === 'weight' ? data.weight[r]! : value === 'rating' ? data.rating[r]! : 1;
+      const t = data.timestamp[r]!;
       if (c === last) {
-        const at = cellValue.length - 1;
-        cellValue[at] = value === 'weight' ? cellValue[at]! + v : v;
+        if (value === 'weight') cellValue[cells - 1]! += v;
+        else if (t >= cellTime[cells - 1]!) {
+          cellValue[cells - 1] = v;
+          cellTime[cells - 1] = t;
+        }
       } else {
-        cellItem.push(c);
-        cellValue.push(v);
+        cellItem[cells] = c;
+        cellValue[cells] = v;
+        cellTime[cells] = t;
+        cells++;
         last = c;
       }
     }
-    indptr[u + 1] = cellItem.length;
+    indptr[u + 1] = cells;
+    if ((u & 4095) === 0) await breathe();
   }
-  const indices = shared.i32(cellItem.length);
-  indices.set(cellItem);
-  const values = shared.f32(cellValue.length);
-  values.set(cellValue);
+  const cellCount = cells;
+  const indices = shared.i32(cellCount);
+  indices.set(cellItem.subarray(0, cellCount));
+  const values = shared.f32(cellCount);
+  values.set(cellValue.subarray(0, cellCount));
   const byUser: Csr = { rows: users, cols: items, indptr, indices, values };
   return { byUser, byItem: transpose(byUser), itemCatalog: Int32Array.from(itemList), compactOf, userIds: data.users };
 }

@@ -237,7 +237,7 @@ export function createSvdppModel(options: SvdppOptions = {}): SvdppModel {
     },
     predict,
     async fit(data: InteractionDataset, context: FitContext = {}) {
-      const matrix = buildUserItemMatrix(data, 'rating');
+      const matrix = await buildUserItemMatrix(data, 'rating');
       const { byUser } = matrix;
       const items = matrix.byItem.rows;
       if (byUser.indptr[byUser.rows] === 0) {

@@ -1,0 +1,66 @@
+// Trains one model on the full-scale synthetic Globo clicks and measures training time, memory
+// and single-user recommendation latency.
+import { ItemCatalog, createRandom, loadGloboDataset, tableToDataset, groupRowsByUser } from '@mycontent/core';
+import { createAlsModel, createBprModel, createEaseModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
+import { gc, memoryMb, peakRssMb, percentile, report } from '../lib';
+
+const [dir, name, epochs = '30'] = process.argv.slice(2) as [string, string, string?];
+const { clicks, items } = await loadGloboDataset(dir, { embeddings: false });
+const catalog = new ItemCatalog();
+for (const item of items) catalog.upsert(item);
+const data = tableToDataset(clicks, catalog);
+gc();
+const before = memoryMb();
+const model =
+  name === 'popular' ? createPopularityModel()
+  : name === 'itemknn' ? createItemKnnModel({ similarity: 'bm25' })
+  : name === 'als' ? createAlsModel({ factors: 64, iterations: 15 })
+  : name === 'bpr' ? createBprModel({ factors: 64, epochs: Number(epochs) })
+  : name === 'ease' ? createEaseModel()
+  : (() => { throw new Error(`unknown model ${name}`); })();
+let trainMs = 0;
+let refused: string | undefined;
+// Event-loop responsiveness while training: the longest gap between 10 ms timer ticks.
+let maxGap = 0;
+let last = performance.now();
+const timer = setInterval(() => {
+  const now = performance.now();
+  maxGap = Math.max(maxGap, now - last);
+  last = now;
+}, 10);
+const t0 = performance.now();
+try {
+  await model.fit(data);
+  trainMs = performance.now() - t0;
+} catch (error) {
+  refused = (error as Error).message;
+}
+clearInterval(timer);
+const after = memoryMb();
+const latency: number[] = [];
+if (!refused) {
+  const { start, order } = groupRowsByUser(data);
+  const rng = createRandom(3);
+  for (let q = 0; q < 1100; q++) {
+    const u = rng.int(data.users.length);
+    const history = Int32Array.from(order.subarray(start[u]!, start[u + 1]!), (r) => data.item[r]!);
+    const seen = new Set(history);
+    const s = performance.now();
+    model.recommend({ userId: data.users[u]!, history, k: 10, filter: (i) => !seen.has(i) });
+    if (q >= 100) latency.push(performance.now() - s);
+  }
+  latency.sort((a, b) => a - b);
+}
+report({
+  model: name,
+  users: data.users.length,
+  interactions: data.length,
+  trainMs,
+  refused,
+  epochs: name === 'bpr' ? Number(epochs) : undefined,
+  modelMb: after.heap + after.arrayBuffers - before.heap - before.arrayBuffers,
+  peakRssMb: peakRssMb(),
+  maxEventLoopGapMs: maxGap,
+  p50: percentile(latency, 50),
+  p99: percentile(latency, 99),
+});
