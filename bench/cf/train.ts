@@ -15,6 +15,7 @@ const model =
   name === 'popular' ? createPopularityModel()
   : name === 'itemknn' ? createItemKnnModel({ similarity: 'bm25' })
   : name === 'als' ? createAlsModel({ factors: 64, iterations: 15 })
+  : name === 'als-cg2' ? createAlsModel({ factors: 64, iterations: 15, cgSteps: 2 })
   : name === 'bpr' ? createBprModel({ factors: 64, epochs: Number(epochs) })
   : name === 'ease' ? createEaseModel()
   : (() => { throw new Error(`unknown model ${name}`); })();
@@ -36,6 +37,7 @@ try {
   refused = (error as Error).message;
 }
 clearInterval(timer);
+maxGap = Math.max(maxGap, performance.now() - last);
 const after = memoryMb();
 const latency: number[] = [];
 if (!refused) {

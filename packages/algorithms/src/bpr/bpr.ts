@@ -37,6 +37,8 @@ const KIND = 'bpr';
 const FORMAT_VERSION = 1;
 
 interface BprTask {
+  /** `init`: draw the initial factors; `epoch`: one pass of SGD. */
+  kind: 'init' | 'epoch';
   f: number;
   users: number;
   items: number;
@@ -57,11 +59,21 @@ interface BprTask {
  * (user u, positive i, sampled negative j) maximising ln σ(x̂ᵤᵢ − x̂ᵤⱼ), x̂ᵤᵢ = uᵤ·vᵢ + bᵢ.
  * Self-contained: shipped to a worker as source text. Its random stream is seeded per epoch.
  */
-function bprEpochKernel(task: BprTask): number {
+function bprKernel(task: BprTask): number {
   const { f, users, items, learningRate: lr, regularization: reg, biasRegularization: breg } = task;
   const U = new Float32Array(task.U);
   const V = new Float32Array(task.V);
   const bias = new Float32Array(task.bias);
+  if (task.kind === 'init') {
+    // N(0, 0.1²) from a seeded linear congruential stream with Box–Muller.
+    let s = task.seed >>> 0 || 1;
+    const uniform = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return (s + 0.5) / 4294967296;
+    };
+    for (const m of [U, V]) for (let i = 0; i < m.length; i++) m[i] = 0.1 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+    return 0;
+  }
   const indptr = new Int32Array(task.indptr);
   const indices = new Int32Array(task.indices);
   // xorshift32, seeded by (seed, epoch).
@@ -220,40 +232,29 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       const U = shared.f32(byUser.rows * f);
       const V = shared.f32(items * f);
       const bias = shared.f32(items);
-      // Seeded initialisation, N(0, 0.1²).
-      let s = config.seed >>> 0 || 1;
-      const gauss = () => {
-        let u1 = 0;
-        while (u1 === 0) {
-          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          u1 = s / 4294967296;
-        }
-        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * (s / 4294967296));
-      };
-      for (let i = 0; i < U.length; i++) U[i] = 0.1 * gauss();
-      for (let i = 0; i < V.length; i++) V[i] = 0.1 * gauss();
-      const pool = createKernelPool(bprEpochKernel, { workers: 1, name: KIND });
+      const pool = createKernelPool(bprKernel, { workers: 1, name: KIND });
       losses = [];
+      const task = (kind: BprTask['kind'], epoch: number): BprTask => ({
+        kind,
+        f,
+        users: byUser.rows,
+        items,
+        epoch,
+        seed: config.seed,
+        learningRate: config.learningRate,
+        regularization: config.regularization,
+        biasRegularization: config.biasRegularization,
+        U: U.buffer as SharedArrayBuffer,
+        V: V.buffer as SharedArrayBuffer,
+        bias: bias.buffer as SharedArrayBuffer,
+        indptr: byUser.indptr.buffer as SharedArrayBuffer,
+        indices: byUser.indices.buffer as SharedArrayBuffer,
+      });
       try {
+        await pool.run(task('init', 0));
         for (let epoch = 0; epoch < config.epochs; epoch++) {
           if (context.signal?.aborted) throw new MyContentError('ABORTED', 'BPR training aborted', { source: KIND });
-          const loss = await pool.run({
-            f,
-            users: byUser.rows,
-            items,
-            epoch,
-            seed: config.seed,
-            learningRate: config.learningRate,
-            regularization: config.regularization,
-            biasRegularization: config.biasRegularization,
-            U: U.buffer as SharedArrayBuffer,
-            V: V.buffer as SharedArrayBuffer,
-            bias: bias.buffer as SharedArrayBuffer,
-            indptr: byUser.indptr.buffer as SharedArrayBuffer,
-            indices: byUser.indices.buffer as SharedArrayBuffer,
-          });
-          losses.push(loss);
+          losses.push(await pool.run(task('epoch', epoch)));
           context.onProgress?.({ phase: 'epoch', done: epoch + 1, total: config.epochs });
           if (options.onEpoch?.(epoch + 1) === false) break;
         }

@@ -116,10 +116,21 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     };
     // 1. Contexts: per user in time order, split by session when asked. seq[p] is the item at
     //    position p, ctxOf[p] its context; contexts are contiguous runs of positions.
+    let lastYield = performance.now();
+    const breathe = async () => {
+      if (performance.now() - lastYield > 20) {
+        // Let the host's event loop run: training a large catalogue takes seconds.
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+        aborted();
+      }
+    };
     const { start: userStart, order } = groupRowsByUser(data);
+    await breathe();
     const seqList: number[] = [];
     const bounds: number[] = [0];
     for (let u = 0; u < data.users.length; u++) {
+      if ((u & 4095) === 0) await breathe();
       let currentSession = -2;
       for (let k = userStart[u]!; k < userStart[u + 1]!; k++) {
         const r = order[k]!;
@@ -136,7 +147,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     const ctxStart = Int32Array.from(bounds);
     const ctxOf = new Int32Array(seq.length);
     for (let c = 0; c < contexts; c++) ctxOf.fill(c, ctxStart[c]!, ctxStart[c + 1]!);
-    aborted();
+    await breathe();
     // 2. Per item: contexts containing it (distinct), and its positions (CSR).
     const itemCount = new Float64Array(n);
     const lastContext = new Int32Array(n).fill(-1);
@@ -155,6 +166,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
       const fill = occStart.slice(0, n);
       for (let p = 0; p < seq.length; p++) occ[fill[seq[p]!]!++] = p;
     }
+    await breathe();
     // 3. Entry weights: 1, or BM25 with items as documents and contexts as terms.
     let weightOf: ((p: number) => number) | undefined;
     if (config.similarity === 'bm25') {
@@ -214,8 +226,8 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
         outSim.push(best.scores[k]!);
       }
       nextStart[i + 1] = outItem.length;
-      if ((i & 0x3fff) === 0) {
-        aborted();
+      if ((i & 0xff) === 0) {
+        await breathe();
         progress({ phase: 'neighbours', done: i, total: n });
       }
     }

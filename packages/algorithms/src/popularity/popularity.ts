@@ -165,7 +165,10 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
       clock = 0;
       for (let r = 0; r < data.length; r++) {
         add(data.item[r]!, data.weight[r]!, data.timestamp[r]!);
-        if (context.signal?.aborted) throw new MyContentError('ABORTED', 'popularity fit aborted', { source: KIND });
+        if ((r & 0x3ffff) === 0x3ffff) {
+          await new Promise((resolve) => setImmediate(resolve)); // keep the host's event loop free
+          if (context.signal?.aborted) throw new MyContentError('ABORTED', 'popularity fit aborted', { source: KIND });
+        }
       }
       context.onProgress?.({ phase: 'counting', done: data.length, total: data.length });
       order = undefined;
