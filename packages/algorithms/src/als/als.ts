@@ -15,7 +15,7 @@ import {
   type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
-import { checkOption, factorScorer, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, checkOption, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 import { invertSpdInPlace } from '../shared/linalg';
 
 /** Options of {@link createAlsModel}. */
@@ -320,9 +320,8 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
     seed: options.seed ?? 42,
     foldIn: options.foldIn ?? 'unknown',
   };
-  checkOption(KIND, Number.isInteger(config.factors) && config.factors >= 1 && config.factors <= 1024, 'factors', config.factors, 'must be an integer in 1..1024');
+  checkFactorOptions(KIND, config);
   checkOption(KIND, Number.isInteger(config.iterations) && config.iterations >= 1, 'iterations', config.iterations, 'must be a positive integer');
-  checkOption(KIND, config.regularization >= 0, 'regularization', config.regularization, 'must not be negative');
   checkOption(KIND, config.alpha > 0, 'alpha', config.alpha, 'must be positive');
   checkOption(KIND, Number.isInteger(config.cgSteps) && config.cgSteps >= 1, 'cgSteps', config.cgSteps, 'must be a positive integer');
   checkOption(KIND, config.foldIn === 'unknown' || config.foldIn === 'always', 'foldIn', config.foldIn, "must be 'unknown' or 'always'");
@@ -503,11 +502,7 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
     restore(artifact: ModelArtifact, catalog: ItemCatalog) {
       assertArtifactKind(artifact, KIND, FORMAT_VERSION);
       const state = artifact.state as { config: { factors: number }; userIds: string[]; itemIds: string[] };
-      if (state.config.factors !== f) {
-        throw new MyContentError('FORMAT', `artifact has ${state.config.factors} factors, this model ${f}`, { source: KIND, field: 'factors', value: state.config.factors });
-      }
-      userIds = state.userIds;
-      userIndex = new Map(userIds.map((id, u) => [id, u]));
+      ({ userIds, userIndex } = restoreUsers(KIND, state, f));
       userFactors = artifact.arrays.userFactors as Float32Array;
       gram = artifact.arrays.gram as Float64Array;
       scorer = factorScorer(artifact.arrays.itemFactors as Float32Array, f, bindItemIds(state.itemIds, catalog), catalog.size, catalog);

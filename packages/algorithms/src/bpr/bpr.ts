@@ -13,7 +13,7 @@ import {
   type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
-import { checkOption, factorScorer, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 
 /** Options of {@link createBprModel}. */
 export interface BprOptions {
@@ -164,10 +164,7 @@ export function createBprModel(options: BprOptions = {}): BprModel {
     biasRegularization: options.biasRegularization ?? 0.001,
     seed: options.seed ?? 42,
   };
-  checkOption(KIND, Number.isInteger(config.factors) && config.factors >= 1 && config.factors <= 1024, 'factors', config.factors, 'must be an integer in 1..1024');
-  checkOption(KIND, Number.isInteger(config.epochs) && config.epochs >= 1, 'epochs', config.epochs, 'must be a positive integer');
-  checkOption(KIND, config.learningRate > 0, 'learningRate', config.learningRate, 'must be positive');
-  checkOption(KIND, config.regularization >= 0, 'regularization', config.regularization, 'must not be negative');
+  checkFactorOptions(KIND, config);
   const f = config.factors;
   let trained = false;
   let userIndex = new Map<string, number>();
@@ -293,11 +290,7 @@ export function createBprModel(options: BprOptions = {}): BprModel {
     restore(artifact: ModelArtifact, catalog: ItemCatalog) {
       assertArtifactKind(artifact, KIND, FORMAT_VERSION);
       const state = artifact.state as { config: { factors: number }; userIds: string[]; itemIds: string[]; losses: number[] };
-      if (state.config.factors !== f) {
-        throw new MyContentError('FORMAT', `artifact has ${state.config.factors} factors, this model ${f}`, { source: KIND, field: 'factors', value: state.config.factors });
-      }
-      userIds = state.userIds;
-      userIndex = new Map(userIds.map((id, u) => [id, u]));
+      ({ userIds, userIndex } = restoreUsers(KIND, state, f));
       userFactors = artifact.arrays.userFactors as Float32Array;
       itemBias = artifact.arrays.itemBias as Float32Array;
       losses = state.losses;

@@ -140,3 +140,25 @@ export function factorScorer(
   };
   return scorer;
 }
+
+/** Checks the options every factor model shares; `epochs` and `learningRate` when present. */
+export function checkFactorOptions(
+  source: string,
+  config: { factors: number; regularization: number; epochs?: number; learningRate?: number },
+): void {
+  checkOption(source, Number.isInteger(config.factors) && config.factors >= 1 && config.factors <= 1024, 'factors', config.factors, 'must be an integer in 1..1024');
+  checkOption(source, config.regularization >= 0, 'regularization', config.regularization, 'must not be negative');
+  if (config.epochs !== undefined) checkOption(source, Number.isInteger(config.epochs) && config.epochs >= 1, 'epochs', config.epochs, 'must be a positive integer');
+  if (config.learningRate !== undefined) checkOption(source, config.learningRate > 0, 'learningRate', config.learningRate, 'must be positive');
+}
+
+/**
+ * Checks that an artifact's factor count matches the model's, and returns its user ids with
+ * their index (the part of `restore` every factor model shares).
+ */
+export function restoreUsers(source: string, state: { config: { factors: number }; userIds: string[] }, factors: number): { userIds: string[]; userIndex: Map<string, number> } {
+  if (state.config.factors !== factors) {
+    throw new MyContentError('FORMAT', `artifact has ${state.config.factors} factors, this model ${factors}`, { source, field: 'factors', value: state.config.factors });
+  }
+  return { userIds: state.userIds, userIndex: new Map(state.userIds.map((id, u) => [id, u])) };
+}

@@ -13,7 +13,7 @@ import {
   type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
-import { checkOption, factorScorer, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 
 /** Options of {@link createSvdppModel}. */
 export interface SvdppOptions {
@@ -172,10 +172,7 @@ export function createSvdppModel(options: SvdppOptions = {}): SvdppModel {
     initStd: options.initStd ?? 0.1,
     seed: options.seed ?? 42,
   };
-  checkOption(KIND, Number.isInteger(config.factors) && config.factors >= 1 && config.factors <= 1024, 'factors', config.factors, 'must be an integer in 1..1024');
-  checkOption(KIND, Number.isInteger(config.epochs) && config.epochs >= 1, 'epochs', config.epochs, 'must be a positive integer');
-  checkOption(KIND, config.learningRate > 0, 'learningRate', config.learningRate, 'must be positive');
-  checkOption(KIND, config.regularization >= 0, 'regularization', config.regularization, 'must not be negative');
+  checkFactorOptions(KIND, config);
   const f = config.factors;
   let trained = false;
   let mu = 0;
@@ -345,14 +342,10 @@ export function createSvdppModel(options: SvdppOptions = {}): SvdppModel {
     restore(artifact: ModelArtifact, catalog: ItemCatalog) {
       assertArtifactKind(artifact, KIND, FORMAT_VERSION);
       const state = artifact.state as { config: { factors: number }; mu: number; range: [number, number]; userIds: string[]; itemIds: string[]; rmse: number[] };
-      if (state.config.factors !== f) {
-        throw new MyContentError('FORMAT', `artifact has ${state.config.factors} factors, this model ${f}`, { source: KIND, field: 'factors', value: state.config.factors });
-      }
+      ({ userIds, userIndex } = restoreUsers(KIND, state, f));
       mu = state.mu;
       range = state.range;
       rmse = state.rmse;
-      userIds = state.userIds;
-      userIndex = new Map(userIds.map((id, u) => [id, u]));
       userState = artifact.arrays.userState as Float32Array;
       implicitFactors = artifact.arrays.implicitFactors as Float32Array;
       scorer = factorScorer(artifact.arrays.itemRows as Float32Array, f + 1, bindItemIds(state.itemIds, catalog), catalog.size, catalog);
