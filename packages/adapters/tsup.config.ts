@@ -6,11 +6,14 @@ export default defineConfig({
     'memory/index': 'src/memory/index.ts',
     'fs/index': 'src/fs/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'hnsw/index': 'src/hnsw/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
-  external: ['vitest', '@mycontent/core'],
+  external: ['vitest', '@mycontent/core', 'hnswlib-node'],
+  // import.meta.url (used to resolve hnswlib-node for the build worker) in the CommonJS build.
+  shims: true,
 });

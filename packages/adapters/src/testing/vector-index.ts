@@ -42,9 +42,10 @@ export function describeVectorIndexConformance(
       });
 
       it('scores with the metric', async () => {
-        const [hit] = await index.search([1, 0, 0], 1);
+        // q = (1, -0.1, 0): x is the unique best under every metric.
+        const [hit] = await index.search([1, -0.1, 0], 1);
         expect(hit!.id).toBe('x');
-        const expected = metric === 'l2' ? 0 : 1;
+        const expected = metric === 'l2' ? -0.1 : metric === 'cosine' ? 1 / Math.sqrt(1.01) : 1;
         expect(hit!.score).toBeCloseTo(expected, 5);
       });
 
@@ -55,6 +56,12 @@ export function describeVectorIndexConformance(
         await index.remove(['x', 'unknown']);
         expect(index.size()).toBe(3);
         expect((await index.search([1, 0, 0], 4)).map((h) => h.id)).not.toContain('x');
+      });
+
+      it('answers a batch like single searches, in query order', async () => {
+        const queries = [[0.9, 0.1, 0], [0, 0, 1], [0.1, 1, 0.1]];
+        const batch = index.searchBatch ? await index.searchBatch(queries, 2) : await Promise.all(queries.map((q) => index.search(q, 2)));
+        for (let i = 0; i < queries.length; i++) expect(batch[i]!.map((h) => h.id)).toEqual((await index.search(queries[i]!, 2)).map((h) => h.id));
       });
 
       it('applies a filter and returns at most k or what exists', async () => {

@@ -40,6 +40,10 @@ export interface VectorIndex {
   remove(ids: readonly string[]): Promise<void>;
   /** The `k` nearest vectors to `query`, best first. */
   search(query: Float32Array | readonly number[], k: number, options?: VectorSearchOptions): Promise<VectorMatch[]>;
+  /** Several queries at once (cheaper per query where the adapter can share work), results in query order. */
+  searchBatch?(queries: readonly (Float32Array | readonly number[])[], k: number, options?: VectorSearchOptions): Promise<VectorMatch[][]>;
+  /** The stored vector of an id (normalised for cosine), or `undefined`. */
+  get?(id: string): Float32Array | undefined;
   /** Number of vectors held. */
   size(): number;
   dispose?(): Promise<void>;
