@@ -299,10 +299,10 @@ async function recommend(argv: string[]) {
     const token = stamp;
     const filter = (i: number) => i < mark.length && mark[i] !== token;
     const query = { ...(q.user === undefined ? {} : { userId: q.user }), history: Int32Array.from(items), historyWeights: Float32Array.from(weights), k, filter };
-    const result = Array.from(model.recommend(query).items);
+    const result = Array.from((await model.recommend(query)).items);
     if (result.length < k) {
       const taken = new Set(result);
-      result.push(...fallback.recommend({ ...query, k: k - result.length, filter: (i) => filter(i) && !taken.has(i) }).items);
+      result.push(...(await fallback.recommend({ ...query, k: k - result.length, filter: (i) => filter(i) && !taken.has(i) })).items);
     }
     if (!stream.write(`${JSON.stringify({ id: q.id, items: result.map((i) => catalog.idAt(i)) })}\n`)) {
       await new Promise<void>((resolve) => stream.once('drain', () => resolve()));

@@ -28,3 +28,7 @@ export type { EaseOptions } from './ease/ease';
 // SVD++ (explicit ratings)
 export { createSvdppModel } from './svdpp/svdpp';
 export type { SvdppModel, SvdppOptions } from './svdpp/svdpp';
+
+// Content-based recommendations over item embeddings (vector index port)
+export { createContentModel } from './content/content';
+export type { ContentModel, ContentModelOptions } from './content/content';

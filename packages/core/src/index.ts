@@ -49,12 +49,14 @@ export { DEFAULT_CACHE_TTLS } from './ports/cache';
 export type { VectorIndex, VectorIndexCapabilities, VectorMatch, VectorMetric, VectorSearchOptions } from './ports/vector-index';
 export type { EventBus, EventBusCapabilities, BusMessage, DeadLetter, SubscribeOptions, Subscription } from './ports/event-bus';
 export type { ModelRegistry, ModelVersionInfo, StoredModel } from './ports/model-registry';
+export type { Embedder } from './ports/embedder';
 
 // Catalogue and the model contract
 export { ItemCatalog } from './catalog/catalog';
 export type { CatalogEntry } from './catalog/catalog';
 export type {
   RecommenderModel,
+  InMemoryModel,
   ModelCapabilities,
   ModelQuery,
   TrendingQuery,

@@ -11,7 +11,7 @@ import {
   type ItemCatalog,
   type ModelArtifact,
   type ModelQuery,
-  type RecommenderModel,
+  type InMemoryModel,
   type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
@@ -290,7 +290,7 @@ function alsKernel(task: AlsTask): Float64Array | null {
 }
 
 /** The implicit ALS model returned by {@link createAlsModel}. */
-export interface AlsModel extends RecommenderModel {
+export interface AlsModel extends InMemoryModel {
   /** The factor vector used for a query (trained, or folded in from the history). */
   userVector(query: Pick<ModelQuery, 'userId' | 'history' | 'historyWeights'>): Float32Array;
 }

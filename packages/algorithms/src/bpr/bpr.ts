@@ -9,7 +9,7 @@ import {
   type ItemCatalog,
   type ModelArtifact,
   type ModelQuery,
-  type RecommenderModel,
+  type InMemoryModel,
   type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
@@ -137,7 +137,7 @@ function bprKernel(task: BprTask): number {
 }
 
 /** The BPR model returned by {@link createBprModel}. */
-export interface BprModel extends RecommenderModel {
+export interface BprModel extends InMemoryModel {
   /** Mean BPR loss of each epoch of the last fit. */
   readonly losses: readonly number[];
 }

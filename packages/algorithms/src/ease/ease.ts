@@ -9,7 +9,7 @@ import {
   type ItemCatalog,
   type ModelArtifact,
   type ModelQuery,
-  type RecommenderModel,
+  type InMemoryModel,
   type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix } from '../shared/matrix';
@@ -49,7 +49,7 @@ export function easeMemoryBytes(items: number): number {
  * await ease.fit(dataset); // throws CAPACITY for a 46,000-item catalogue
  * ```
  */
-export function createEaseModel(options: EaseOptions = {}): RecommenderModel {
+export function createEaseModel(options: EaseOptions = {}): InMemoryModel {
   const config = {
     regularization: options.regularization ?? 400,
     maxBytes: options.maxBytes ?? 2 * 1024 ** 3,

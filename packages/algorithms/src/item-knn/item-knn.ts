@@ -10,7 +10,7 @@ import {
   type ItemCatalog,
   type ModelArtifact,
   type ModelQuery,
-  type RecommenderModel,
+  type InMemoryModel,
   type ScoredItems,
 } from '@mycontent/core';
 
@@ -52,7 +52,7 @@ const KIND = 'item-knn';
 const FORMAT_VERSION = 1;
 
 /** The item-kNN model returned by {@link createItemKnnModel}. */
-export interface ItemKnnModel extends RecommenderModel {
+export interface ItemKnnModel extends InMemoryModel {
   /** The neighbours of an item (catalogue indices and similarities), best first. */
   neighborsOf(item: number): ScoredItems;
 }

@@ -9,7 +9,7 @@ import {
   type ModelArtifact,
   type ModelQuery,
   type ObservedInteraction,
-  type RecommenderModel,
+  type InMemoryModel,
   type ScoredItems,
   type TrendingQuery,
   type FitContext,
@@ -30,7 +30,7 @@ const KIND = 'popularity';
 const FORMAT_VERSION = 1;
 
 /** The popularity model returned by {@link createPopularityModel}. */
-export interface PopularityModel extends RecommenderModel {
+export interface PopularityModel extends InMemoryModel {
   /** The data clock: the latest interaction time seen (epoch ms). */
   readonly clock: number;
   /** Decayed score of an item at the data clock (0 for unknown items). */

@@ -9,7 +9,7 @@ import {
   type ItemCatalog,
   type ModelArtifact,
   type ModelQuery,
-  type RecommenderModel,
+  type InMemoryModel,
   type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
@@ -143,7 +143,7 @@ function svdppEpochKernel(task: SvdppTask): number {
 }
 
 /** The SVD++ model returned by {@link createSvdppModel}. */
-export interface SvdppModel extends RecommenderModel {
+export interface SvdppModel extends InMemoryModel {
   /** Predicted rating of catalogue items for a user (clipped to the training rating range). */
   predict(query: Pick<ModelQuery, 'userId' | 'history'>, items: Int32Array): Float32Array;
   /** Training RMSE of each epoch of the last fit. */

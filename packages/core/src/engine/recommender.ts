@@ -1,6 +1,7 @@
 import { ItemCatalog } from '../catalog/catalog';
 import { parseBatch, parseInput } from '../domain/validate';
 import {
+  embeddingSchema,
   idSchema,
   interactionSchema,
   itemSchema,
@@ -25,6 +26,7 @@ import { DatasetBuilder, DEFAULT_INTERACTION_WEIGHTS, interactionWeight, type In
 import { decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
 import { DEFAULT_CACHE_TTLS, type CacheKey, type CacheTtls, type RecommendationCache } from '../ports/cache';
 import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
+import type { Embedder } from '../ports/embedder';
 import type { RecommendationStore } from '../ports/store';
 import { blendSources, type BlendSource } from './blend';
 import {
@@ -58,6 +60,10 @@ export interface RecommenderOptions {
   similarModel?: string;
   /** Where `saveModels()` / `loadModels()` keep trained models. */
   registry?: ModelRegistry;
+  /** Embeds items that arrive with text but no embedding (title, summary and body). */
+  embedder?: Embedder;
+  /** Dimension every item embedding must have. @default the embedder's, else the first embedding seen */
+  embeddingDimension?: number;
   /** Cache TTLs per family, ms. @default {@link DEFAULT_CACHE_TTLS} */
   ttl?: Partial<CacheTtls>;
   /** Signal weight per interaction type. @default {@link DEFAULT_INTERACTION_WEIGHTS} */
@@ -272,6 +278,13 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     );
   }
   const similarName = pick(options.similarModel, 'similarModel', (m) => m.capabilities.similarItems && typeof m.similar === 'function');
+  const similarChain = [
+    ...(similarName === undefined ? [] : [similarName]),
+    ...names.filter((n) => n !== similarName && models[n]!.capabilities.similarItems && typeof models[n]!.similar === 'function'),
+  ];
+  const contentModels = names.filter((n) => typeof models[n]!.indexItems === 'function');
+  const embedder = options.embedder;
+  let embeddingDimension = options.embeddingDimension ?? embedder?.dimension;
   const trendingModel = models[trendingName]!;
   const ttl: CacheTtls = { ...DEFAULT_CACHE_TTLS, ...settings.ttl };
   const weights: InteractionWeights = { ...DEFAULT_INTERACTION_WEIGHTS, ...options.interactionWeights };
@@ -289,13 +302,25 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     cacheErrors: 0,
     interactionsIngested: 0,
   };
-  // Per-query exclusion marks: mark[i] === stamp means item i is excluded for the current query.
-  let mark = new Int32Array(0);
-  let stamp = 0;
+
+  async function indexContent(items: readonly Item[]): Promise<void> {
+    if (contentModels.length === 0) return;
+    const entries = items
+      .filter((item) => item.embedding !== undefined && item.embedding.length === embeddingDimension)
+      .map((item) => ({ item: catalog.indexOf(item.id), embedding: item.embedding! }));
+    if (entries.length === 0) return;
+    for (const name of contentModels) await models[name]!.indexItems!(entries);
+  }
 
   function ensureCatalog(): Promise<void> {
     catalogLoaded ??= (async () => {
-      for await (const page of store.scanItems()) for (const item of page) catalog.upsert(item);
+      for await (const page of store.scanItems()) {
+        for (const item of page) {
+          catalog.upsert(item);
+          if (embeddingDimension === undefined && item.embedding) embeddingDimension = item.embedding.length;
+        }
+        await indexContent(page);
+      }
     })().catch((error) => {
       catalogLoaded = undefined;
       throw error;
@@ -361,17 +386,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
   }
 
   /** Builds the candidate filter for one query: active items, not excluded, matching filters. */
-  function buildFilter(excluded: Iterable<number>, filters: RecommendFilters | undefined, now: number): (item: number) => boolean {
-    if (mark.length < catalog.size) {
-      const next = new Int32Array(Math.max(catalog.size, mark.length * 2, 1024));
-      next.set(mark);
-      mark = next;
-    }
-    stamp = stamp === 0x7fffffff ? 1 : stamp + 1;
-    if (stamp === 1) mark.fill(0);
-    const token = stamp;
-    for (const i of excluded) if (i >= 0) mark[i] = token;
-    const marks = mark;
+  function buildFilter(excluded: ReadonlySet<number>, filters: RecommendFilters | undefined, now: number): (item: number) => boolean {
     const active = catalog.active;
     const categoryOf = catalog.category;
     let allowed: Uint8Array | undefined;
@@ -396,7 +411,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     const createdAt = catalog.createdAt;
     const publisherOf = catalog.publisher;
     return (i: number) => {
-      if (i >= marks.length ? false : marks[i] === token) return false;
+      if (excluded.has(i)) return false;
       if (active[i] !== 1) return false;
       const c = categoryOf[i]!;
       if (allowed && (c < 0 || allowed[c] !== 1)) return false;
@@ -509,8 +524,29 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     async ingestItems(input) {
       const items = parseBatch(itemSchema, input, 'item', SOURCE);
       await ensureCatalog();
+      // Items that arrive with text only are embedded by the embedder port.
+      if (embedder) {
+        const missing = items.filter((item) => item.embedding === undefined && (item.title || item.summary || item.body));
+        if (missing.length > 0) {
+          const vectors = await embedder.embed(missing.map((item) => [item.title, item.summary, item.body].filter(Boolean).join('\n')));
+          missing.forEach((item, i) => (item.embedding = parseInput(embeddingSchema, vectors[i], `embedding of item ${item.id} from ${embedder.name}`, SOURCE)));
+        }
+      }
+      const issues = [];
+      for (let i = 0; i < items.length; i++) {
+        const embedding = items[i]!.embedding;
+        if (embedding === undefined) continue;
+        embeddingDimension ??= embedding.length;
+        if (embedding.length !== embeddingDimension) {
+          issues.push({ index: i, field: 'embedding', value: embedding.length, message: `has dimension ${embedding.length}, the catalogue uses ${embeddingDimension}` });
+        }
+      }
+      if (issues.length > 0) {
+        throw new MyContentError('INVALID_INPUT', `invalid item: record ${issues[0]!.index}: embedding ${issues[0]!.message}`, { source: SOURCE, issues });
+      }
       await store.upsertItems(items);
       for (const item of items) catalog.upsert(item);
+      await indexContent(items);
       return { written: items.length };
     },
 
@@ -597,25 +633,25 @@ export function createRecommender(options: RecommenderOptions): Recommender {
               settings.seenWindow > 0 ? store.getUserInteractions(query.userId, { limit: settings.seenWindow }) : [],
               loadProfile(query.userId),
             ]);
-      // Synchronous from here on: the exclusion marks are shared by every query.
-      const excluded: number[] = [];
-      for (const id of query.exclude) excluded.push(catalog.indexOf(id));
+      const excluded = new Set<number>();
+      for (const id of query.exclude) excluded.add(catalog.indexOf(id));
       const positive: number[] = [];
       const positiveWeights: number[] = [];
+      const disliked: number[] = [];
       for (let i = history.length - 1; i >= 0; i--) {
         const x = history[i]!;
         const index = catalog.ensure(x.itemId);
-        excluded.push(index);
+        excluded.add(index);
         const w = interactionWeight(x, weights);
         if (w > 0) {
           positive.push(index);
           positiveWeights.push(w);
-        }
+        } else if (w < 0) disliked.push(index);
       }
       for (const id of query.session ?? []) {
         const index = catalog.indexOf(id);
         if (index < 0) continue;
-        excluded.push(index);
+        excluded.add(index);
         positive.push(index);
         positiveWeights.push(weights.click);
       }
@@ -641,13 +677,12 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           historyWeights: Float32Array.from(positiveWeights.slice(from)),
           k: Math.max(settings.candidates, query.n),
           filter,
+          ...(disliked.length > 0 ? { dislikes: Int32Array.from(disliked) } : {}),
           ...(query.userId === undefined ? {} : { userId: query.userId }),
         };
-        const sources: BlendSource[] = [];
-        for (const name of names) {
-          const weight = blend[name]!;
-          if (weight > 0) sources.push({ name, weight, result: models[name]!.recommend(modelQuery) });
-        }
+        const active = names.filter((name) => blend[name]! > 0);
+        const results = await Promise.all(active.map((name) => models[name]!.recommend(modelQuery)));
+        const sources: BlendSource[] = active.map((name, i) => ({ name, weight: blend[name]!, result: results[i]! }));
         const blended = blendSources(sources, query.n);
         if (blended.length < query.n) {
           // Not enough personalised candidates: complete with popular items.
@@ -711,8 +746,13 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       const category = index >= 0 ? categoryOf[index]! : -1;
       const filter = (i: number) => i !== index && active[i] === 1 && (!query.sameCategory || categoryOf[i] === category);
       let items: RankedItem[] = [];
-      if (index >= 0 && similarName !== undefined) {
-        items = scored(models[similarName]!.similar!(index, query.n, filter), similarName);
+      // The configured model first, then every other model that can answer (content models know
+      // articles nobody clicked yet).
+      for (const name of similarChain) {
+        if (index < 0 || items.length >= query.n) break;
+        const taken = new Set(items.map((r) => r.itemId));
+        const more = scored(await models[name]!.similar!(index, query.n - items.length, (i) => filter(i) && !taken.has(catalog.idAt(i))), name);
+        items.push(...more.map((r) => ({ ...r, rank: items.length + r.rank })));
       }
       if (items.length < query.n) {
         // Unknown item, or not enough neighbours: popular items of its category, then overall.

@@ -252,7 +252,7 @@ export async function evaluateModels(options: EvaluateOptions): Promise<Evaluati
       let list: Int32Array;
       const s = performance.now();
       if (protocol.kind === 'full') {
-        list = model.recommend({ ...query, k, filter: (i) => i < mark.length && mark[i] !== token }).items;
+        list = (await model.recommend({ ...query, k, filter: (i) => i < mark.length && mark[i] !== token })).items;
       } else {
         const candidates = new Set<number>(kase.relevant);
         for (let tries = 0; candidates.size < kase.relevant.size + negatives && tries < negatives * 20; tries++) {
@@ -265,7 +265,7 @@ export async function evaluateModels(options: EvaluateOptions): Promise<Evaluati
           const order = Array.from(ids.keys()).sort((a, b) => scores[b]! - scores[a]! || ids[a]! - ids[b]!);
           list = Int32Array.from(order.slice(0, k), (o) => ids[o]!);
         } else {
-          list = model.recommend({ ...query, k, filter: (i) => candidates.has(i) }).items;
+          list = (await model.recommend({ ...query, k, filter: (i) => candidates.has(i) })).items;
         }
       }
       recommendMs += performance.now() - s;

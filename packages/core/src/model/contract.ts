@@ -20,6 +20,8 @@ export interface ModelQuery {
   history: Int32Array;
   /** Signal weight of each history entry (same length as `history`); 1 when omitted. */
   historyWeights?: Float32Array;
+  /** Items the user disliked (catalogue indices): content models push away from them. */
+  dislikes?: Int32Array;
   /** How many items to return at most. */
   k: number;
   /** Candidates for which this returns false must not be returned. */
@@ -67,6 +69,8 @@ export interface ObservedInteraction {
 
 /** What a model can do beyond the required contract. */
 export interface ModelCapabilities {
+  /** Uses item embeddings through `indexItems` (content-based). */
+  content?: boolean;
   /** Learns from single interactions through `observe` without refitting. */
   online: boolean;
   /** Results depend on the user's history (false for popularity). */
@@ -90,12 +94,20 @@ export interface RecommenderModel {
   readonly trained: boolean;
   /** Learns from a dataset, replacing any previous state. */
   fit(data: InteractionDataset, context?: FitContext): Promise<void>;
-  /** Top `query.k` items for a user or session. */
-  recommend(query: ModelQuery): ScoredItems;
+  /**
+   * Top `query.k` items for a user or session. Synchronous for in-memory models; models backed by
+   * an asynchronous port (a vector index) return a promise.
+   */
+  recommend(query: ModelQuery): ScoredItems | Promise<ScoredItems>;
   /** Scores given items for a user or session (higher is better). */
   score?(query: Omit<ModelQuery, 'k' | 'filter'>, items: Int32Array): Float32Array;
   /** Items similar to one item. */
-  similar?(item: number, k: number, filter?: (item: number) => boolean): ScoredItems;
+  similar?(item: number, k: number, filter?: (item: number) => boolean): ScoredItems | Promise<ScoredItems>;
+  /**
+   * Receives item content as items are ingested (and when the engine loads the catalogue), for
+   * models that use embeddings: a new article becomes recommendable without retraining.
+   */
+  indexItems?(items: readonly { item: number; embedding: Float32Array }[]): void | Promise<void>;
   /** Popular items right now, globally or in one category. */
   trending?(query: TrendingQuery): ScoredItems;
   /** Learns from one interaction without refitting. */
@@ -104,6 +116,12 @@ export interface RecommenderModel {
   toArtifact(): ModelArtifact;
   /** Loads a state produced by `toArtifact`, re-binding item ids to `catalog`. */
   restore(artifact: ModelArtifact, catalog: ItemCatalog): void;
+}
+
+/** A model whose answers are synchronous: every model that holds its state in memory. */
+export interface InMemoryModel extends RecommenderModel {
+  recommend(query: ModelQuery): ScoredItems;
+  similar?(item: number, k: number, filter?: (item: number) => boolean): ScoredItems;
 }
 
 /** Re-maps artifact item ids to indices of `catalog` (adding unknown ids). */
