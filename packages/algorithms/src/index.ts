@@ -32,3 +32,7 @@ export type { SvdppModel, SvdppOptions } from './svdpp/svdpp';
 // Content-based recommendations over item embeddings (vector index port)
 export { createContentModel } from './content/content';
 export type { ContentModel, ContentModelOptions } from './content/content';
+
+// Text embedder without downloaded weights (hashed TF-IDF, LSA by randomised SVD)
+export { createHashingEmbedder, tokenize } from './embedder/hashing';
+export type { HashingEmbedder, HashingEmbedderOptions } from './embedder/hashing';
