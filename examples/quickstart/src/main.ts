@@ -16,8 +16,8 @@ import {
   type RecommendationList,
   type SyntheticScale,
 } from '@mycontent/core';
-import { createMemoryCache, createMemoryStore } from '@mycontent/adapters/memory';
-import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
+import { createExactVectorIndex, createMemoryCache, createMemoryStore } from '@mycontent/adapters/memory';
+import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,12 +32,14 @@ const line = (text = '') => console.log(text);
 
 async function loadData(): Promise<{ items: Item[]; clicks: InteractionTable; label: string }> {
   if (args.data) {
-    const { items, clicks } = await loadGloboDataset(args.data, { embeddings: false });
+    const { items, clicks } = await loadGloboDataset(args.data, { attachEmbeddings: true });
     return { items, clicks, label: args.data };
   }
   const scale = args.scale as SyntheticScale;
   const news = generateSyntheticNews(scale, { seed: Number(args.seed) });
-  return { items: news.items, clicks: news.clicks, label: `synthetic "${scale}" news (seed ${args.seed})` };
+  const { dim, data } = news.embeddings;
+  const items = news.items.map((item, i) => ({ ...item, embedding: data.subarray(i * dim, (i + 1) * dim) }));
+  return { items, clicks: news.clicks, label: `synthetic "${scale}" news (seed ${args.seed})` };
 }
 
 function show(title: string, list: RecommendationList, took: string) {
@@ -60,8 +62,9 @@ const recommender = createRecommender({
   models: {
     trending: createPopularityModel({ halfLifeMs: 6 * 3_600_000 }),
     related: createItemKnnModel({ similarity: 'cosine', neighbors: 100 }),
+    content: createContentModel({ index: (dimension) => createExactVectorIndex({ dimension }) }),
   },
-  blend: { related: 0.85, trending: 0.15 },
+  blend: { related: 0.7, content: 0.2, trending: 0.1 },
 });
 
 t = performance.now();
@@ -114,6 +117,15 @@ const seed = personal.items[0]?.itemId ?? trending[0]!.itemId;
 t = performance.now();
 const similar = await recommender.similarItems(seed, { n: 5 });
 line(`More like ${seed}: ${similar.map((r) => `${r.itemId} (${r.category}, ${r.score.toFixed(2)})`).join(', ')}  [${ms(t)}]`);
+
+// 5. A new article, published after training: recommendable at once through its embedding.
+const source = items.find((item) => item.id === personal.items[0]?.itemId) ?? items[0]!;
+if (source.embedding) {
+  t = performance.now();
+  await recommender.ingestItems([{ id: 'just-published', title: 'Just published', category: source.category, createdAt: Date.now(), embedding: Float32Array.from(source.embedding) }]);
+  const fresh = await recommender.similarItems('just-published', { n: 3 });
+  line(`\nA new article (just-published, nobody has clicked it) is similar to: ${fresh.map((r) => `${r.itemId} (${r.source})`).join(', ')}  [ingest + similar ${ms(t)}]`);
+}
 
 const m = recommender.metrics();
 line(`\nDone in ${ms(started)}. ${m.recommendations} recommendation calls, ${m.cacheHits} cache hits, ${m.coldStarts} cold starts.`);

@@ -15,6 +15,7 @@ describe('quickstart (npm start)', () => {
     expect(out).toMatch(/A new user who chose category \S+ at onboarding\s+\[cold-start/);
     expect(out).toContain('served from the cache');
     expect(out).toMatch(/cold-start:preferred/);
+    expect(out).toMatch(/A new article \(just-published, nobody has clicked it\) is similar to: \S+ \(content\)/);
     const rows = out.split('\n').filter((l) => /^\s+\d+\s+\S+\s+\S+\s+\d+\.\d{3}\s+\S+$/.test(l));
     expect(rows.length).toBe(15);
   });

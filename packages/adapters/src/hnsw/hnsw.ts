@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { MyContentError, createKernelPool, type Progress, type VectorIndex, type VectorMatch, type VectorMetric, type VectorSearchOptions } from '@mycontent/core';
+import { MyContentError, TopK, createKernelPool, type Progress, type VectorIndex, type VectorMatch, type VectorMetric, type VectorSearchOptions } from '@mycontent/core';
 import type { HierarchicalNSW } from 'hnswlib-node';
 import { checkK, checkVector } from '../memory/vector-index';
 
@@ -114,8 +114,8 @@ interface Sidecar {
  * An approximate nearest-neighbour index on `hnswlib-node` (HNSW graphs). Bulk builds run in a
  * worker thread; single upserts go straight into the graph (about a millisecond each), deletes
  * are marks. Filtered search asks the graph for matching labels and, when a selective filter
- * leaves fewer than k, retries with a larger ef and finally scans the matching vectors exactly —
- * so it returns k results whenever k items match. Vectors are also kept in a `Float32Array`
+ * leaves fewer than k, scans the matching vectors exactly — so it returns k results whenever k
+ * items match. Vectors are also kept in a `Float32Array`
  * (for that fallback, `get` and saving).
  *
  * @example
@@ -147,7 +147,7 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
   let capacity = Math.max(16, options.capacity ?? 1024);
   let graph: HierarchicalNSW = new lib.HierarchicalNSW(space, dim);
   graph.initIndex({ maxElements: capacity, m, efConstruction, randomSeed: seed });
-  let vectors = new Float32Array(capacity * dim);
+  let vectors: Float32Array = new Float32Array(capacity * dim);
   let idOf: (string | null)[] = []; // by label
   let labelOf = new Map<string, number>();
 
@@ -164,21 +164,20 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
     capacity = next;
   }
 
+  const heap = new TopK(16);
   function exactScan(q: Float32Array, k: number, filter?: (id: string) => boolean): VectorMatch[] {
-    const hits: VectorMatch[] = [];
+    heap.reset(k);
     for (let label = 0; label < idOf.length; label++) {
       const id = idOf[label];
       if (id === null || id === undefined || (filter && !filter(id))) continue;
       const o = label * dim;
       let s = 0;
-      if (metric === 'l2') {
-        for (let d = 0; d < dim; d++) s -= (vectors[o + d]! - q[d]!) ** 2;
-        s = -Math.sqrt(-s);
-      } else for (let d = 0; d < dim; d++) s += vectors[o + d]! * q[d]!;
-      hits.push({ id, score: s });
+      if (metric === 'l2') for (let d = 0; d < dim; d++) s -= (vectors[o + d]! - q[d]!) ** 2;
+      else for (let d = 0; d < dim; d++) s += vectors[o + d]! * q[d]!;
+      heap.push(label, s);
     }
-    hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    return hits.slice(0, k);
+    const { items, scores } = heap.drain();
+    return Array.from(items, (label, i) => ({ id: idOf[label]!, score: metric === 'l2' ? -Math.sqrt(-scores[i]!) : scores[i]! }));
   }
 
   function searchOne(q: Float32Array, k: number, searchOptions: VectorSearchOptions): VectorMatch[] {
@@ -187,16 +186,13 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
     const want = Math.min(k, alive);
     const filter = searchOptions.filter;
     const labelFilter = filter ? (label: number) => { const id = idOf[label]; return id !== null && id !== undefined && filter(id); } : undefined;
-    const point = Array.from(q);
-    for (let ef = Math.max(efSearch, want), tries = 0; tries < 4; ef *= 4, tries++) {
-      graph.setEf(Math.min(ef, capacity));
-      const result = graph.searchKnn(point, Math.min(want, capacity), labelFilter);
-      if (result.neighbors.length >= want || !filter) {
-        return result.neighbors.map((label, i) => ({ id: idOf[label]!, score: toScore(result.distances[i]!) }));
-      }
-      if (ef >= alive) break;
+    graph.setEf(Math.min(Math.max(efSearch, want), capacity));
+    const result = graph.searchKnn(Array.from(q), Math.min(want, capacity), labelFilter);
+    if (result.neighbors.length >= want || !filter) {
+      return result.neighbors.map((label, i) => ({ id: idOf[label]!, score: toScore(result.distances[i]!) }));
     }
-    // A selective filter starved the graph search: scan the matching vectors exactly.
+    // A selective filter starved the graph search (a larger ef would walk most of the graph):
+    // scan the matching vectors exactly instead.
     return exactScan(q, want, filter);
   }
 
@@ -258,8 +254,13 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
       }
       if (new Set(ids).size !== ids.length) throw new MyContentError('INVALID_INPUT', 'ids must be unique', { source: SOURCE, field: 'ids' });
       const shared = new Float32Array(new SharedArrayBuffer(matrix.length * 4));
+      let lastYield = performance.now();
       for (let i = 0; i < ids.length; i++) {
         shared.set(checkVector(matrix.subarray(i * dim, (i + 1) * dim), dim, metric, `vectors[${i}]`, SOURCE), i * dim);
+        if ((i & 1023) === 0 && performance.now() - lastYield > 20) {
+          await new Promise((resolve) => setImmediate(resolve)); // validation of a large matrix takes a while
+          lastYield = performance.now();
+        }
       }
       const out = join(tmpdir(), `mycontent-hnsw-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.bin`);
       const pool = createKernelPool(buildKernel, { workers: 1, name: SOURCE });
@@ -272,7 +273,7 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
         await next.readIndex(out);
         graph = next;
         capacity = Math.max(1, ids.length);
-        vectors = new Float32Array(shared);
+        vectors = shared;
         idOf = [...ids];
         labelOf = new Map(ids.map((id, label) => [id, label]));
         buildOptions.onProgress?.({ phase: 'inserting', done: ids.length, total: ids.length });
