@@ -158,9 +158,9 @@ They are **not comparable** with the synthetic table above (different data); run
 | index | per query | notes |
 | --- | --- | --- |
 | baseline: plain loop (normalise, dot, insertion top-k) | ${ms(vectors.baselineMs)} (p50 of 10) | the first code one writes |
-| **exact**, single query | **${ms(vectors.exactSingleP50)}** p50, ${ms(vectors.exactSingleP99)} p99 | blocked scan, 4 accumulators, bounded heap |
-| **exact**, batches of 64 | **${ms(vectors.exactBatchPerQuery)}** | tiles of 8 queries per cached block |
-${vectors.efResults.map((r) => `| HNSW (M 16, efConstruction 200), efSearch ${r.ef} | ${ms(r.p50)} p50, ${ms(r.p99)} p99 | recall@10 vs exact **${r.recall.toFixed(3)}** |`).join('\n')}
+| **exact**, single query | **${ms(vectors.exactSingleP50)}** p50, ${ms(vectors.exactSingleP99)} p99 | WebAssembly f32x4 kernel, bounded heap |
+| **exact**, batches of 64 | **${ms(vectors.exactBatchPerQuery)}** | four queries per row load |
+${vectors.efResults.map((r) => `| HNSW (M 32, efConstruction 200), efSearch ${r.ef} | ${ms(r.p50)} p50, ${ms(r.p99)} p99 | recall@10 vs exact **${r.recall.toFixed(3)}** |`).join('\n')}
 | HNSW, filter to one category (${vectors.filter.items} items, ${(100 * vectors.filter.items / vectors.n).toFixed(2)} %) | ${ms(vectors.filter.p50)} p50, ${ms(vectors.filter.p99)} p99 | ${vectors.filter.meanResults.toFixed(1)} results on average (k = 10) |
 | HNSW, add one new article | ${ms(vectors.addP50)} p50, ${ms(vectors.addP99)} p99 | incremental insert into the built graph |
 

@@ -69,6 +69,8 @@ function loadHnswlib(): typeof import('hnswlib-node') {
 
 interface BuildTask {
   modulePath: string;
+  /** Capacity of the built graph (count plus headroom, so the first inserts do not resize it). */
+  capacity: number;
   space: 'ip' | 'l2';
   dimension: number;
   count: number;
@@ -83,7 +85,7 @@ interface BuildTask {
 function buildKernel(task: BuildTask, report: (progress: unknown) => void): number {
   const { HierarchicalNSW: Index } = require(task.modulePath);
   const index = new Index(task.space, task.dimension);
-  index.initIndex({ maxElements: Math.max(1, task.count), m: task.m, efConstruction: task.efConstruction, randomSeed: task.seed });
+  index.initIndex({ maxElements: Math.max(1, task.capacity), m: task.m, efConstruction: task.efConstruction, randomSeed: task.seed });
   const data = new Float32Array(task.vectors);
   const point = new Array(task.dimension);
   const step = Math.max(1, Math.floor(task.count / 100));
@@ -113,9 +115,10 @@ interface Sidecar {
 /**
  * An approximate nearest-neighbour index on `hnswlib-node` (HNSW graphs). Bulk builds run in a
  * worker thread; single upserts go straight into the graph (about a millisecond each), deletes
- * are marks. Filtered search asks the graph for matching labels and, when a selective filter
- * leaves fewer than k, scans the matching vectors exactly — so it returns k results whenever k
- * items match. Vectors are also kept in a `Float32Array`
+ * are marks. Filtered search estimates the filter's selectivity on a sample of labels: a very
+ * selective filter (under 2 % of the items, or 20 × k) scans the matching vectors exactly; others
+ * search the graph for matching labels, falling back to the exact scan if fewer than k come back —
+ * so it returns k results whenever k items match, fast either way. Vectors are also kept in a `Float32Array`
  * (for that fallback, `get` and saving).
  *
  * @example
@@ -180,12 +183,30 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
     return Array.from(items, (label, i) => ({ id: idOf[label]!, score: metric === 'l2' ? -Math.sqrt(-scores[i]!) : scores[i]! }));
   }
 
+  /** Matching items estimated from up to 512 evenly spaced labels. */
+  function estimatedMatches(filter: (id: string) => boolean): number {
+    const step = Math.max(1, Math.floor(idOf.length / 512));
+    let seen = 0;
+    let pass = 0;
+    for (let label = 0; label < idOf.length; label += step) {
+      const id = idOf[label];
+      if (id === null || id === undefined) continue;
+      seen++;
+      if (filter(id)) pass++;
+    }
+    return seen === 0 ? 0 : (pass / seen) * labelOf.size;
+  }
+
   function searchOne(q: Float32Array, k: number, searchOptions: VectorSearchOptions): VectorMatch[] {
     const alive = labelOf.size;
     if (alive === 0) return [];
     const want = Math.min(k, alive);
     const filter = searchOptions.filter;
     const labelFilter = filter ? (label: number) => { const id = idOf[label]; return id !== null && id !== undefined && filter(id); } : undefined;
+    if (filter && estimatedMatches(filter) < Math.max(want * 20, alive * 0.02)) {
+      // A very selective filter: the graph walk would visit most nodes to find k matches.
+      return exactScan(q, want, filter);
+    }
     graph.setEf(Math.min(Math.max(efSearch, want), capacity));
     const result = graph.searchKnn(Array.from(q), Math.min(want, capacity), labelFilter);
     if (result.neighbors.length >= want || !filter) {
@@ -253,29 +274,40 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
         throw new MyContentError('INVALID_INPUT', `vectors hold ${matrix.length} values, ${ids.length} ids × ${dim} need ${ids.length * dim}`, { source: SOURCE, field: 'vectors', value: matrix.length });
       }
       if (new Set(ids).size !== ids.length) throw new MyContentError('INVALID_INPUT', 'ids must be unique', { source: SOURCE, field: 'ids' });
-      const shared = new Float32Array(new SharedArrayBuffer(matrix.length * 4));
+      const nextCapacity = Math.ceil(ids.length * 1.25) + 1024;
+      const shared = new Float32Array(new SharedArrayBuffer(nextCapacity * dim * 4));
       let lastYield = performance.now();
-      for (let i = 0; i < ids.length; i++) {
-        shared.set(checkVector(matrix.subarray(i * dim, (i + 1) * dim), dim, metric, `vectors[${i}]`, SOURCE), i * dim);
-        if ((i & 1023) === 0 && performance.now() - lastYield > 20) {
-          await new Promise((resolve) => setImmediate(resolve)); // validation of a large matrix takes a while
+      const breathe = async () => {
+        if (performance.now() - lastYield > 20) {
+          await new Promise((resolve) => setImmediate(resolve)); // large inputs take a while: let the host run
           lastYield = performance.now();
         }
+      };
+      for (let i = 0; i < ids.length; i++) {
+        shared.set(checkVector(matrix.subarray(i * dim, (i + 1) * dim), dim, metric, `vectors[${i}]`, SOURCE), i * dim);
+        if ((i & 1023) === 0) await breathe();
       }
       const out = join(tmpdir(), `mycontent-hnsw-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.bin`);
       const pool = createKernelPool(buildKernel, { workers: 1, name: SOURCE });
       try {
         await pool.run(
-          { modulePath: hnswlibPath!, space, dimension: dim, count: ids.length, m, efConstruction, seed, vectors: shared.buffer as SharedArrayBuffer, out },
+          { modulePath: hnswlibPath!, capacity: nextCapacity, space, dimension: dim, count: ids.length, m, efConstruction, seed, vectors: shared.buffer as SharedArrayBuffer, out },
           (p) => buildOptions.onProgress?.(p as Progress),
         );
         const next = new lib.HierarchicalNSW(space, dim);
         await next.readIndex(out);
+        const nextIdOf: (string | null)[] = new Array(ids.length);
+        const nextLabelOf = new Map<string, number>();
+        for (let label = 0; label < ids.length; label++) {
+          nextIdOf[label] = ids[label]!;
+          nextLabelOf.set(ids[label]!, label);
+          if ((label & 4095) === 0) await breathe();
+        }
         graph = next;
-        capacity = Math.max(1, ids.length);
+        capacity = nextCapacity;
         vectors = shared;
-        idOf = [...ids];
-        labelOf = new Map(ids.map((id, label) => [id, label]));
+        idOf = nextIdOf;
+        labelOf = nextLabelOf;
         buildOptions.onProgress?.({ phase: 'inserting', done: ids.length, total: ids.length });
       } finally {
         await pool.close();
