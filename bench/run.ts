@@ -3,13 +3,37 @@
  *
  *   npm run bench                    # full Globo scale (first run generates ~570 MB under bench/.data)
  *   npm run bench -- --scale demo    # quick run on the demo scale
+ *   npm run bench -- --only vectors  # measure one section again, reuse the others' last results
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fmt, gitRevision, log, machine, runChild } from './lib';
+import { DATA_DIR, fmt, gitRevision, log, machine, runChild } from './lib';
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: 'full' }, seed: { type: 'string', default: '42' }, out: { type: 'string', default: 'BENCHMARKS.md' } } });
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: 'full' },
+    seed: { type: 'string', default: '42' },
+    out: { type: 'string', default: 'BENCHMARKS.md' },
+    /** Comma-separated sections to measure again (load, engine, cf, quality, vectors); the others reuse the last run's results. */
+    only: { type: 'string' },
+  },
+});
 const scale = values.scale!;
+const only = values.only?.split(',').map((x) => x.trim());
+const cacheFile = (section: string) => join(DATA_DIR, `result-${scale}-seed${values.seed}-${section}.json`);
+/** Runs a section (or reuses its cached result when `--only` names other sections). */
+function section<T>(name: string, run: () => T): T {
+  if (only && !only.includes(name) && existsSync(cacheFile(name))) {
+    log(`${name}: reusing the result of the last run`);
+    return JSON.parse(readFileSync(cacheFile(name), 'utf8')) as T;
+  }
+  const result = run();
+  mkdirSync(DATA_DIR, { recursive: true });
+  writeFileSync(cacheFile(name), JSON.stringify(result));
+  return result;
+}
 
 interface LoadResult { mode: string; rows: number; items: number; ms: number; retainedMb: number; peakRssMb: number }
 interface Latency { n: number; p50: number; p99: number; max?: number }
@@ -23,12 +47,16 @@ interface EngineResult {
 const started = Date.now();
 log(`dataset: ${scale}, seed ${values.seed}`);
 const dataset = runChild<{ dir: string; cached: boolean; generateMs?: number; writeMs?: number }>('./foundation/dataset.ts', [scale, values.seed!]);
-log('loading (ours)...');
-const ours = runChild<LoadResult>('./foundation/load.ts', [dataset.dir, 'ours']);
-log('loading (baseline)...');
-const baseline = runChild<LoadResult>('./foundation/load.ts', [dataset.dir, 'baseline']);
-log('engine: ingest, train, recommend...');
-const engine = runChild<EngineResult>('./foundation/engine.ts', [dataset.dir, '2000']);
+const { ours, baseline } = section('load', () => {
+  log('loading (ours)...');
+  const ours = runChild<LoadResult>('./foundation/load.ts', [dataset.dir, 'ours']);
+  log('loading (baseline)...');
+  return { ours, baseline: runChild<LoadResult>('./foundation/load.ts', [dataset.dir, 'baseline']) };
+});
+const engine = section('engine', () => {
+  log('engine: ingest, train, recommend...');
+  return runChild<EngineResult>('./foundation/engine.ts', [dataset.dir, '2000']);
+});
 interface TrainResult { model: string; trainMs: number; refused?: string; epochs?: number; modelMb: number; peakRssMb: number; maxEventLoopGapMs: number; p50: number | null; p99: number | null }
 const BPR_EPOCHS = '10';
 const cfRuns: [string, string, string[]][] = [
@@ -39,11 +67,12 @@ const cfRuns: [string, string, string[]][] = [
   [`BPR (64 factors, ${BPR_EPOCHS} epochs)`, 'bpr', [BPR_EPOCHS]],
   ['EASE', 'ease', []],
 ];
-const cf: { label: string; result: TrainResult }[] = [];
-for (const [label, name, extra] of cfRuns) {
-  log(`training ${name} at full scale...`);
-  cf.push({ label, result: runChild<TrainResult>('./cf/train.ts', [dataset.dir, name, ...extra]) });
-}
+const cf = section('cf', () =>
+  cfRuns.map(([label, name, extra]) => {
+    log(`training ${name} at full scale...`);
+    return { label, result: runChild<TrainResult>('./cf/train.ts', [dataset.dir, name, ...extra]) };
+  }),
+);
 log('quality on MovieLens-shaped data...');
 interface QualityResult {
   protocol: string;
@@ -52,8 +81,8 @@ interface QualityResult {
   svdpp: { rmse: number; mae: number; predictions: number };
   meanBaselineRmse: number;
 }
-const quality = runChild<QualityResult>('./cf/quality.ts');
-log('vector indexes (the HNSW build takes a few minutes at full scale)...');
+const quality = section('quality', () => runChild<QualityResult>('./cf/quality.ts'));
+log('vector indexes (the HNSW build takes several minutes at full scale)...');
 interface VectorResult {
   n: number; dim: number; baselineMs: number; exactLoadMs: number; exactSingleP50: number; exactSingleP99: number; exactBatchPerQuery: number;
   buildMs: number; buildMaxEventLoopGapMs: number; hnswMb: number; peakRssMb: number;
@@ -61,7 +90,7 @@ interface VectorResult {
   filter: { category: string; items: number; p50: number; p99: number; meanResults: number };
   addP50: number; addP99: number;
 }
-const vectors = runChild<VectorResult>('./content/vectors.ts', [dataset.dir]);
+const vectors = section('vectors', () => runChild<VectorResult>('./content/vectors.ts', [dataset.dir]));
 
 const ok = (pass: boolean) => (pass ? '✅' : '❌');
 const ms = (v: number) => `${fmt(v, v < 1 ? 3 : 1)} ms`;

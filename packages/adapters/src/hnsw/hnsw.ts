@@ -273,7 +273,6 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
       if (matrix.length !== ids.length * dim) {
         throw new MyContentError('INVALID_INPUT', `vectors hold ${matrix.length} values, ${ids.length} ids × ${dim} need ${ids.length * dim}`, { source: SOURCE, field: 'vectors', value: matrix.length });
       }
-      if (new Set(ids).size !== ids.length) throw new MyContentError('INVALID_INPUT', 'ids must be unique', { source: SOURCE, field: 'ids' });
       const nextCapacity = Math.ceil(ids.length * 1.25) + 1024;
       const shared = new Float32Array(new SharedArrayBuffer(nextCapacity * dim * 4));
       let lastYield = performance.now();
@@ -283,7 +282,10 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
           lastYield = performance.now();
         }
       };
+      const seen = new Set<string>();
       for (let i = 0; i < ids.length; i++) {
+        if (seen.has(ids[i]!)) throw new MyContentError('INVALID_INPUT', `ids must be unique: ${JSON.stringify(ids[i])} appears twice`, { source: SOURCE, field: `ids[${i}]`, value: ids[i] });
+        seen.add(ids[i]!);
         shared.set(checkVector(matrix.subarray(i * dim, (i + 1) * dim), dim, metric, `vectors[${i}]`, SOURCE), i * dim);
         if ((i & 1023) === 0) await breathe();
       }
