@@ -64,3 +64,23 @@ export function gitRevision(): string {
     return 'unknown';
   }
 }
+
+/**
+ * Measures how long the event loop goes without running a 10 ms timer while `work` runs: the
+ * longest stall a host service would see.
+ */
+export async function withEventLoopProbe<T>(work: () => Promise<T>): Promise<{ result: T; maxGapMs: number }> {
+  let maxGapMs = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+  }, 10);
+  try {
+    const result = await work();
+    return { result, maxGapMs: Math.max(maxGapMs, performance.now() - last) };
+  } finally {
+    clearInterval(timer);
+  }
+}

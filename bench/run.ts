@@ -23,10 +23,12 @@ const { values } = parseArgs({
 const scale = values.scale!;
 const only = values.only?.split(',').map((x) => x.trim());
 const cacheFile = (section: string) => join(DATA_DIR, `result-${scale}-seed${values.seed}-${section}.json`);
+const reused: string[] = [];
 /** Runs a section (or reuses its cached result when `--only` names other sections). */
 function section<T>(name: string, run: () => T): T {
   if (only && !only.includes(name) && existsSync(cacheFile(name))) {
     log(`${name}: reusing the result of the last run`);
+    reused.push(name);
     return JSON.parse(readFileSync(cacheFile(name), 'utf8')) as T;
   }
   const result = run();
@@ -102,7 +104,7 @@ const md = `# Benchmarks
 
 Written by \`npm run bench${isFull ? '' : ` -- --scale ${scale}`}\` on ${new Date().toISOString().slice(0, 10)} (commit ${gitRevision()}).
 Machine: ${machine()}. Each measurement runs in its own Node process (\`bench/run.ts\`), so peak memory is that step's own.
-
+${reused.length > 0 ? `Sections reused from the previous run on this machine (\`--only\`): ${reused.join(', ')}; measured in this run: ${['load', 'engine', 'cf', 'quality', 'vectors'].filter((x) => !reused.includes(x)).join(', ') || 'none'}.\n` : ''}
 Dataset: synthetic Globo.com-format news, scale \`${scale}\`, seed ${values.seed} — ${engine.items.toLocaleString()} articles,
 ${engine.clicks.toLocaleString()} clicks, ${engine.users.toLocaleString()} users, 250-dimensional embeddings at full scale
 (\`generateSyntheticNews\` + \`writeGloboDataset\`${dataset.generateMs ? `: generated in ${s(dataset.generateMs)}, written in ${s(dataset.writeMs!)}` : ', cached from an earlier run'}).
@@ -201,7 +203,7 @@ ${(() => {
   return `Targets: HNSW recall@10 ≥ 0.95 at p50 ≤ 1 ms and p99 ≤ 3 ms ${ok(!!best && best.p50 <= 1 && best.p99 <= 3)}${best ? ` (efSearch ${best.ef}: ${best.recall.toFixed(3)}, ${ms(best.p50)} / ${ms(best.p99)})` : ''}; build never blocks the event loop over 50 ms ${ok(vectors.buildMaxEventLoopGapMs <= 50)}; exact ≤ 50 ms per single query ${ok(vectors.exactSingleP50 <= 50)} and better per query in batches ${ok(vectors.exactBatchPerQuery < vectors.exactSingleP50)}; adding one article ≤ 5 ms ${ok(vectors.addP99 <= 5)}.`;
 })()}
 
-_Total benchmark time: ${s(Date.now() - started)}._
+_Time of this run: ${s(Date.now() - started)}._
 `;
 await writeFile(values.out!, md);
 log(`wrote ${values.out}`);

@@ -2,7 +2,7 @@
 // and single-user recommendation latency.
 import { ItemCatalog, createRandom, loadGloboDataset, tableToDataset, groupRowsByUser } from '@mycontent/core';
 import { createAlsModel, createBprModel, createEaseModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
-import { gc, memoryMb, peakRssMb, percentile, report } from '../lib';
+import { gc, memoryMb, peakRssMb, percentile, report, withEventLoopProbe } from '../lib';
 
 const [dir, name, epochs = '30'] = process.argv.slice(2) as [string, string, string?];
 const { clicks, items } = await loadGloboDataset(dir, { embeddings: false });
@@ -21,23 +21,15 @@ const model =
   : (() => { throw new Error(`unknown model ${name}`); })();
 let trainMs = 0;
 let refused: string | undefined;
-// Event-loop responsiveness while training: the longest gap between 10 ms timer ticks.
-let maxGap = 0;
-let last = performance.now();
-const timer = setInterval(() => {
-  const now = performance.now();
-  maxGap = Math.max(maxGap, now - last);
-  last = now;
-}, 10);
 const t0 = performance.now();
-try {
-  await model.fit(data);
-  trainMs = performance.now() - t0;
-} catch (error) {
-  refused = (error as Error).message;
-}
-clearInterval(timer);
-maxGap = Math.max(maxGap, performance.now() - last);
+const { maxGapMs: maxGap } = await withEventLoopProbe(async () => {
+  try {
+    await model.fit(data);
+    trainMs = performance.now() - t0;
+  } catch (error) {
+    refused = (error as Error).message;
+  }
+});
 const after = memoryMb();
 const latency: number[] = [];
 if (!refused) {

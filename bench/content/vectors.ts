@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createRandom, readGloboArticles, readNpyMatrix } from '@mycontent/core';
 import { createExactVectorIndex } from '@mycontent/adapters/memory';
 import { createHnswVectorIndex } from '@mycontent/adapters/hnsw';
-import { log, memoryMb, peakRssMb, percentile, report } from '../lib';
+import { log, memoryMb, peakRssMb, percentile, report, withEventLoopProbe } from '../lib';
 
 const [dir] = process.argv.slice(2) as [string];
 const matrix = await readNpyMatrix(join(dir, 'articles_embeddings.npy'));
@@ -63,16 +63,10 @@ const [, batchMs] = await time(() => exact.searchBatch!(queries.slice(0, 64), 10
 
 log('HNSW build (worker)...');
 const hnsw = createHnswVectorIndex({ dimension: dim, m: 32, efConstruction: 200, efSearch: 64 });
-let maxGap = 0;
-let last = performance.now();
-const timer = setInterval(() => {
-  const now = performance.now();
-  maxGap = Math.max(maxGap, now - last);
-  last = now;
-}, 10);
 const before = memoryMb();
 let lastLog = 0;
-const [, buildMs] = await time(() =>
+const buildStart = performance.now();
+const { maxGapMs: maxGap } = await withEventLoopProbe(() =>
   hnsw.build(ids, data, {
     onProgress: (p) => {
       if (p.done - lastLog >= n / 10) {
@@ -82,8 +76,7 @@ const [, buildMs] = await time(() =>
     },
   }),
 );
-clearInterval(timer);
-maxGap = Math.max(maxGap, performance.now() - last);
+const buildMs = performance.now() - buildStart;
 const after = memoryMb();
 
 const efResults: { ef: number; recall: number; p50: number; p99: number }[] = [];

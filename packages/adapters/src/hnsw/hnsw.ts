@@ -282,10 +282,14 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
           lastYield = performance.now();
         }
       };
-      const seen = new Set<string>();
+      // One pass: validate each vector, check ids are unique, and build the label map.
+      const nextIdOf: (string | null)[] = new Array(ids.length);
+      const nextLabelOf = new Map<string, number>();
       for (let i = 0; i < ids.length; i++) {
-        if (seen.has(ids[i]!)) throw new MyContentError('INVALID_INPUT', `ids must be unique: ${JSON.stringify(ids[i])} appears twice`, { source: SOURCE, field: `ids[${i}]`, value: ids[i] });
-        seen.add(ids[i]!);
+        const id = ids[i]!;
+        if (nextLabelOf.has(id)) throw new MyContentError('INVALID_INPUT', `ids must be unique: ${JSON.stringify(id)} appears twice`, { source: SOURCE, field: `ids[${i}]`, value: id });
+        nextLabelOf.set(id, i);
+        nextIdOf[i] = id;
         shared.set(checkVector(matrix.subarray(i * dim, (i + 1) * dim), dim, metric, `vectors[${i}]`, SOURCE), i * dim);
         if ((i & 1023) === 0) await breathe();
       }
@@ -298,13 +302,6 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
         );
         const next = new lib.HierarchicalNSW(space, dim);
         await next.readIndex(out);
-        const nextIdOf: (string | null)[] = new Array(ids.length);
-        const nextLabelOf = new Map<string, number>();
-        for (let label = 0; label < ids.length; label++) {
-          nextIdOf[label] = ids[label]!;
-          nextLabelOf.set(ids[label]!, label);
-          if ((label & 4095) === 0) await breathe();
-        }
         graph = next;
         capacity = nextCapacity;
         vectors = shared;
