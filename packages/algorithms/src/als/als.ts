@@ -1,7 +1,6 @@
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import {
   MyContentError,
-  NO_ITEMS,
   assertArtifactKind,
   balancedRanges,
   bindItemIds,
@@ -12,10 +11,9 @@ import {
   type ModelArtifact,
   type ModelQuery,
   type InMemoryModel,
-  type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
-import { checkFactorOptions, checkOption, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, checkOption, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 import { invertSpdInPlace } from '../shared/linalg';
 
 /** Options of {@link createAlsModel}. */
@@ -476,20 +474,7 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       scorer = factorScorer(new Float32Array(Y), f, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;
     },
-    recommend(query: ModelQuery): ScoredItems {
-      if (!trained) fail();
-      if (query.k < 1) return NO_ITEMS;
-      const x = userVector(query);
-      return scorer!.top(x, query.k, query.filter);
-    },
-    score(query, items) {
-      if (!trained) fail();
-      return scorer!.score(userVector(query), items);
-    },
-    similar(item, k, filter) {
-      if (!trained) fail();
-      return scorer!.similar(item, k, filter);
-    },
+    ...factorQueries(() => (trained ? scorer : undefined), userVector, KIND),
     toArtifact(): ModelArtifact {
       if (!trained || !scorer) fail();
       return {

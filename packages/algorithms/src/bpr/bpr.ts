@@ -1,6 +1,5 @@
 import {
   MyContentError,
-  NO_ITEMS,
   assertArtifactKind,
   bindItemIds,
   createKernelPool,
@@ -10,10 +9,9 @@ import {
   type ModelArtifact,
   type ModelQuery,
   type InMemoryModel,
-  type ScoredItems,
 } from '@mycontent/core';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
-import { checkFactorOptions, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 
 /** Options of {@link createBprModel}. */
 export interface BprOptions {
@@ -265,19 +263,7 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       scorer = factorScorer(extended(V, bias, items), f + 1, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;
     },
-    recommend(query: ModelQuery): ScoredItems {
-      if (!trained) fail();
-      if (query.k < 1) return NO_ITEMS;
-      return scorer!.top(userVector(query), query.k, query.filter);
-    },
-    score(query, items) {
-      if (!trained) fail();
-      return scorer!.score(userVector(query), items);
-    },
-    similar(item, k, filter) {
-      if (!trained) fail();
-      return scorer!.similar(item, k, filter);
-    },
+    ...factorQueries(() => (trained ? scorer : undefined), userVector, KIND),
     toArtifact(): ModelArtifact {
       if (!trained || !scorer) fail();
       return {

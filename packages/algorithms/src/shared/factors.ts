@@ -1,4 +1,4 @@
-import { MyContentError, NO_ITEMS, TopK, type ItemCatalog, type ScoredItems } from '@mycontent/core';
+import { MyContentError, NO_ITEMS, TopK, type InMemoryModel, type ItemCatalog, type ModelQuery, type ScoredItems } from '@mycontent/core';
 
 /** Throws `INVALID_CONFIG` naming the option unless `ok`. */
 export function checkOption(source: string, ok: boolean, field: string, value: unknown, why: string): void {
@@ -161,4 +161,28 @@ export function restoreUsers(source: string, state: { config: { factors: number 
     throw new MyContentError('FORMAT', `artifact has ${state.config.factors} factors, this model ${factors}`, { source, field: 'factors', value: state.config.factors });
   }
   return { userIds: state.userIds, userIndex: new Map(state.userIds.map((id, u) => [id, u])) };
+}
+
+/**
+ * The query methods every factor model shares: rank, score and "similar" through a
+ * {@link FactorScorer}, given how the model turns a query into a user vector.
+ */
+export function factorQueries(
+  scorer: () => FactorScorer | undefined,
+  userVector: (query: Pick<ModelQuery, 'userId' | 'history' | 'historyWeights'>) => Float32Array,
+  source: string,
+): Pick<InMemoryModel, 'recommend' | 'similar'> & { score(query: Omit<ModelQuery, 'k' | 'filter'>, items: Int32Array): Float32Array } {
+  const trained = (): FactorScorer => {
+    const s = scorer();
+    if (!s) throw new MyContentError('NOT_TRAINED', `the ${source} model is not trained`, { source });
+    return s;
+  };
+  return {
+    recommend(query) {
+      const s = trained();
+      return query.k < 1 ? NO_ITEMS : s.top(userVector(query), query.k, query.filter);
+    },
+    score: (query, items) => trained().score(userVector(query), items),
+    similar: (item, k, filter) => trained().similar(item, k, filter),
+  };
 }
