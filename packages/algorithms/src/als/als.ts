@@ -326,7 +326,7 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
   const f = config.factors;
 
   let trained = false;
-  let userIndex = new Map<string, number>();
+  let userIndex: ReadonlyMap<string, number> = new Map();
   let userIds: readonly string[] = [];
   let userFactors: Float32Array = new Float32Array(0);
   let scorer: FactorScorer | undefined;
@@ -469,8 +469,8 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
         await pool.close();
       }
       userIds = data.users;
-      userIndex = new Map(data.userIndex);
-      userFactors = new Float32Array(X);
+      userIndex = data.userIndex; // datasets are immutable once built: no copy
+      userFactors = X; // the workers are done with it
       scorer = factorScorer(new Float32Array(Y), f, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;
     },

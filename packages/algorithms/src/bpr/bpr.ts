@@ -165,7 +165,7 @@ export function createBprModel(options: BprOptions = {}): BprModel {
   checkFactorOptions(KIND, config);
   const f = config.factors;
   let trained = false;
-  let userIndex = new Map<string, number>();
+  let userIndex: ReadonlyMap<string, number> = new Map();
   let userIds: readonly string[] = [];
   let userFactors: Float32Array = new Float32Array(0);
   let itemBias: Float32Array = new Float32Array(0);
@@ -257,8 +257,8 @@ export function createBprModel(options: BprOptions = {}): BprModel {
         await pool.close();
       }
       userIds = data.users;
-      userIndex = new Map(data.userIndex);
-      userFactors = new Float32Array(U);
+      userIndex = data.userIndex; // datasets are immutable once built: no copy
+      userFactors = U;
       itemBias = new Float32Array(bias);
       scorer = factorScorer(extended(V, bias, items), f + 1, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;

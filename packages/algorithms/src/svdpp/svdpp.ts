@@ -177,7 +177,7 @@ export function createSvdppModel(options: SvdppOptions = {}): SvdppModel {
   let trained = false;
   let mu = 0;
   let range: [number, number] = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-  let userIndex = new Map<string, number>();
+  let userIndex: ReadonlyMap<string, number> = new Map();
   let userIds: readonly string[] = [];
   /** Per user: pᵤ + |N(u)|^−½ Σ yⱼ, then bᵤ (f + 1 values). */
   let userState: Float32Array = new Float32Array(0);
@@ -316,7 +316,7 @@ export function createSvdppModel(options: SvdppOptions = {}): SvdppModel {
       }
       implicitFactors = new Float32Array(Yf);
       userIds = data.users;
-      userIndex = new Map(data.userIndex);
+      userIndex = data.userIndex; // datasets are immutable once built: no copy
       scorer = factorScorer(itemRows, f + 1, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;
     },
