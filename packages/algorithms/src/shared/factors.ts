@@ -57,7 +57,6 @@ export function factorScorer(
     scanItem[r] = itemCatalog[j]!;
     scanNorm[r] = rowNorm[j]!;
   }
-  let norms: Float32Array | undefined;
   const heap = new TopK(16);
   const scorer: FactorScorer = {
     itemFactors,
@@ -109,14 +108,6 @@ export function factorScorer(
     similar(item, k, filter) {
       const q = scorer.compactOf(item);
       if (q < 0 || k < 1) return NO_ITEMS;
-      if (!norms) {
-        norms = new Float32Array(n);
-        for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let a = 0; a < f; a++) s += itemFactors[j * f + a]! ** 2;
-          norms[j] = Math.sqrt(s) || 1;
-        }
-      }
       heap.reset(k);
       const qo = q * f;
       for (let j = 0; j < n; j++) {
@@ -124,7 +115,7 @@ export function factorScorer(
         let s = 0;
         const o = j * f;
         for (let a = 0; a < f; a++) s += itemFactors[qo + a]! * itemFactors[o + a]!;
-        s /= norms[q]! * norms[j]!;
+        s /= (rowNorm[q]! || 1) * (rowNorm[j]! || 1);
         if (s >= heap.threshold) {
           const other = itemCatalog[j]!;
           if (!filter || filter(other)) heap.push(other, s);

@@ -25,8 +25,8 @@ export interface VectorSearchOptions {
 /**
  * The vector index port: nearest neighbours over item embeddings.
  *
- * Implementations: `createExactVectorIndex()` (`@mycontent/adapters/memory`); an HNSW adapter
- * arrives with content-based recommendations. Every implementation passes
+ * Implementations: `createExactVectorIndex()` (`@mycontent/adapters/memory`) and
+ * `createHnswVectorIndex()` (`@mycontent/adapters/hnsw`). Every implementation passes
  * `describeVectorIndexConformance` (`@mycontent/adapters/testing`).
  */
 export interface VectorIndex {
