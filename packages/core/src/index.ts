@@ -42,7 +42,16 @@ export type {
 export { parseInput, parseBatch } from './domain/validate';
 
 // Ports
-export type { RecommendationStore, StoreCapabilities, ScanOptions, UserInteractionsOptions, InteractionErasure } from './ports/store';
+export type {
+  RecommendationStore,
+  ItemStatsStore,
+  StoreCapabilities,
+  ScanOptions,
+  UserInteractionsOptions,
+  InteractionErasure,
+  InteractionRecord,
+  UserDataExport,
+} from './ports/store';
 export { emptyItemStats, ITEM_STAT_COUNTERS } from './ports/store';
 export type { RecommendationCache, CacheCapabilities, CacheKey, CacheFamily, CacheTtls } from './ports/cache';
 export { DEFAULT_CACHE_TTLS } from './ports/cache';
@@ -91,7 +100,7 @@ export type {
   IngestReport,
   RecommenderMetrics,
   ItemDetails,
-  UserDataExport,
+  RecommenderLogger,
 } from './engine/recommender';
 export { recommendQuerySchema, recommendFiltersSchema, trendingQuerySchema, similarQuerySchema } from './engine/options';
 export type { RecommendQuery, RecommendFilters, TrendingRequest, SimilarItemsOptions } from './engine/options';

@@ -14,13 +14,15 @@ export interface MemoryCacheOptions {
 interface Entry {
   json: string;
   expiresAt: number;
+  /** The user or the family (for shared entries) that owns the entry. */
+  owner: string;
 }
 
 /**
- * An in-process cache with TTLs and O(1) per-user invalidation: each user has a version number
- * that is part of their keys, so invalidating bumps the version and the old entries become
- * unreachable (they are evicted by TTL or size). Values are stored as JSON, so reads return
- * copies, exactly like a networked cache.
+ * An in-process cache with TTLs. Entries are indexed by owner (their user, or their family for
+ * shared entries), so invalidating a user removes exactly that user's entries: nothing of them
+ * stays in memory (GDPR erasure relies on it). Values are stored as JSON, so reads return
+ * copies, exactly like a networked cache. When full, the oldest written entry is evicted.
  *
  * @example
  * ```ts
@@ -32,22 +34,36 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Recommendat
   const maxEntries = options.maxEntries ?? 100_000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
-  const userVersion = new Map<string, number>();
-  const familyVersion = new Map<string, number>();
-  const keyOf = (key: CacheKey): string =>
-    key.userId === undefined
-      ? `${key.family}#${familyVersion.get(key.family) ?? 0}|${key.id}`
-      : `${key.family}|u${key.userId.length}:${key.userId}#${userVersion.get(key.userId) ?? 0}|${key.id}`;
+  const byOwner = new Map<string, Set<string>>();
+  // Owners and keys are length-prefixed so that no two (family, user, id) triples collide.
+  const ownerOf = (key: CacheKey): string => (key.userId === undefined ? `f:${key.family}` : `u:${key.userId}`);
+  const keyOf = (key: CacheKey): string => `${key.family}|${key.userId === undefined ? '-' : `u${key.userId.length}:${key.userId}`}|${key.id}`;
+
+  function remove(k: string): void {
+    const entry = entries.get(k);
+    if (!entry) return;
+    entries.delete(k);
+    const keys = byOwner.get(entry.owner)!;
+    keys.delete(k);
+    if (keys.size === 0) byOwner.delete(entry.owner);
+  }
+
+  function removeOwner(owner: string): void {
+    const keys = byOwner.get(owner);
+    if (!keys) return;
+    for (const k of keys) entries.delete(k);
+    byOwner.delete(owner);
+  }
 
   return {
     name: MEMORY_CACHE_NAME,
-    capabilities: { shared: false, constantTimeUserInvalidation: true },
+    capabilities: { shared: false, constantTimeUserInvalidation: false },
     async get<T>(key: CacheKey) {
       const k = keyOf(key);
       const entry = entries.get(k);
       if (!entry) return undefined;
       if (entry.expiresAt <= now()) {
-        entries.delete(k);
+        remove(k);
         return undefined;
       }
       return JSON.parse(entry.json) as T;
@@ -55,24 +71,27 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Recommendat
     async set<T>(key: CacheKey, value: T, ttlMs: number) {
       if (!(ttlMs > 0)) return;
       const k = keyOf(key);
-      entries.delete(k);
-      entries.set(k, { json: JSON.stringify(value), expiresAt: now() + ttlMs });
-      if (entries.size > maxEntries) {
-        // The oldest written entry goes first (Map keeps insertion order).
-        entries.delete(entries.keys().next().value!);
-      }
+      const owner = ownerOf(key);
+      remove(k);
+      entries.set(k, { json: JSON.stringify(value), expiresAt: now() + ttlMs, owner });
+      let keys = byOwner.get(owner);
+      if (!keys) byOwner.set(owner, (keys = new Set()));
+      keys.add(k);
+      // The oldest written entry goes first (Map keeps insertion order).
+      if (entries.size > maxEntries) remove(entries.keys().next().value!);
     },
     async delete(key: CacheKey) {
-      entries.delete(keyOf(key));
+      remove(keyOf(key));
     },
     async invalidateUser(userId: string) {
-      userVersion.set(userId, (userVersion.get(userId) ?? 0) + 1);
+      removeOwner(`u:${userId}`);
     },
     async invalidateFamily(family: CacheFamily) {
-      familyVersion.set(family, (familyVersion.get(family) ?? 0) + 1);
+      removeOwner(`f:${family}`);
     },
     async clear() {
       entries.clear();
+      byOwner.clear();
     },
   };
 }

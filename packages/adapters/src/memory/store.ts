@@ -101,6 +101,67 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
     return x;
   }
 
+  function append(batch: readonly Interaction[]) {
+    ensureCapacity(batch.length);
+    for (const x of batch) {
+      const i = n++;
+      const u = userIds.code(x.userId);
+      userCol[i] = u;
+      itemCol[i] = itemIds.code(x.itemId);
+      typeCol[i] = TYPE_CODE.get(x.type)!;
+      timeCol[i] = x.timestamp;
+      sessionCol[i] = x.sessionId === undefined ? -1 : sessionIds.code(x.sessionId);
+      ratingCol[i] = x.rating ?? Number.NaN;
+      durationCol[i] = x.duration ?? Number.NaN;
+      if (x.context === undefined) contextCol[i] = -1;
+      else {
+        const key = JSON.stringify(x.context);
+        const c = contextKeys.code(key);
+        if (c === contexts.length) contexts.push(Object.freeze({ ...x.context }));
+        contextCol[i] = c;
+      }
+      deleted[i] = 0;
+      if (x.eventId !== undefined) eventIds.set(i, x.eventId);
+      let rows = rowsByUser.get(u);
+      if (!rows) rowsByUser.set(u, (rows = []));
+      rows.push(i);
+    }
+  }
+
+  /** A user's rows before `before`, newest first (stable on insertion order), at most `limit`. */
+  function history(userId: string, limit: number, before: number): Interaction[] {
+    const u = userIds.find(userId);
+    const rows = u === undefined ? undefined : rowsByUser.get(u);
+    if (!rows) return [];
+    // Rows are in insertion order; sort the candidates by time only when needed.
+    const candidates = rows.filter((i) => timeCol[i]! < before);
+    let sorted = true;
+    for (let k = 1; k < candidates.length; k++) {
+      if (timeCol[candidates[k]!]! < timeCol[candidates[k - 1]!]!) {
+        sorted = false;
+        break;
+      }
+    }
+    if (!sorted) candidates.sort((a, b) => timeCol[a]! - timeCol[b]! || a - b);
+    const out: Interaction[] = [];
+    for (let k = candidates.length - 1; k >= 0 && out.length < limit; k--) out.push(row(candidates[k]!));
+    return out;
+  }
+
+  function addStats(deltas: readonly ItemStatsDelta[]) {
+    for (const delta of deltas) {
+      let s = stats.get(delta.itemId);
+      if (!s) stats.set(delta.itemId, (s = emptyItemStats(delta.itemId)));
+      for (const counter of ITEM_STAT_COUNTERS) {
+        const v = delta[counter];
+        if (v !== undefined) s[counter] += v;
+      }
+      if (delta.lastInteractionAt !== undefined && delta.lastInteractionAt > s.lastInteractionAt) {
+        s.lastInteractionAt = delta.lastInteractionAt;
+      }
+    }
+  }
+
   const store: RecommendationStore = {
     name: MEMORY_STORE_NAME,
     capabilities: { transactions: true, persistent: false },
@@ -136,50 +197,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
     },
 
     async appendInteractions(batch) {
-      ensureCapacity(batch.length);
-      for (const x of batch) {
-        const i = n++;
-        const u = userIds.code(x.userId);
-        userCol[i] = u;
-        itemCol[i] = itemIds.code(x.itemId);
-        typeCol[i] = TYPE_CODE.get(x.type)!;
-        timeCol[i] = x.timestamp;
-        sessionCol[i] = x.sessionId === undefined ? -1 : sessionIds.code(x.sessionId);
-        ratingCol[i] = x.rating ?? Number.NaN;
-        durationCol[i] = x.duration ?? Number.NaN;
-        if (x.context === undefined) contextCol[i] = -1;
-        else {
-          const key = JSON.stringify(x.context);
-          const c = contextKeys.code(key);
-          if (c === contexts.length) contexts.push(Object.freeze({ ...x.context }));
-          contextCol[i] = c;
-        }
-        deleted[i] = 0;
-        if (x.eventId !== undefined) eventIds.set(i, x.eventId);
-        let rows = rowsByUser.get(u);
-        if (!rows) rowsByUser.set(u, (rows = []));
-        rows.push(i);
-      }
+      append(batch);
+    },
+    async recordInteractions(record) {
+      // Synchronous from here to the end: no other call interleaves, so the write is atomic
+      // and the profiles cannot change between read and write.
+      const current = record.userIds.map((id) => profiles.get(id));
+      const next = record.updateProfiles(current);
+      append(record.interactions);
+      if (record.itemStats) addStats(record.itemStats);
+      for (const p of next) profiles.set(p.userId, cloneProfile(p));
     },
     async getUserInteractions(userId, query: UserInteractionsOptions = {}) {
-      const u = userIds.find(userId);
-      const rows = u === undefined ? undefined : rowsByUser.get(u);
-      if (!rows) return [];
-      const limit = query.limit ?? 500;
-      const before = query.before ?? Number.POSITIVE_INFINITY;
-      // Rows are in insertion order; sort the candidates newest first (stable on insertion order).
-      const candidates = rows.filter((i) => timeCol[i]! < before);
-      let sorted = true;
-      for (let k = 1; k < candidates.length; k++) {
-        if (timeCol[candidates[k]!]! < timeCol[candidates[k - 1]!]!) {
-          sorted = false;
-          break;
-        }
-      }
-      if (!sorted) candidates.sort((a, b) => timeCol[a]! - timeCol[b]! || a - b);
-      const out: Interaction[] = [];
-      for (let k = candidates.length - 1; k >= 0 && out.length < limit; k--) out.push(row(candidates[k]!));
-      return out;
+      return history(userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY);
+    },
+    async exportUserData(userId) {
+      return {
+        user: await store.getUser(userId),
+        profile: await store.getProfile(userId),
+        interactions: history(userId, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
+      };
     },
     async *scanInteractions(scan: ScanOptions = {}) {
       const size = scan.batchSize ?? 10_000;
@@ -196,17 +233,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
     },
 
     async incrementItemStats(deltas: readonly ItemStatsDelta[]) {
-      for (const delta of deltas) {
-        let s = stats.get(delta.itemId);
-        if (!s) stats.set(delta.itemId, (s = emptyItemStats(delta.itemId)));
-        for (const counter of ITEM_STAT_COUNTERS) {
-          const v = delta[counter];
-          if (v !== undefined) s[counter] += v;
-        }
-        if (delta.lastInteractionAt !== undefined && delta.lastInteractionAt > s.lastInteractionAt) {
-          s.lastInteractionAt = delta.lastInteractionAt;
-        }
-      }
+      addStats(deltas);
     },
     async getItemStats(ids) {
       return ids.map((id) => {

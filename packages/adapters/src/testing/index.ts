@@ -5,6 +5,7 @@
  * @module @mycontent/adapters/testing
  */
 export { describeStoreConformance } from './store';
+export { describeItemStatsConformance } from './item-stats';
 export { describeCacheConformance } from './cache';
 export { describeVectorIndexConformance } from './vector-index';
 export { describeEventBusConformance } from './event-bus';

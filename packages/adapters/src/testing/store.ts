@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Interaction, Item, RecommendationStore, UserProfile } from '@mycontent/core';
 import { emptyProfile } from '@mycontent/core';
+import { itemStatsTests } from './item-stats';
 import { ODD_IDS, suiteTitle, type ConformanceOptions } from './shared';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -137,22 +138,7 @@ export function describeStoreConformance(
       });
     });
 
-    describe('item statistics', () => {
-      it('adds deltas and returns zeros for unseen items', async () => {
-        await store.incrementItemStats([{ itemId: 'a', clicks: 2, readSeconds: 30, lastInteractionAt: T0 + 5 }]);
-        await store.incrementItemStats([{ itemId: 'a', clicks: 1, likes: 1, lastInteractionAt: T0 + 1 }]);
-        const [a, z] = await store.getItemStats(['a', 'z']);
-        expect(a).toMatchObject({ itemId: 'a', clicks: 3, likes: 1, readSeconds: 30, views: 0, lastInteractionAt: T0 + 5 });
-        expect(z).toMatchObject({ itemId: 'z', clicks: 0, likes: 0, lastInteractionAt: 0 });
-      });
-
-      it('loses no increment under concurrent writers', async () => {
-        await Promise.all(Array.from({ length: 50 }, () => store.incrementItemStats([{ itemId: 'hot', views: 1, clicks: 2 }])));
-        const [hot] = await store.getItemStats(['hot']);
-        expect(hot?.views).toBe(50);
-        expect(hot?.clicks).toBe(100);
-      });
-    });
+    describe('item statistics', () => itemStatsTests(() => store));
 
     describe('profiles', () => {
       it('round-trips a profile and hands out copies', async () => {
@@ -172,6 +158,68 @@ export function describeStoreConformance(
         got!.recentItems.push('mutated');
         expect((await store.getProfile('u1'))?.recentItems).toEqual(['a', 'b']);
         expect(await store.getProfile('nobody')).toBeUndefined();
+      });
+    });
+
+    describe('recording interactions', () => {
+      const record = (interactions: Interaction[], userIds: string[], bump = 1, fail = false) =>
+        store.recordInteractions({
+          interactions,
+          itemStats: interactions.map((x) => ({ itemId: x.itemId, clicks: 1, lastInteractionAt: x.timestamp })),
+          userIds,
+          updateProfiles: (current) => {
+            if (fail) throw new Error('profile update failed');
+            return userIds.map((userId, i) => {
+              const p = current[i] ?? emptyProfile(userId);
+              return { ...p, interactionCount: p.interactionCount + bump, recentItems: [...interactions.map((x) => x.itemId), ...p.recentItems] };
+            });
+          },
+        });
+
+      it('appends, counts and updates the profile together', async () => {
+        await record([click('u1', 'a', 1), click('u1', 'b', 2)], ['u1'], 2);
+        expect((await store.getUserInteractions('u1')).map((x) => x.itemId)).toEqual(['b', 'a']);
+        expect((await store.getItemStats(['a']))[0]?.clicks).toBe(1);
+        expect(await store.getProfile('u1')).toMatchObject({ interactionCount: 2, recentItems: ['a', 'b'] });
+      });
+
+      it('writes nothing when the profile update fails', async () => {
+        await expect(record([click('u1', 'a', 1)], ['u1'], 1, true)).rejects.toThrow();
+        expect(await store.countInteractions()).toBe(0);
+        expect((await store.getItemStats(['a']))[0]?.clicks).toBe(0);
+        expect(await store.getProfile('u1')).toBeUndefined();
+      });
+
+      it('loses no profile update under concurrent writers on one user', async () => {
+        await Promise.all(Array.from({ length: 40 }, (_, i) => record([click('hot', `i${i}`, i)], ['hot'])));
+        const profile = await store.getProfile('hot');
+        expect(profile?.interactionCount).toBe(40);
+        expect(new Set(profile?.recentItems).size).toBe(40);
+        expect(await store.countInteractions()).toBe(40);
+      });
+    });
+
+    describe('GDPR export', () => {
+      it('returns the user, the profile and every interaction, newest first', async () => {
+        await store.upsertUsers([{ id: 'me', createdAt: T0, preferences: { categories: ['sport'], excludedCategories: [] } }]);
+        await store.putProfiles([{ ...emptyProfile('me'), interactionCount: 700 }]);
+        const mine = Array.from({ length: 700 }, (_, i) => click('me', `i${i}`, i, { context: { device: 'mobile' } }));
+        await store.appendInteractions([...mine, click('someone-else', 'x', 1)]);
+        const data = await store.exportUserData('me');
+        expect(data.user?.preferences?.categories).toEqual(['sport']);
+        expect(data.profile?.interactionCount).toBe(700);
+        expect(data.interactions).toHaveLength(700);
+        expect(data.interactions[0]).toEqual(mine[699]);
+        expect(data.interactions.every((x) => x.userId === 'me')).toBe(true);
+        expect(JSON.parse(JSON.stringify(data)).interactions[0].context).toEqual({ device: 'mobile' });
+      });
+
+      it('returns nothing after an erasure', async () => {
+        await store.upsertUsers([{ id: 'gone', createdAt: T0 }]);
+        await store.putProfiles([emptyProfile('gone')]);
+        await store.appendInteractions([click('gone', 'a', 1)]);
+        await store.deleteUserData('gone');
+        expect(await store.exportUserData('gone')).toEqual({ user: undefined, profile: undefined, interactions: [] });
       });
     });
 
@@ -207,6 +255,17 @@ export function describeStoreConformance(
         await store.deleteUserData('back');
         await store.appendInteractions([click('back', 'b', 2)]);
         expect((await store.getUserInteractions('back')).map((x) => x.itemId)).toEqual(['b']);
+      });
+    });
+
+    describe('large values', () => {
+      it('stores a 1 MB body and large metadata byte-exact', async () => {
+        const body = 'é日🚀"\\\'\r\n'.repeat(100_000);
+        const metadata = { nested: { list: Array.from({ length: 1000 }, (_, i) => `v${i}`) }, quote: "'; DROP TABLE articles; --" };
+        await store.upsertItems([item('big', { body, metadata })]);
+        const [got] = await store.getItems(['big']);
+        expect(got?.body).toBe(body);
+        expect(got?.metadata).toEqual(metadata);
       });
     });
 

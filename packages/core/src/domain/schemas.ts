@@ -3,14 +3,21 @@ import { z } from 'zod';
 const MAX_ID_LENGTH = 512;
 /** Latest accepted timestamp: year 2200, so that a seconds/milliseconds mix-up is caught. */
 const MAX_TIMESTAMP = Date.UTC(2200, 0, 1);
+const NO_NUL = 'must not contain the NUL character (U+0000)';
 
 /**
- * An identifier: a non-empty string of at most 512 characters, or a non-negative integer
+ * A string of at most `max` characters without U+0000 (which PostgreSQL text cannot hold and
+ * which no real id or text needs): every adapter then stores strings byte-exact.
+ */
+const text = (max: number) => z.string().max(max, `must be at most ${max} characters`).refine((s) => !s.includes('\0'), NO_NUL);
+
+/**
+ * An identifier: a non-empty string of at most 512 characters without U+0000, or a non-negative integer
  * (converted to its decimal string). Ids are compared as strings everywhere in the SDK.
  */
 export const idSchema = z
   .union([
-    z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`),
+    text(MAX_ID_LENGTH).refine((s) => s.length > 0, 'must not be empty'),
     z.number().int('must be an integer').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER),
   ])
   .transform((value) => String(value));
@@ -48,11 +55,11 @@ export const itemSchema = z.object({
   /** Unique id. */
   id: idSchema,
   /** Headline. */
-  title: z.string().max(10_000).optional(),
+  title: text(10_000).optional(),
   /** Short summary / lead. */
-  summary: z.string().max(100_000).optional(),
+  summary: text(100_000).optional(),
   /** Full text. */
-  body: z.string().max(5_000_000).optional(),
+  body: text(5_000_000).optional(),
   /** Category (section, topic). */
   category: idSchema.optional(),
   /** Publisher (outlet, brand). */
@@ -92,8 +99,8 @@ export const interactionTypeSchema = z.enum(INTERACTION_TYPES);
 
 /** Context of an interaction (device, OS, country, referrer, ...). Flat string/number values. */
 export const interactionContextSchema = z.record(
-  z.string().max(64),
-  z.union([z.string().max(256), z.number(), z.boolean()]),
+  text(64),
+  z.union([text(256), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean()]),
 );
 
 /** A user interacting with an item. */
@@ -113,7 +120,7 @@ export const interactionSchema = z
     /** Where it happened: device, OS, country, referrer... */
     context: interactionContextSchema.optional(),
     /** Optional idempotency key; the event pipeline uses it to apply an event once. */
-    eventId: z.string().min(1).max(256).optional(),
+    eventId: text(256).refine((s) => s.length > 0, 'must not be empty').optional(),
   })
   .superRefine((value, ctx) => {
     if (value.type === 'rating' && value.rating === undefined) {

@@ -73,5 +73,7 @@ export const engineSettingsSchema = z.object({
   affinityHalfLifeMs: positive.default(7 * 24 * 3_600_000),
   recentItems: z.number().int().min(1).max(10_000).default(50),
   preferredShare: z.number().min(0).max(1).default(0.7),
+  erasure: z.enum(['delete', 'anonymize']).default('delete'),
+  warningIntervalMs: z.number().min(0).default(60_000),
   blend: z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite')).optional(),
 });

@@ -27,7 +27,7 @@ import { decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
 import { DEFAULT_CACHE_TTLS, type CacheKey, type CacheTtls, type RecommendationCache } from '../ports/cache';
 import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
 import type { Embedder } from '../ports/embedder';
-import type { RecommendationStore } from '../ports/store';
+import type { InteractionErasure, ItemStatsStore, RecommendationStore, UserDataExport } from '../ports/store';
 import { blendSources, type BlendSource } from './blend';
 import {
   engineSettingsSchema,
@@ -39,7 +39,7 @@ import {
   type SimilarItemsOptions,
   type TrendingRequest,
 } from './options';
-import { applyInteractionToProfile, emptyProfile, type ProfileSettings } from './profile';
+import { applyInteractionToProfile, cloneProfile, emptyProfile, type ProfileSettings } from './profile';
 
 /** Options of {@link createRecommender}. */
 export interface RecommenderOptions {
@@ -47,6 +47,20 @@ export interface RecommenderOptions {
   store: RecommendationStore;
   /** Cache for recommendations, profiles, trending and similar items. Without one nothing is cached. */
   cache?: RecommendationCache;
+  /**
+   * Where per-item counters are incremented and read, when not in the store (e.g.
+   * `createRedisItemStats()`). @default the store, in the same transaction as the interactions
+   */
+  itemStats?: ItemStatsStore;
+  /**
+   * Receives the engine's warnings (a failing cache, at most once per `warningIntervalMs`).
+   * @default console
+   */
+  logger?: RecommenderLogger;
+  /** Minimum time between two warnings about the same failing dependency, ms. @default 60_000 */
+  warningIntervalMs?: number;
+  /** What `deleteUserData()` does with the user's interactions. @default 'delete' */
+  erasure?: InteractionErasure;
   /** The models, by name. Names appear as `source` in every result. */
   models: Record<string, RecommenderModel>;
   /**
@@ -82,6 +96,11 @@ export interface RecommenderOptions {
   preferredShare?: number;
   /** Clock for defaults such as `createdAt`. @default Date.now */
   now?: () => number;
+}
+
+/** Where the engine writes its warnings. `console` is one. */
+export interface RecommenderLogger {
+  warn(message: string, details?: Record<string, unknown>): void;
 }
 
 /** Which path produced a recommendation list. */
@@ -134,13 +153,6 @@ export interface ItemDetails {
   stats: ItemStats;
 }
 
-/** Everything the SDK holds about one user (GDPR export). */
-export interface UserDataExport {
-  user: User | undefined;
-  profile: UserProfile | undefined;
-  interactions: Interaction[];
-}
-
 /** The recommender engine returned by {@link createRecommender}. */
 export interface Recommender {
   /** The shared item index (loaded from the store on first use). */
@@ -172,7 +184,7 @@ export interface Recommender {
   setPreferences(userId: string, preferences: PreferencesInput): Promise<UserProfile>;
   /** GDPR export: the user, their profile and every interaction. */
   exportUserData(userId: string): Promise<UserDataExport>;
-  /** GDPR erasure: user, profile, interactions (deleted) and every cache entry of the user. */
+  /** GDPR erasure: user, profile, interactions (deleted or anonymised, per the `erasure` option) and every cache entry of the user. */
   deleteUserData(userId: string): Promise<{ interactions: number }>;
   /** Saves every trained model to the registry. */
   saveModels(metadata?: Record<string, unknown>): Promise<Record<string, ModelVersionInfo>>;
@@ -217,6 +229,9 @@ function fnv1a(text: string): string {
 export function createRecommender(options: RecommenderOptions): Recommender {
   const settings = parseInput(engineSettingsSchema, options, 'recommender options', SOURCE);
   const { store, cache, registry } = options;
+  const itemStats: ItemStatsStore = options.itemStats ?? store;
+  const logger: RecommenderLogger = options.logger ?? console;
+  const warningIntervalMs = settings.warningIntervalMs;
   if (!store || typeof store.getItems !== 'function') {
     throw new MyContentError('INVALID_CONFIG', 'a store is required (e.g. createMemoryStore())', { source: SOURCE, field: 'store' });
   }
@@ -328,6 +343,23 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     return catalogLoaded;
   }
 
+  // Documented policy: a failing cache is a miss. Each failure is counted; a warning is logged
+  // at most once per interval, with the number of failures since the previous one.
+  let lastCacheWarning = Number.NEGATIVE_INFINITY;
+  let cacheErrorsAtLastWarning = 0;
+  function cacheFailed(operation: string, error: unknown): void {
+    counters.cacheErrors++;
+    const now = Date.now();
+    if (now - lastCacheWarning < warningIntervalMs) return;
+    lastCacheWarning = now;
+    logger.warn(`[mycontent] [engine] cache "${cache!.name}" failed; answering without it`, {
+      operation,
+      failuresSinceLastWarning: counters.cacheErrors - cacheErrorsAtLastWarning,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    cacheErrorsAtLastWarning = counters.cacheErrors;
+  }
+
   async function cacheGet<T>(key: CacheKey): Promise<T | undefined> {
     if (!cache) return undefined;
     try {
@@ -335,8 +367,8 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       if (value === undefined) counters.cacheMisses++;
       else counters.cacheHits++;
       return value;
-    } catch {
-      counters.cacheErrors++; // documented policy: a failing cache is a miss
+    } catch (error) {
+      cacheFailed('get', error);
       return undefined;
     }
   }
@@ -345,8 +377,8 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     if (!cache) return;
     try {
       await cache.set(key, value, ttlMs);
-    } catch {
-      counters.cacheErrors++;
+    } catch (error) {
+      cacheFailed('set', error);
     }
   }
 
@@ -354,8 +386,8 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     if (!cache) return;
     try {
       await cache.invalidateUser(userId);
-    } catch {
-      counters.cacheErrors++;
+    } catch (error) {
+      cacheFailed('invalidateUser', error);
     }
   }
 
@@ -471,8 +503,6 @@ export function createRecommender(options: RecommenderOptions): Recommender {
   }
 
   async function applyInteractions(batch: Interaction[]): Promise<void> {
-    await store.appendInteractions(batch);
-    counters.interactionsIngested += batch.length;
     // Statistics, aggregated per item for the batch.
     const deltas = new Map<string, ItemStatsDelta>();
     const byUser = new Map<string, Interaction[]>();
@@ -497,24 +527,49 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       if (!list) byUser.set(x.userId, (list = []));
       list.push(x);
     }
-    await store.incrementItemStats([...deltas.values()]);
-    // Profiles: one read-modify-write per user per batch.
     const userIds = [...byUser.keys()];
-    const existing = await Promise.all(userIds.map((id) => store.getProfile(id)));
-    const online = names.filter((n) => models[n]!.capabilities.online && models[n]!.trained && models[n]!.observe);
-    const profiles = userIds.map((userId, u) => {
-      const profile = existing[u] ?? emptyProfile(userId);
-      for (const x of byUser.get(userId)!) {
-        const item = catalog.ensure(x.itemId);
-        const weight = interactionWeight(x, weights);
-        for (const name of online) {
-          models[name]!.observe!({ userId, item, weight, timestamp: x.timestamp });
-        }
-        applyInteractionToProfile(profile, x, catalog.categoryOf(item), weight, profileSettings);
-      }
-      return profile;
+    // Catalogue positions and weights are computed once, outside the store's write.
+    const resolved = new Map<string, { item: number; category: string | undefined; weight: number }[]>();
+    for (const userId of userIds) {
+      resolved.set(
+        userId,
+        byUser.get(userId)!.map((x) => {
+          const item = catalog.ensure(x.itemId);
+          return { item, category: catalog.categoryOf(item), weight: interactionWeight(x, weights) };
+        }),
+      );
+    }
+    const statDeltas = [...deltas.values()];
+    // One atomic write: interactions, statistics (when the store keeps them) and profiles, the
+    // profiles rewritten from their locked current state so concurrent ingests lose nothing.
+    await store.recordInteractions({
+      interactions: batch,
+      ...(itemStats === store ? { itemStats: statDeltas } : {}),
+      userIds,
+      updateProfiles: (current) =>
+        userIds.map((userId, u) => {
+          const profile = current[u] ? cloneProfile(current[u]) : emptyProfile(userId);
+          const list = byUser.get(userId)!;
+          const info = resolved.get(userId)!;
+          for (let i = 0; i < list.length; i++) applyInteractionToProfile(profile, list[i]!, info[i]!.category, info[i]!.weight, profileSettings);
+          return profile;
+        }),
     });
-    await store.putProfiles(profiles);
+    counters.interactionsIngested += batch.length;
+    if (itemStats !== store) await itemStats.incrementItemStats(statDeltas);
+    // Online models learn once the write is committed.
+    const online = names.filter((n) => models[n]!.capabilities.online && models[n]!.trained && models[n]!.observe);
+    if (online.length > 0) {
+      for (const userId of userIds) {
+        const list = byUser.get(userId)!;
+        const info = resolved.get(userId)!;
+        for (let i = 0; i < list.length; i++) {
+          for (const name of online) {
+            models[name]!.observe!({ userId, item: info[i]!.item, weight: info[i]!.weight, timestamp: list[i]!.timestamp });
+          }
+        }
+      }
+    }
     await Promise.all(userIds.map(cacheInvalidateUser));
   }
 
@@ -775,7 +830,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       const id = parseInput(idSchema, itemId, 'item id', SOURCE);
       const [item] = await store.getItems([id]);
       if (!item) return undefined;
-      const [stats] = await store.getItemStats([id]);
+      const [stats] = await itemStats.getItemStats([id]);
       return { item, stats: stats! };
     },
 
@@ -789,26 +844,36 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       const preferences = parseInput(preferencesSchema, input, 'preferences', SOURCE);
       const user = await store.getUser(id);
       await store.upsertUsers([{ ...(user ?? { id, createdAt: clock() }), preferences }]);
-      const profile = { ...((await store.getProfile(id)) ?? emptyProfile(id)), preferences };
-      await store.putProfiles([profile]);
+      let profile: UserProfile | undefined;
+      await store.recordInteractions({
+        interactions: [],
+        userIds: [id],
+        updateProfiles: ([current]) => [(profile = { ...(current ? cloneProfile(current) : emptyProfile(id)), preferences })],
+      });
       await cacheInvalidateUser(id);
-      return profile;
+      return profile!;
     },
 
     async exportUserData(userId) {
       const id = parseInput(idSchema, userId, 'user id', SOURCE);
-      const [user, profile, interactions] = await Promise.all([
-        store.getUser(id),
-        store.getProfile(id),
-        store.getUserInteractions(id, { limit: Number.MAX_SAFE_INTEGER }),
-      ]);
-      return { user, profile, interactions };
+      return store.exportUserData(id);
     },
 
     async deleteUserData(userId) {
       const id = parseInput(idSchema, userId, 'user id', SOURCE);
-      const result = await store.deleteUserData(id, { interactions: 'delete' });
-      if (cache) await cache.invalidateUser(id);
+      const result = await store.deleteUserData(id, { interactions: settings.erasure });
+      if (cache) {
+        // Unlike a read, an erasure must not silently leave the user's entries behind.
+        try {
+          await cache.invalidateUser(id);
+        } catch (error) {
+          throw new MyContentError(
+            'BACKEND',
+            `user "${id}" was erased from the store but not from cache "${cache.name}": call deleteUserData again once the cache is back`,
+            { source: SOURCE, field: 'userId', value: id, cause: error },
+          );
+        }
+      }
       return result;
     },
 

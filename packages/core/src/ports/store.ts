@@ -25,17 +25,66 @@ export interface UserInteractionsOptions {
 /** What to do with a user's interactions on a GDPR delete. */
 export type InteractionErasure = 'delete' | 'anonymize';
 
+/** Everything a store holds about one user (GDPR export), as plain JSON-serialisable data. */
+export interface UserDataExport {
+  user: User | undefined;
+  profile: UserProfile | undefined;
+  /** Every interaction of the user, newest first. */
+  interactions: Interaction[];
+}
+
+/**
+ * One atomic ingestion step (see {@link RecommendationStore.recordInteractions}): interactions
+ * appended, statistics incremented and the users' profiles updated together.
+ */
+export interface InteractionRecord {
+  /** Interactions to append. */
+  interactions: readonly Interaction[];
+  /** Statistic deltas to add. Omit when the statistics live in a separate {@link ItemStatsStore}. */
+  itemStats?: readonly ItemStatsDelta[];
+  /** Users whose profiles `updateProfiles` rewrites. */
+  userIds: readonly string[];
+  /**
+   * Computes the new profiles from the current ones (`current[i]` belongs to `userIds[i]`).
+   * Called inside the write, with those profiles locked against concurrent writers, so that no
+   * update is lost: it must be synchronous and free of side effects (it may be called again
+   * if the backend retries).
+   */
+  updateProfiles(current: readonly (UserProfile | undefined)[]): UserProfile[];
+}
+
+/**
+ * Per-item counters with atomic increments. Every {@link RecommendationStore} is one; a faster
+ * shared counter store (Redis) can be given to the engine instead, as its `itemStats` option.
+ *
+ * Implementations: every store, `createRedisItemStats()` (`@mycontent/adapters/redis`). Every
+ * implementation passes `describeItemStatsConformance` (`@mycontent/adapters/testing`).
+ */
+export interface ItemStatsStore {
+  /** Adapter name, used in error messages. */
+  readonly name: string;
+  /** Adds every counter of each delta to the item's statistics (atomic increments); `lastInteractionAt` keeps the maximum. */
+  incrementItemStats(deltas: readonly ItemStatsDelta[]): Promise<void>;
+  /** Statistics by item id, in the order asked; zeros for items never seen. */
+  getItemStats(ids: readonly string[]): Promise<ItemStats[]>;
+  /** Removes everything. */
+  clear(): Promise<void>;
+  /** Releases what the adapter itself opened (never the host's client). */
+  dispose?(): Promise<void>;
+}
+
 /**
  * The store port: the source of truth for items, users, interactions, per-item statistics and
  * user profiles. Every batch write is atomic: when it throws, nothing of the batch was written.
  * Inputs reaching a store are already validated by the engine.
  *
- * Implementations: `createMemoryStore()` (`@mycontent/adapters/memory`). Every implementation
- * passes `describeStoreConformance` (`@mycontent/adapters/testing`).
+ * `clear()` removes everything (tests, re-imports).
+ *
+ * Implementations: `createMemoryStore()` (`@mycontent/adapters/memory`), `createPostgresStore()`
+ * (`@mycontent/adapters/postgres`, on `pg` or PGlite). Every implementation passes
+ * `describeStoreConformance` (`@mycontent/adapters/testing`).
  */
-export interface RecommendationStore {
-  /** Adapter name, used in error messages. */
-  readonly name: string;
+export interface RecommendationStore extends ItemStatsStore {
   readonly capabilities: StoreCapabilities;
 
   /** Inserts or replaces items (by id). */
@@ -52,8 +101,14 @@ export interface RecommendationStore {
   /** One user, or `undefined`. */
   getUser(id: string): Promise<User | undefined>;
 
-  /** Appends interactions. */
+  /** Appends interactions (bulk imports; live ingestion goes through `recordInteractions`). */
   appendInteractions(interactions: readonly Interaction[]): Promise<void>;
+  /**
+   * Appends interactions, adds their statistic deltas and rewrites their users' profiles as one
+   * atomic write: after a failure nothing of it is visible, and concurrent calls for the same
+   * user lose no update.
+   */
+  recordInteractions(record: InteractionRecord): Promise<void>;
   /** A user's interactions, newest first. */
   getUserInteractions(userId: string, options?: UserInteractionsOptions): Promise<Interaction[]>;
   /** Every interaction in insertion order, page by page. */
@@ -61,26 +116,19 @@ export interface RecommendationStore {
   /** Number of stored interactions. */
   countInteractions(): Promise<number>;
 
-  /** Adds every counter of each delta to the item's statistics (atomic increments). */
-  incrementItemStats(deltas: readonly ItemStatsDelta[]): Promise<void>;
-  /** Statistics by item id, in the order asked; zeros for items never seen. */
-  getItemStats(ids: readonly string[]): Promise<ItemStats[]>;
-
   /** A user's profile, or `undefined`. */
   getProfile(userId: string): Promise<UserProfile | undefined>;
   /** Replaces profiles. */
   putProfiles(profiles: readonly UserProfile[]): Promise<void>;
 
+  /** GDPR export: the user, their profile and every interaction (newest first). */
+  exportUserData(userId: string): Promise<UserDataExport>;
   /**
    * GDPR erasure: removes the user, their profile, and deletes or anonymises their
    * interactions. Returns the number of interactions affected.
    */
   deleteUserData(userId: string, options?: { interactions?: InteractionErasure }): Promise<{ interactions: number }>;
 
-  /** Removes everything (tests, re-imports). */
-  clear(): Promise<void>;
-  /** Releases what the adapter itself opened (never the host's client). */
-  dispose?(): Promise<void>;
 }
 
 /** An empty {@link ItemStats} for `itemId`. */

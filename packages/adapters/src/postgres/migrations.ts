@@ -1,0 +1,142 @@
+import { backendError, connectSql, quoteSchema, type PostgresConnection } from './sql';
+
+/** One versioned schema change. */
+export interface PostgresMigration {
+  /** 1, 2, 3... applied in order, each once. */
+  version: number;
+  name: string;
+  /** The statements, for the given schema. */
+  sql: string;
+}
+
+/** The id columns compare bytes (`COLLATE "C"`): deterministic, and the fastest text order. */
+const ID = 'text COLLATE "C"';
+
+/**
+ * The migrations of the PostgreSQL adapters, for `schema`: the seed architecture's `users`,
+ * `articles` and `interactions` tables with its two interaction indexes, plus what the engine
+ * needs (`item_stats`, `user_profiles`, `models`). Hosts that manage their own migrations can
+ * read (or print) the SQL from here; others call {@link migratePostgres}.
+ *
+ * Differences from the seed, on purpose: ids are text (an SDK cannot impose bigint ids);
+ * interactions have no foreign keys (events may arrive before their article or user rows, and
+ * an anonymised interaction points to no user); `articles.embedding` is `bytea` holding
+ * little-endian float32 values (exact and compact).
+ */
+export function postgresMigrations(schema = 'mycontent'): PostgresMigration[] {
+  const s = quoteSchema(schema, 'postgres');
+  return [
+    {
+      version: 1,
+      name: 'seed schema, statistics, profiles, models',
+      sql: `
+CREATE TABLE ${s}.users (
+  user_id ${ID} PRIMARY KEY,
+  created_at timestamptz NOT NULL,
+  preferences jsonb,
+  metadata json
+);
+CREATE TABLE ${s}.articles (
+  article_id ${ID} PRIMARY KEY,
+  title text,
+  summary text,
+  content text,
+  category_id ${ID},
+  publisher_id ${ID},
+  words_count integer,
+  created_at timestamptz NOT NULL,
+  embedding bytea,
+  metadata json
+);
+CREATE TABLE ${s}.interactions (
+  interaction_id bigserial PRIMARY KEY,
+  user_id ${ID} NOT NULL,
+  article_id ${ID} NOT NULL,
+  interaction_type text NOT NULL CHECK (interaction_type IN ('view', 'click', 'read', 'like', 'dislike', 'share', 'rating')),
+  "timestamp" timestamptz NOT NULL,
+  duration_seconds double precision,
+  rating double precision,
+  session_id ${ID},
+  context json,
+  event_id text
+);
+CREATE INDEX idx_interactions_user ON ${s}.interactions (user_id, "timestamp" DESC);
+CREATE INDEX idx_interactions_article ON ${s}.interactions (article_id, "timestamp" DESC);
+CREATE TABLE ${s}.item_stats (
+  article_id ${ID} PRIMARY KEY,
+  views bigint NOT NULL DEFAULT 0,
+  clicks bigint NOT NULL DEFAULT 0,
+  reads bigint NOT NULL DEFAULT 0,
+  likes bigint NOT NULL DEFAULT 0,
+  dislikes bigint NOT NULL DEFAULT 0,
+  shares bigint NOT NULL DEFAULT 0,
+  ratings bigint NOT NULL DEFAULT 0,
+  rating_sum double precision NOT NULL DEFAULT 0,
+  read_seconds double precision NOT NULL DEFAULT 0,
+  last_interaction_at timestamptz
+);
+CREATE TABLE ${s}.user_profiles (
+  user_id ${ID} PRIMARY KEY,
+  profile jsonb,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE ${s}.models (
+  name text NOT NULL,
+  version integer NOT NULL,
+  created_at timestamptz NOT NULL,
+  metadata json NOT NULL,
+  bytes bytea NOT NULL,
+  PRIMARY KEY (name, version)
+);
+`,
+    },
+  ];
+}
+
+/** What {@link migratePostgres} did. */
+export interface MigrationReport {
+  /** Versions applied by this call (empty when the schema was up to date). */
+  applied: number[];
+  /** The schema's version afterwards. */
+  version: number;
+}
+
+/**
+ * Creates the schema if needed and applies the pending migrations, in one transaction under an
+ * advisory lock: concurrent callers (several processes starting together) apply each migration
+ * exactly once, and a failing migration leaves the schema as it was.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { migratePostgres } from '@mycontent/adapters/postgres';
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * await migratePostgres({ pool, schema: 'mycontent' }); // { applied: [1], version: 1 }
+ * ```
+ */
+export async function migratePostgres(connection: PostgresConnection): Promise<MigrationReport> {
+  const db = connectSql(connection, 'postgres');
+  const s = db.schema;
+  const migrations = postgresMigrations(connection.schema ?? 'mycontent');
+  try {
+    return await db.transaction(async (tx) => {
+      // One lock per schema name, held until commit.
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mycontent-migrate:${s}`]);
+      await tx.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const done = new Set((await tx.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((r) => Number(r.version)));
+      const applied: number[] = [];
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        for (const statement of migration.sql.split(';\n').map((x) => x.trim()).filter(Boolean)) await tx.query(statement);
+        await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        applied.push(migration.version);
+      }
+      return { applied, version: Math.max(0, ...done, ...applied) };
+    });
+  } catch (error) {
+    throw backendError('postgres', 'migration', error);
+  }
+}

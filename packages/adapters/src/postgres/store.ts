@@ -1,0 +1,461 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ITEM_STAT_COUNTERS,
+  emptyItemStats,
+  type Interaction,
+  type InteractionErasure,
+  type Item,
+  type ItemStats,
+  type ItemStatsDelta,
+  type RecommendationStore,
+  type ScanOptions,
+  type User,
+  type UserInteractionsOptions,
+  type UserProfile,
+} from '@mycontent/core';
+import { migratePostgres } from './migrations';
+import { backendError, connectSql, type PostgresConnection, type SqlRunner } from './sql';
+
+/** Name of the PostgreSQL store adapter. */
+export const POSTGRES_STORE_NAME = 'postgres-store';
+
+/** Options of {@link createPostgresStore}. */
+export interface PostgresStoreOptions extends PostgresConnection {
+  /**
+   * Apply pending migrations ({@link migratePostgres}) before the first operation. Turn it off
+   * when the host runs migrations itself (then the schema must be up to date).
+   * @default true
+   */
+  migrate?: boolean;
+  /** Rows per INSERT statement in bulk writes; a whole call is still one transaction. @default 5_000 */
+  insertBatchSize?: number;
+}
+
+const SOURCE = 'postgres';
+const STAT_COLUMNS: Record<(typeof ITEM_STAT_COUNTERS)[number], string> = {
+  views: 'views',
+  clicks: 'clicks',
+  reads: 'reads',
+  likes: 'likes',
+  dislikes: 'dislikes',
+  shares: 'shares',
+  ratings: 'ratings',
+  ratingSum: 'rating_sum',
+  readSeconds: 'read_seconds',
+};
+const ITEM_COLUMNS = `article_id, title, summary, content, category_id, publisher_id, words_count,
+  (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, embedding, metadata`;
+const INTERACTION_COLUMNS = `user_id, article_id, interaction_type, (extract(epoch FROM "timestamp") * 1000)::float8 AS ts,
+  duration_seconds, rating, session_id, context, event_id`;
+
+interface ItemRow {
+  article_id: string;
+  title: string | null;
+  summary: string | null;
+  content: string | null;
+  category_id: string | null;
+  publisher_id: string | null;
+  words_count: number | null;
+  created_ms: number;
+  embedding: Uint8Array | null;
+  metadata: Record<string, unknown> | null;
+}
+
+interface InteractionRow {
+  user_id: string;
+  article_id: string;
+  interaction_type: Interaction['type'];
+  ts: number;
+  duration_seconds: number | null;
+  rating: number | null;
+  session_id: string | null;
+  context: Interaction['context'] | null;
+  event_id: string | null;
+}
+
+function toItem(r: ItemRow): Item {
+  const item: Item = { id: r.article_id, createdAt: r.created_ms };
+  if (r.title !== null) item.title = r.title;
+  if (r.summary !== null) item.summary = r.summary;
+  if (r.content !== null) item.body = r.content;
+  if (r.category_id !== null) item.category = r.category_id;
+  if (r.publisher_id !== null) item.publisher = r.publisher_id;
+  if (r.words_count !== null) item.wordsCount = r.words_count;
+  if (r.embedding !== null) {
+    // A copy (Buffer#slice would be a view into the driver's pool, maybe unaligned). Little-endian float32.
+    item.embedding = new Float32Array(Uint8Array.prototype.slice.call(r.embedding).buffer, 0, r.embedding.byteLength >> 2);
+  }
+  if (r.metadata !== null) item.metadata = r.metadata;
+  return item;
+}
+
+function toInteraction(r: InteractionRow): Interaction {
+  const x: Interaction = { userId: r.user_id, itemId: r.article_id, type: r.interaction_type, timestamp: r.ts };
+  if (r.session_id !== null) x.sessionId = r.session_id;
+  if (r.rating !== null) x.rating = r.rating;
+  if (r.duration_seconds !== null) x.duration = r.duration_seconds;
+  if (r.context !== null) x.context = r.context;
+  if (r.event_id !== null) x.eventId = r.event_id;
+  return x;
+}
+
+const hex = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+
+/** Last write wins inside one batch (an upsert cannot touch the same row twice). */
+function lastById<T>(records: readonly T[], id: (r: T) => string): T[] {
+  const map = new Map<string, T>();
+  for (const r of records) map.set(id(r), r);
+  return [...map.values()];
+}
+
+/** Deltas merged per item and sorted by id, so concurrent writers lock rows in one order. */
+function mergeDeltas(deltas: readonly ItemStatsDelta[]): ItemStats[] {
+  const merged = new Map<string, ItemStats>();
+  for (const d of deltas) {
+    let m = merged.get(d.itemId);
+    if (!m) merged.set(d.itemId, (m = emptyItemStats(d.itemId)));
+    for (const c of ITEM_STAT_COUNTERS) m[c] += d[c] ?? 0;
+    m.lastInteractionAt = Math.max(m.lastInteractionAt, d.lastInteractionAt ?? 0);
+  }
+  return [...merged.values()].sort((a, b) => (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
+}
+
+/**
+ * The store on PostgreSQL, through a `pg` `Pool` (a server) or a PGlite instance (the same SQL,
+ * embedded in the process, no server). Every write is one transaction: when a call throws,
+ * nothing of it was written. Values travel as parameters only (never spliced into SQL), so ids
+ * and texts are stored byte-exact. Bulk writes go through `unnest` arrays, thousands of rows per
+ * statement; training reads page through keyset queries.
+ *
+ * Failures are `BACKEND` {@link MyContentError}s naming the operation (connection refused,
+ * statement failed), with the driver's error as `cause`.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createPostgresStore } from '@mycontent/adapters/postgres';
+ * const store = createPostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ *
+ * // or embedded, no server:
+ * import { PGlite } from '@electric-sql/pglite';
+ * const embedded = createPostgresStore({ pglite: new PGlite('./data/mycontent') });
+ * ```
+ */
+export function createPostgresStore(options: PostgresStoreOptions): RecommendationStore {
+  const db = connectSql(options, SOURCE);
+  const s = db.schema;
+  const chunk = Math.max(1, options.insertBatchSize ?? 5_000);
+  let ready: Promise<void> | undefined;
+
+  function ensureReady(): Promise<void> {
+    if (options.migrate === false) return Promise.resolve();
+    ready ??= migratePostgres(options).then(
+      () => undefined,
+      (error) => {
+        ready = undefined; // try again on the next call
+        throw error;
+      },
+    );
+    return ready;
+  }
+
+  /** Runs one operation, mapping driver errors to typed errors. */
+  async function op<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    await ensureReady();
+    try {
+      return await fn();
+    } catch (error) {
+      throw backendError(SOURCE, `${POSTGRES_STORE_NAME}.${name}`, error);
+    }
+  }
+
+  async function insertInteractions(tx: SqlRunner, batch: readonly Interaction[]): Promise<void> {
+    for (let from = 0; from < batch.length; from += chunk) {
+      const part = batch.slice(from, from + chunk);
+      await tx.query(
+        `INSERT INTO ${s}.interactions
+           (user_id, article_id, interaction_type, "timestamp", duration_seconds, rating, session_id, context, event_id)
+         SELECT u, a, t, to_timestamp(ts / 1000), d, r, se, c::json, e
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[])
+           WITH ORDINALITY AS x(u, a, t, ts, d, r, se, c, e, n)
+         ORDER BY n`,
+        [
+          part.map((x) => x.userId),
+          part.map((x) => x.itemId),
+          part.map((x) => x.type),
+          part.map((x) => x.timestamp),
+          part.map((x) => x.duration ?? null),
+          part.map((x) => x.rating ?? null),
+          part.map((x) => x.sessionId ?? null),
+          part.map((x) => json(x.context)),
+          part.map((x) => x.eventId ?? null),
+        ],
+      );
+    }
+  }
+
+  async function addStats(tx: SqlRunner, deltas: readonly ItemStatsDelta[]): Promise<void> {
+    const merged = mergeDeltas(deltas);
+    for (let from = 0; from < merged.length; from += chunk) {
+      const part = merged.slice(from, from + chunk);
+      const columns = ITEM_STAT_COUNTERS.map((c) => STAT_COLUMNS[c]);
+      await tx.query(
+        `INSERT INTO ${s}.item_stats (article_id, ${columns.join(', ')}, last_interaction_at)
+         SELECT id, ${columns.map((c) => `x.${c}`).join(', ')}, CASE WHEN last > 0 THEN to_timestamp(last / 1000) END
+         FROM unnest($1::text[], ${columns.map((_, i) => `$${i + 2}::float8[]`).join(', ')}, $${columns.length + 2}::float8[])
+           AS x(id, ${columns.join(', ')}, last)
+         ON CONFLICT (article_id) DO UPDATE SET
+           ${columns.map((c) => `${c} = item_stats.${c} + excluded.${c}`).join(',\n           ')},
+           last_interaction_at = GREATEST(item_stats.last_interaction_at, excluded.last_interaction_at)`,
+        [part.map((d) => d.itemId), ...ITEM_STAT_COUNTERS.map((c) => part.map((d) => d[c])), part.map((d) => d.lastInteractionAt)],
+      );
+    }
+  }
+
+  async function upsertProfiles(tx: SqlRunner, profiles: readonly UserProfile[]): Promise<void> {
+    const rows = lastById(profiles, (p) => p.userId);
+    await tx.query(
+      `INSERT INTO ${s}.user_profiles (user_id, profile, updated_at)
+       SELECT id, p, now() FROM unnest($1::text[], $2::jsonb[]) AS x(id, p)
+       ON CONFLICT (user_id) DO UPDATE SET profile = excluded.profile, updated_at = now()`,
+      [rows.map((p) => p.userId), rows.map((p) => JSON.stringify(p))],
+    );
+  }
+
+  async function history(q: SqlRunner, userId: string, limit: number, before: number): Promise<Interaction[]> {
+    const { rows } = await q.query<InteractionRow>(
+      `SELECT ${INTERACTION_COLUMNS} FROM ${s}.interactions
+       WHERE user_id = $1 AND "timestamp" < to_timestamp($2::float8 / 1000)
+       ORDER BY "timestamp" DESC, interaction_id DESC LIMIT $3`,
+      [userId, Number.isFinite(before) ? before : 1e15, Number.isFinite(limit) ? limit : null],
+    );
+    return rows.map(toInteraction);
+  }
+
+  async function getProfile(q: SqlRunner, userId: string): Promise<UserProfile | undefined> {
+    const { rows } = await q.query<{ profile: UserProfile | null }>(`SELECT profile FROM ${s}.user_profiles WHERE user_id = $1`, [userId]);
+    return rows[0]?.profile ?? undefined;
+  }
+
+  async function getUser(q: SqlRunner, id: string): Promise<User | undefined> {
+    const { rows } = await q.query<{ user_id: string; created_ms: number; preferences: User['preferences'] | null; metadata: User['metadata'] | null }>(
+      `SELECT user_id, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, preferences, metadata FROM ${s}.users WHERE user_id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    const user: User = { id: r.user_id, createdAt: r.created_ms };
+    if (r.preferences !== null) user.preferences = r.preferences;
+    if (r.metadata !== null) user.metadata = r.metadata;
+    return user;
+  }
+
+  const store: RecommendationStore = {
+    name: POSTGRES_STORE_NAME,
+    capabilities: { transactions: true, persistent: true },
+
+    upsertItems: (batch) =>
+      op('upsertItems', () =>
+        db.transaction(async (tx) => {
+          const rows = lastById(batch, (i) => i.id);
+          for (let from = 0; from < rows.length; from += chunk) {
+            const part = rows.slice(from, from + chunk);
+            await tx.query(
+              `INSERT INTO ${s}.articles
+                 (article_id, title, summary, content, category_id, publisher_id, words_count, created_at, embedding, metadata)
+               SELECT id, ti, su, co, ca, pu, wc, to_timestamp(cr / 1000), decode(em, 'hex'), me::json
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::text[], $10::text[])
+                 AS x(id, ti, su, co, ca, pu, wc, cr, em, me)
+               ON CONFLICT (article_id) DO UPDATE SET
+                 title = excluded.title, summary = excluded.summary, content = excluded.content,
+                 category_id = excluded.category_id, publisher_id = excluded.publisher_id, words_count = excluded.words_count,
+                 created_at = excluded.created_at, embedding = excluded.embedding, metadata = excluded.metadata`,
+              [
+                part.map((i) => i.id),
+                part.map((i) => i.title ?? null),
+                part.map((i) => i.summary ?? null),
+                part.map((i) => i.body ?? null),
+                part.map((i) => i.category ?? null),
+                part.map((i) => i.publisher ?? null),
+                part.map((i) => i.wordsCount ?? null),
+                part.map((i) => i.createdAt),
+                part.map((i) => (i.embedding ? hex(i.embedding) : null)),
+                part.map((i) => json(i.metadata)),
+              ],
+            );
+          }
+        }),
+      ),
+
+    getItems: (ids) =>
+      op('getItems', async () => {
+        if (ids.length === 0) return [];
+        const { rows } = await db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${s}.articles WHERE article_id = ANY($1::text[])`, [[...ids]]);
+        const byId = new Map(rows.map((r) => [r.article_id, r]));
+        return ids.map((id) => {
+          const r = byId.get(id);
+          return r ? toItem(r) : undefined;
+        });
+      }),
+
+    async *scanItems(scan: ScanOptions = {}) {
+      const size = scan.batchSize ?? 10_000;
+      let after: string | undefined;
+      for (;;) {
+        const { rows } = await op('scanItems', () =>
+          after === undefined
+            ? db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${s}.articles ORDER BY article_id LIMIT $1`, [size])
+            : db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${s}.articles WHERE article_id > $1 ORDER BY article_id LIMIT $2`, [after, size]),
+        );
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1]!.article_id;
+        yield rows.map(toItem);
+        if (rows.length < size) return;
+      }
+    },
+
+    deleteItems: (ids) =>
+      op('deleteItems', async () => {
+        await db.query(`DELETE FROM ${s}.articles WHERE article_id = ANY($1::text[])`, [[...ids]]);
+      }),
+
+    upsertUsers: (batch) =>
+      op('upsertUsers', async () => {
+        const rows = lastById(batch, (u) => u.id);
+        await db.query(
+          `INSERT INTO ${s}.users (user_id, created_at, preferences, metadata)
+           SELECT id, to_timestamp(cr / 1000), pr::jsonb, me::json FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[]) AS x(id, cr, pr, me)
+           ON CONFLICT (user_id) DO UPDATE SET created_at = excluded.created_at, preferences = excluded.preferences, metadata = excluded.metadata`,
+          [rows.map((u) => u.id), rows.map((u) => u.createdAt ?? Date.now()), rows.map((u) => json(u.preferences)), rows.map((u) => json(u.metadata))],
+        );
+      }),
+
+    getUser: (id) => op('getUser', () => getUser(db, id)),
+
+    appendInteractions: (batch) =>
+      op('appendInteractions', async () => {
+        if (batch.length === 0) return;
+        if (batch.length <= chunk) await insertInteractions(db, batch);
+        else await db.transaction((tx) => insertInteractions(tx, batch));
+      }),
+
+    recordInteractions: (record) =>
+      op('recordInteractions', () =>
+        db.transaction(async (tx) => {
+          if (record.interactions.length > 0) await insertInteractions(tx, record.interactions);
+          if (record.itemStats && record.itemStats.length > 0) await addStats(tx, record.itemStats);
+          if (record.userIds.length === 0) return;
+          // Lock the users' profile rows (creating empty ones), always in the same order.
+          const ids = [...new Set(record.userIds)].sort();
+          await tx.query(
+            `INSERT INTO ${s}.user_profiles (user_id, profile) SELECT id, NULL FROM unnest($1::text[]) WITH ORDINALITY AS x(id, n) ORDER BY n
+             ON CONFLICT (user_id) DO NOTHING`,
+            [ids],
+          );
+          const { rows } = await tx.query<{ user_id: string; profile: UserProfile | null }>(
+            `SELECT user_id, profile FROM ${s}.user_profiles WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE`,
+            [ids],
+          );
+          const current = new Map(rows.map((r) => [r.user_id, r.profile ?? undefined]));
+          await upsertProfiles(tx, record.updateProfiles(record.userIds.map((id) => current.get(id))));
+        }),
+      ),
+
+    getUserInteractions: (userId, query: UserInteractionsOptions = {}) =>
+      op('getUserInteractions', () => history(db, userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY)),
+
+    async *scanInteractions(scan: ScanOptions = {}) {
+      const size = scan.batchSize ?? 10_000;
+      // A snapshot bound: rows appended during the scan are left for the next one.
+      const { rows: top } = await op('scanInteractions', () => db.query<{ last: string | null }>(`SELECT max(interaction_id)::text AS last FROM ${s}.interactions`));
+      const last = top[0]?.last;
+      if (last === null || last === undefined) return;
+      let after = '0';
+      for (;;) {
+        const { rows } = await op('scanInteractions', () =>
+          db.query<InteractionRow & { id: string }>(
+            `SELECT interaction_id::text AS id, ${INTERACTION_COLUMNS} FROM ${s}.interactions
+             WHERE interaction_id > $1::bigint AND interaction_id <= $2::bigint ORDER BY interaction_id LIMIT $3`,
+            [after, last, size],
+          ),
+        );
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1]!.id;
+        yield rows.map(toInteraction);
+        if (rows.length < size) return;
+      }
+    },
+
+    countInteractions: () =>
+      op('countInteractions', async () => {
+        const { rows } = await db.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${s}.interactions`);
+        return rows[0]!.n;
+      }),
+
+    incrementItemStats: (deltas) =>
+      op('incrementItemStats', async () => {
+        if (deltas.length > 0) await db.transaction((tx) => addStats(tx, deltas));
+      }),
+
+    getItemStats: (ids) =>
+      op('getItemStats', async () => {
+        if (ids.length === 0) return [];
+        const columns = ITEM_STAT_COUNTERS.map((c) => `${STAT_COLUMNS[c]}::float8 AS "${c}"`).join(', ');
+        const { rows } = await db.query<ItemStats & { article_id: string; last: number | null }>(
+          `SELECT article_id, ${columns}, (extract(epoch FROM last_interaction_at) * 1000)::float8 AS last
+           FROM ${s}.item_stats WHERE article_id = ANY($1::text[])`,
+          [[...ids]],
+        );
+        const byId = new Map(rows.map((r) => [r.article_id, r]));
+        return ids.map((id) => {
+          const r = byId.get(id);
+          if (!r) return emptyItemStats(id);
+          const stats = emptyItemStats(id);
+          for (const c of ITEM_STAT_COUNTERS) stats[c] = r[c];
+          stats.lastInteractionAt = r.last ?? 0;
+          return stats;
+        });
+      }),
+
+    getProfile: (userId) => op('getProfile', () => getProfile(db, userId)),
+
+    putProfiles: (profiles) =>
+      op('putProfiles', async () => {
+        if (profiles.length > 0) await upsertProfiles(db, profiles);
+      }),
+
+    exportUserData: (userId) =>
+      op('exportUserData', () =>
+        // One transaction: a consistent snapshot of the user.
+        db.transaction(async (tx) => ({
+          user: await getUser(tx, userId),
+          profile: await getProfile(tx, userId),
+          interactions: await history(tx, userId, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
+        })),
+      ),
+
+    deleteUserData: (userId, erase: { interactions?: InteractionErasure } = {}) =>
+      op('deleteUserData', () =>
+        db.transaction(async (tx) => {
+          await tx.query(`DELETE FROM ${s}.users WHERE user_id = $1`, [userId]);
+          await tx.query(`DELETE FROM ${s}.user_profiles WHERE user_id = $1`, [userId]);
+          const result =
+            (erase.interactions ?? 'delete') === 'delete'
+              ? await tx.query(`DELETE FROM ${s}.interactions WHERE user_id = $1`, [userId])
+              : // A fresh pseudonym that nothing links back to the user; the linking fields go.
+                await tx.query(
+                  `UPDATE ${s}.interactions SET user_id = $2, session_id = NULL, context = NULL, event_id = NULL WHERE user_id = $1`,
+                  [userId, `anonymous:${randomUUID()}`],
+                );
+          return { interactions: result.rowCount };
+        }),
+      ),
+
+    clear: () =>
+      op('clear', async () => {
+        await db.query(`TRUNCATE ${s}.users, ${s}.articles, ${s}.interactions, ${s}.item_stats, ${s}.user_profiles RESTART IDENTITY`);
+      }),
+  };
+  return store;
+}

@@ -1,0 +1,131 @@
+/**
+ * Real servers for the adapter tests. Settings come from the environment with loopback
+ * defaults; every run gets its own PostgreSQL schema / Redis key prefix and removes it at the end.
+ * Locally a missing server skips the suites with the reason in their title; with `CI=true` it
+ * fails the run.
+ */
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+
+export const POSTGRES_URL =
+  process.env.MYCONTENT_TEST_POSTGRES_URL ??
+  `postgres://${process.env.PGUSER ?? 'postgres'}@${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? '5432'}/${process.env.PGDATABASE ?? 'test'}`;
+export const REDIS_URL = process.env.MYCONTENT_TEST_REDIS_URL ?? `redis://${process.env.REDIS_HOST ?? '127.0.0.1'}:${process.env.REDIS_PORT ?? '6379'}`;
+
+/** A unique, valid schema name / key prefix for this run. */
+export const runId = (label: string) => `mc_test_${label}_${process.pid}_${randomBytes(3).toString('hex')}`;
+
+function unavailable(server: string, url: string, error: unknown): { skip: string } {
+  const reason = `${server} not reachable at ${url} (${(error as Error).message || String(error)})`;
+  if (CI) throw new Error(`CI=true requires ${reason}`);
+  console.warn(`[adapters tests] skipping the ${server} suites: ${reason}`);
+  return { skip: reason };
+}
+
+export type PostgresFixture = { pool: pg.Pool; schema: string; skip?: undefined; drop(): Promise<void> } | { skip: string; pool?: undefined; schema?: undefined };
+
+/** A pool on the test database and a fresh schema name (dropped by `drop()`). */
+export async function postgresFixture(label: string): Promise<PostgresFixture> {
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 8, connectionTimeoutMillis: 3_000 });
+  pool.on('error', () => {}); // idle clients dropped by the server: the next query reconnects
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    return unavailable('PostgreSQL', POSTGRES_URL, error);
+  }
+  const schema = runId(label);
+  return {
+    pool,
+    schema,
+    async drop() {
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+export type RedisFixture = { client: Redis; prefix: string; skip?: undefined; drop(): Promise<void> } | { skip: string; client?: undefined; prefix?: undefined };
+
+/** A client on the test Redis and a fresh key prefix (its keys removed by `drop()`). */
+export async function redisFixture(label: string): Promise<RedisFixture> {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000, retryStrategy: () => null });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    return unavailable('Redis', REDIS_URL, error);
+  }
+  const prefix = `${runId(label)}:`;
+  return {
+    client,
+    prefix,
+    async drop() {
+      await deleteByPrefix(client, prefix);
+      await client.quit();
+    },
+  };
+}
+
+/** Every key under `prefix` (tests only: SCAN is fine here, never on a hot path). */
+export async function keysWithPrefix(client: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
+export async function deleteByPrefix(client: Redis, prefix: string): Promise<void> {
+  const keys = await keysWithPrefix(client, prefix);
+  for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway `redis-server` (no persistence) on `port`, for fault tests. */
+export async function startRedisServer(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      return child;
+    } catch {
+      probe.disconnect();
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Whether `redis-server` can be started here (the fault tests need the binary). */
+export function hasRedisServerBinary(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('redis-server', ['--version'], { stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
