@@ -55,6 +55,7 @@ export type RedisFixture = { client: Redis; prefix: string; skip?: undefined; dr
 /** A client on the test Redis and a fresh key prefix (its keys removed by `drop()`). */
 export async function redisFixture(label: string): Promise<RedisFixture> {
   const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000, retryStrategy: () => null });
+  client.on('error', () => {});
   try {
     await client.connect();
     await client.ping();
@@ -108,6 +109,7 @@ export async function startRedisServer(port: number): Promise<ChildProcess> {
   const deadline = Date.now() + 5_000;
   for (;;) {
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    probe.on('error', () => {});
     try {
       await probe.connect();
       await probe.ping();

@@ -1,0 +1,12 @@
+/**
+ * @mycontent/adapters/redis — the cache and the item counters on Redis (ioredis `Redis` or
+ * `Cluster`), with hash-tagged keys and O(1) per-user invalidation.
+ *
+ * @packageDocumentation
+ * @module @mycontent/adapters/redis
+ */
+export { createRedisCache, REDIS_CACHE_NAME } from './cache';
+export type { RedisCacheOptions } from './cache';
+export { createRedisItemStats, REDIS_ITEM_STATS_NAME } from './item-stats';
+export type { RedisItemStatsOptions } from './item-stats';
+export type { RedisAdapterOptions, RedisClient } from './client';

@@ -1,0 +1,44 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRedisCache, createRedisItemStats } from '@mycontent/adapters/redis';
+import { describeCacheConformance, describeItemStatsConformance, ODD_IDS } from '@mycontent/adapters/testing';
+import { keysWithPrefix, redisFixture } from './servers';
+
+const server = await redisFixture('conformance');
+afterAll(async () => server.client && (await server.drop()));
+const options = () => ({ client: server.client!, prefix: server.prefix! });
+
+describeCacheConformance('redis', () => createRedisCache(options()), { skip: server.skip });
+describeItemStatsConformance('redis', () => createRedisItemStats(options()), { skip: server.skip });
+
+describe.skipIf(server.skip)('redis cache: what is left in Redis', () => {
+  it('keeps one user on one hash-tagged key, and unlinks it on invalidation', async () => {
+    const cache = createRedisCache({ client: server.client!, prefix: `${server.prefix}keys:` });
+    for (const id of ODD_IDS) {
+      await cache.set({ family: 'reco', id: 'page-1', userId: id }, { items: [id] }, 60_000);
+      await cache.set({ family: 'profile', id: 'profile', userId: id }, { id }, 60_000);
+    }
+    const keys = await keysWithPrefix(server.client!, `${server.prefix}keys:`);
+    expect(keys).toHaveLength(ODD_IDS.length);
+    for (const key of keys) expect(key).toMatch(/\{u:/);
+    for (const id of ODD_IDS) await cache.invalidateUser(id);
+    expect(await keysWithPrefix(server.client!, `${server.prefix}keys:`)).toEqual([]);
+  });
+
+  it('expires a user hash with its longest-lived entry', async () => {
+    const cache = createRedisCache({ client: server.client!, prefix: `${server.prefix}ttl:` });
+    await cache.set({ family: 'reco', id: 'a', userId: 'u' }, 1, 5_000);
+    await cache.set({ family: 'profile', id: 'p', userId: 'u' }, 2, 60_000);
+    const ttl = await server.client!.pttl(`${server.prefix}ttl:{u:u}:cache`);
+    expect(ttl).toBeGreaterThan(55_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('spreads shared entries over a fixed number of buckets', async () => {
+    const cache = createRedisCache({ client: server.client!, prefix: `${server.prefix}fam:`, familyBuckets: 4 });
+    for (let i = 0; i < 200; i++) await cache.set({ family: 'similar', id: `item-${i}` }, [i], 60_000);
+    const keys = await keysWithPrefix(server.client!, `${server.prefix}fam:`);
+    expect(keys.sort()).toEqual([0, 1, 2, 3].map((b) => `${server.prefix}fam:{f:similar:${b}}:cache`));
+    await cache.invalidateFamily('similar');
+    expect(await keysWithPrefix(server.client!, `${server.prefix}fam:`)).toEqual([]);
+  });
+});
