@@ -118,9 +118,11 @@ describe('recommend()', () => {
     expect(recommender.metrics()).toMatchObject({ cacheHits: 1, recommendations: 3 });
   });
 
-  it('keeps answering when the cache fails, and counts the failures', async () => {
+  it('keeps answering when the cache fails, counts the failures and warns once per interval', async () => {
     const { recommender } = await setup();
+    const warnings: string[] = [];
     const broken = createRecommender({
+      logger: { warn: (message) => warnings.push(message) },
       store: createMemoryStore(),
       cache: {
         ...createMemoryCache(),
@@ -141,6 +143,9 @@ describe('recommend()', () => {
     // The list read, the profile read and the list write each failed once.
     expect(broken.metrics().cacheErrors).toBe(3);
     expect(recommender.metrics().cacheErrors).toBe(0);
+    await broken.recommend({ userId: 'y', n: 2 });
+    expect(broken.metrics().cacheErrors).toBe(6);
+    expect(warnings).toEqual(['[mycontent] [engine] cache "memory-cache" failed; answering without it']);
   });
 
   it('rejects a bad query with the field and value', async () => {
