@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRedisCache, createRedisItemStats } from '@mycontent/adapters/redis';
-import { describeCacheConformance, describeItemStatsConformance, ODD_IDS } from '@mycontent/adapters/testing';
+import { createRedisCache, createRedisEventBus, createRedisItemStats } from '@mycontent/adapters/redis';
+import { describeCacheConformance, describeEventBusConformance, describeItemStatsConformance, ODD_IDS } from '@mycontent/adapters/testing';
 import { keysWithPrefix, redisFixture } from './servers';
 
 const server = await redisFixture('conformance');
@@ -9,6 +9,10 @@ const options = () => ({ client: server.client!, prefix: server.prefix! });
 
 describeCacheConformance('redis', () => createRedisCache(options()), { skip: server.skip });
 describeItemStatsConformance('redis', () => createRedisItemStats(options()), { skip: server.skip });
+describeEventBusConformance('redis streams', () => createRedisEventBus({ ...options(), claimIdleMs: 300, blockMs: 100, retryDelayMs: 20 }), {
+  skip: server.skip,
+  reclaimAfterMs: 300,
+});
 
 describe.skipIf(server.skip)('redis cache: what is left in Redis', () => {
   it('keeps one user on one hash-tagged key, and unlinks it on invalidation', async () => {

@@ -10,10 +10,10 @@ import { createRecommender } from '@mycontent/core';
 import { createPopularityModel } from '@mycontent/algorithms';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createRedisCache } from '@mycontent/adapters/redis';
-import { freePort, hasRedisServerBinary, startRedisServer } from './servers';
+import { freePort, hasBinary, startRedisServer } from './servers';
 
 const T0 = Date.UTC(2024, 5, 1);
-const binary = await hasRedisServerBinary();
+const binary = await hasBinary('redis-server');
 if (!binary && process.env.CI === 'true') throw new Error('CI=true requires the redis-server binary for the fault tests');
 if (!binary) console.warn('[adapters tests] skipping the Redis fault tests: no redis-server binary on PATH');
 

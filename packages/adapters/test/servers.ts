@@ -6,7 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
@@ -103,9 +106,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A throwaway `redis-server` (no persistence) on `port`, for fault tests. */
-export async function startRedisServer(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+/** A throwaway `redis-server` (no persistence) on `port`, for fault and Cluster tests. */
+export async function startRedisServer(port: number, extra: string[] = [], cwd?: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
+    stdio: 'ignore',
+    ...(cwd ? { cwd } : {}),
+  });
   const deadline = Date.now() + 5_000;
   for (;;) {
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
@@ -123,11 +129,50 @@ export async function startRedisServer(port: number): Promise<ChildProcess> {
   }
 }
 
-/** Whether `redis-server` can be started here (the fault tests need the binary). */
-export function hasRedisServerBinary(): Promise<boolean> {
+/** Whether `binary` can be run here (the fault and Cluster tests need `redis-server`, `redis-cli`). */
+export function hasBinary(binary: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn('redis-server', ['--version'], { stdio: 'ignore' });
+    const child = spawn(binary, ['--version'], { stdio: 'ignore' });
     child.once('error', () => resolve(false));
     child.once('exit', (code) => resolve(code === 0));
   });
+}
+
+/**
+ * A throwaway three-master Redis Cluster on free ports (no replicas, no persistence), built
+ * with `redis-cli --cluster create`. `stop()` kills the nodes and removes their files.
+ */
+export async function startRedisCluster(): Promise<{ ports: number[]; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mycontent-cluster-'));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      children.push(await startRedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`], dir));
+    }
+    await new Promise<void>((resolve, reject) => {
+      const create = spawn('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+      create.once('error', reject);
+      create.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create exited with ${code}`))));
+    });
+    // Wait until every node reports the cluster as ok.
+    const deadline = Date.now() + 10_000;
+    for (const port of ports) {
+      const probe = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null });
+      probe.on('error', () => {});
+      while (!/cluster_state:ok/.test(await probe.cluster('INFO'))) {
+        if (Date.now() > deadline) throw new Error('the test cluster never reached cluster_state:ok');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      probe.disconnect();
+    }
+    return { ports, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

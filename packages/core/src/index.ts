@@ -50,13 +50,15 @@ export type {
   UserInteractionsOptions,
   InteractionErasure,
   InteractionRecord,
+  InteractionEffects,
   UserDataExport,
 } from './ports/store';
 export { emptyItemStats, ITEM_STAT_COUNTERS } from './ports/store';
 export type { RecommendationCache, CacheCapabilities, CacheKey, CacheFamily, CacheTtls } from './ports/cache';
 export { DEFAULT_CACHE_TTLS } from './ports/cache';
 export type { VectorIndex, VectorIndexCapabilities, VectorMatch, VectorMetric, VectorSearchOptions } from './ports/vector-index';
-export type { EventBus, EventBusCapabilities, BusMessage, DeadLetter, SubscribeOptions, Subscription } from './ports/event-bus';
+export type { EventBus, EventBusCapabilities, BusMessage, BatchHandler, BatchOutcome, DeadLetter, SubscribeOptions, Subscription } from './ports/event-bus';
+export { handleEachMessage } from './ports/event-bus';
 export type { ModelRegistry, ModelVersionInfo, StoredModel } from './ports/model-registry';
 export type { Embedder } from './ports/embedder';
 
@@ -104,6 +106,8 @@ export type {
 } from './engine/recommender';
 export { recommendQuerySchema, recommendFiltersSchema, trendingQuerySchema, similarQuerySchema } from './engine/options';
 export type { RecommendQuery, RecommendFilters, TrendingRequest, SimilarItemsOptions } from './engine/options';
+export { createEventProcessor } from './engine/event-processor';
+export type { EventProcessor, EventProcessorOptions, EventProcessorStats, ProcessedBatch, RecomputePolicy } from './engine/event-processor';
 export { blendSources } from './engine/blend';
 export type { BlendSource, BlendedCandidate } from './engine/blend';
 export { applyInteractionToProfile, emptyProfile, cloneProfile } from './engine/profile';

@@ -1,10 +1,11 @@
-import type { BusMessage, DeadLetter, EventBus, Subscription, SubscribeOptions } from '@mycontent/core';
+import { handleEachMessage, type BatchHandler, type BusMessage, type DeadLetter, type EventBus, type Subscription, type SubscribeOptions } from '@mycontent/core';
 
 /** Name of the in-process event bus adapter. */
 export const MEMORY_EVENT_BUS_NAME = 'memory-event-bus';
 
 interface Consumer {
-  handler: (message: BusMessage<unknown>) => Promise<void> | void;
+  handler: BatchHandler<unknown>;
+  batchSize: number;
   busy: boolean;
   closed: boolean;
   idle: Promise<void>;
@@ -18,11 +19,13 @@ interface Group {
   maxDeliveries: number;
 }
 
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /**
  * An in-process event bus with the semantics of the durable ones: consumer groups (each group
- * receives every message, consumers of one group share them), acknowledgement when the handler
- * resolves, redelivery when it throws, and dead letters after `maxDeliveries`. Messages live in
- * memory only. A message is delivered to the groups that exist when it is published.
+ * receives every message, consumers of one group share them), batches, acknowledgement when the
+ * handler resolves, redelivery of what failed, and dead letters after `maxDeliveries`. Messages
+ * live in memory only. A message is delivered to the groups that exist when it is published.
  *
  * @example
  * ```ts
@@ -42,70 +45,88 @@ export function createMemoryEventBus(): EventBus {
       const free = group.consumers.filter((c) => !c.busy && !c.closed);
       if (free.length === 0) return;
       const consumer = free[group.next++ % free.length]!;
-      const message = group.queue.shift()!;
-      const delivery = { ...message, deliveries: message.deliveries + 1 };
+      const batch = group.queue.splice(0, consumer.batchSize).map((m) => ({ ...m, deliveries: m.deliveries + 1 }));
       consumer.busy = true;
       consumer.idle = new Promise((resolve) => (consumer.resolveIdle = resolve));
       void (async () => {
+        let failed: Map<string, string>;
         try {
-          await consumer.handler(delivery);
+          const outcome = await consumer.handler(batch);
+          failed = new Map((outcome?.failed ?? []).map((f) => [f.id, errorText(f.error)]));
         } catch (error) {
-          if (delivery.deliveries >= group.maxDeliveries) {
+          failed = new Map(batch.map((m) => [m.id, errorText(error)]));
+        }
+        for (const message of batch) {
+          const error = failed.get(message.id);
+          if (error === undefined) continue;
+          if (message.deliveries >= group.maxDeliveries) {
             let list = dead.get(topic);
             if (!list) dead.set(topic, (list = []));
-            list.push({ message: delivery, error: error instanceof Error ? error.message : String(error) });
+            list.push({ message, error });
           } else {
-            group.queue.push(delivery);
+            group.queue.push(message);
           }
-        } finally {
-          consumer.busy = false;
-          consumer.resolveIdle();
-          setImmediate(() => pump(topic, group));
         }
+        consumer.busy = false;
+        consumer.resolveIdle();
+        setImmediate(() => pump(topic, group));
       })();
     }
+  }
+
+  async function subscribeBatch<T>(topic: string, handler: BatchHandler<T>, options: SubscribeOptions = {}): Promise<Subscription> {
+    let groups = topics.get(topic);
+    if (!groups) topics.set(topic, (groups = new Map()));
+    const name = options.group ?? `anonymous-${anonymous++}`;
+    let group = groups.get(name);
+    if (!group) groups.set(name, (group = { queue: [], consumers: [], next: 0, maxDeliveries: options.maxDeliveries ?? 5 }));
+    const consumer: Consumer = {
+      handler: handler as BatchHandler<unknown>,
+      batchSize: Math.max(1, options.batchSize ?? 100),
+      busy: false,
+      closed: false,
+      idle: Promise.resolve(),
+      resolveIdle: () => {},
+    };
+    group.consumers.push(consumer);
+    const g = group;
+    pump(topic, g);
+    return {
+      async close() {
+        consumer.closed = true;
+        await consumer.idle;
+        g.consumers = g.consumers.filter((c) => c !== consumer);
+      },
+    };
+  }
+
+  function publishOne(topic: string, payload: unknown): string {
+    const id = `${Date.now()}-${sequence++}`;
+    const json = JSON.stringify(payload);
+    const message: BusMessage<unknown> = { id, topic, payload: JSON.parse(json), deliveries: 0, bytes: Buffer.byteLength(json) };
+    const groups = topics.get(topic);
+    if (groups) {
+      for (const group of groups.values()) {
+        group.queue.push(message);
+        pump(topic, group);
+      }
+    }
+    return id;
   }
 
   return {
     name: MEMORY_EVENT_BUS_NAME,
     capabilities: { durable: false, distributed: false },
     async publish<T>(topic: string, payload: T) {
-      const id = `${Date.now()}-${sequence++}`;
-      const message: BusMessage<unknown> = { id, topic, payload: structuredClone(payload), deliveries: 0 };
-      const groups = topics.get(topic);
-      if (groups) {
-        for (const group of groups.values()) {
-          group.queue.push(message);
-          pump(topic, group);
-        }
-      }
-      return id;
+      return publishOne(topic, payload);
     },
-    async subscribe<T>(topic: string, handler: (message: BusMessage<T>) => Promise<void> | void, options: SubscribeOptions = {}) {
-      let groups = topics.get(topic);
-      if (!groups) topics.set(topic, (groups = new Map()));
-      const name = options.group ?? `anonymous-${anonymous++}`;
-      let group = groups.get(name);
-      if (!group) groups.set(name, (group = { queue: [], consumers: [], next: 0, maxDeliveries: options.maxDeliveries ?? 5 }));
-      const consumer: Consumer = {
-        handler: handler as Consumer['handler'],
-        busy: false,
-        closed: false,
-        idle: Promise.resolve(),
-        resolveIdle: () => {},
-      };
-      group.consumers.push(consumer);
-      const g = group;
-      pump(topic, g);
-      const subscription: Subscription = {
-        async close() {
-          consumer.closed = true;
-          await consumer.idle;
-          g.consumers = g.consumers.filter((c) => c !== consumer);
-        },
-      };
-      return subscription;
+    async publishBatch<T>(topic: string, payloads: readonly T[]) {
+      return payloads.map((p) => publishOne(topic, p));
     },
+    subscribe<T>(topic: string, handler: (message: BusMessage<T>) => Promise<void> | void, options: SubscribeOptions = {}) {
+      return subscribeBatch<T>(topic, handleEachMessage(handler), { batchSize: 1, ...options });
+    },
+    subscribeBatch,
     async deadLetters<T>(topic: string) {
       return (dead.get(topic) ?? []) as DeadLetter<T>[];
     },

@@ -69,6 +69,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
   let contextKeys = new StringInterner();
   let contexts: Record<string, string | number | boolean>[] = [];
   let eventIds = new Map<number, string>();
+  let storedEvents = new Set<string>();
   let rowsByUser = new Map<number, number[]>();
 
   function ensureCapacity(extra: number) {
@@ -101,6 +102,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
     return x;
   }
 
+  /** The interactions whose event id is not stored yet (nor repeated earlier in the batch). */
+  function freshOf(batch: readonly Interaction[]): Interaction[] {
+    const seen = new Set<string>();
+    return batch.filter((x) => {
+      if (x.eventId === undefined) return true;
+      if (storedEvents.has(x.eventId) || seen.has(x.eventId)) return false;
+      seen.add(x.eventId);
+      return true;
+    });
+  }
+
   function append(batch: readonly Interaction[]) {
     ensureCapacity(batch.length);
     for (const x of batch) {
@@ -121,7 +133,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
         contextCol[i] = c;
       }
       deleted[i] = 0;
-      if (x.eventId !== undefined) eventIds.set(i, x.eventId);
+      if (x.eventId !== undefined) {
+        eventIds.set(i, x.eventId);
+        storedEvents.add(x.eventId);
+      }
       let rows = rowsByUser.get(u);
       if (!rows) rowsByUser.set(u, (rows = []));
       rows.push(i);
@@ -197,16 +212,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
     },
 
     async appendInteractions(batch) {
-      append(batch);
+      append(freshOf(batch));
     },
     async recordInteractions(record) {
       // Synchronous from here to the end: no other call interleaves, so the write is atomic
       // and the profiles cannot change between read and write.
-      const current = record.userIds.map((id) => profiles.get(id));
-      const next = record.updateProfiles(current);
-      append(record.interactions);
-      if (record.itemStats) addStats(record.itemStats);
-      for (const p of next) profiles.set(p.userId, cloneProfile(p));
+      const fresh = freshOf(record.interactions);
+      const current = new Map<string, UserProfile | undefined>();
+      for (const id of [...(record.userIds ?? []), ...fresh.map((x) => x.userId)]) current.set(id, profiles.get(id));
+      const effects = record.apply(fresh, current);
+      append(fresh);
+      if (effects.itemStats) addStats(effects.itemStats);
+      for (const p of effects.profiles) profiles.set(p.userId, cloneProfile(p));
+      return { recorded: fresh };
     },
     async getUserInteractions(userId, query: UserInteractionsOptions = {}) {
       return history(userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY);
@@ -266,6 +284,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
             deletedCount++;
             affected++;
           }
+          const eventId = eventIds.get(i);
+          if (eventId !== undefined) storedEvents.delete(eventId);
           eventIds.delete(i);
         }
       } else {
@@ -276,6 +296,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
           userCol[i] = pseudonym;
           contextCol[i] = -1;
           sessionCol[i] = -1;
+          const eventId = eventIds.get(i);
+          if (eventId !== undefined) storedEvents.delete(eventId);
           eventIds.delete(i);
           if (deleted[i] === 0) affected++;
         }
@@ -298,6 +320,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       contextKeys = new StringInterner();
       contexts = [];
       eventIds = new Map();
+      storedEvents = new Set();
       rowsByUser = new Map();
     },
   };

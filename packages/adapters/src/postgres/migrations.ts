@@ -90,6 +90,13 @@ CREATE TABLE ${s}.models (
 );
 `,
     },
+    {
+      version: 2,
+      name: 'event ids are unique (idempotent event processing)',
+      sql: `
+CREATE UNIQUE INDEX interactions_event_id ON ${s}.interactions (event_id) WHERE event_id IS NOT NULL;
+`,
+    },
   ];
 }
 

@@ -170,16 +170,23 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
     }
   }
 
-  async function insertInteractions(tx: SqlRunner, batch: readonly Interaction[]): Promise<void> {
+  /**
+   * Inserts the interactions whose event id is not stored yet (nor repeated earlier in the
+   * batch); returns those inserted when `returning` is set.
+   */
+  async function insertInteractions(tx: SqlRunner, batch: readonly Interaction[], returning = false): Promise<Interaction[]> {
+    const inserted: Interaction[] = [];
     for (let from = 0; from < batch.length; from += chunk) {
       const part = batch.slice(from, from + chunk);
-      await tx.query(
+      const { rows } = await tx.query<{ event_id: string }>(
         `INSERT INTO ${s}.interactions
            (user_id, article_id, interaction_type, "timestamp", duration_seconds, rating, session_id, context, event_id)
          SELECT u, a, t, to_timestamp(ts / 1000), d, r, se, c::json, e
          FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[])
            WITH ORDINALITY AS x(u, a, t, ts, d, r, se, c, e, n)
-         ORDER BY n`,
+         ORDER BY n
+         ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
+         ${returning ? 'RETURNING event_id' : ''}`,
         [
           part.map((x) => x.userId),
           part.map((x) => x.itemId),
@@ -192,7 +199,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
           part.map((x) => x.eventId ?? null),
         ],
       );
+      if (returning) {
+        // Rows without an event id are always inserted; of those with one, the first occurrence.
+        const ids = new Set(rows.map((r) => r.event_id));
+        for (const x of part) {
+          if (x.eventId === undefined) inserted.push(x);
+          else if (ids.delete(x.eventId)) inserted.push(x);
+        }
+      }
     }
+    return inserted;
   }
 
   async function addStats(tx: SqlRunner, deltas: readonly ItemStatsDelta[]): Promise<void> {
@@ -343,11 +359,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
     recordInteractions: (record) =>
       op('recordInteractions', () =>
         db.transaction(async (tx) => {
-          if (record.interactions.length > 0) await insertInteractions(tx, record.interactions);
-          if (record.itemStats && record.itemStats.length > 0) await addStats(tx, record.itemStats);
-          if (record.userIds.length === 0) return;
+          const fresh = record.interactions.length > 0 ? await insertInteractions(tx, record.interactions, true) : [];
           // Lock the users' profile rows (creating empty ones), always in the same order.
-          const ids = [...new Set(record.userIds)].sort();
+          const ids = [...new Set([...(record.userIds ?? []), ...fresh.map((x) => x.userId)])].sort();
+          const current = new Map<string, UserProfile | undefined>();
+          if (ids.length === 0) {
+            record.apply(fresh, current);
+            return { recorded: fresh };
+          }
           await tx.query(
             `INSERT INTO ${s}.user_profiles (user_id, profile) SELECT id, NULL FROM unnest($1::text[]) WITH ORDINALITY AS x(id, n) ORDER BY n
              ON CONFLICT (user_id) DO NOTHING`,
@@ -357,8 +376,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
             `SELECT user_id, profile FROM ${s}.user_profiles WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE`,
             [ids],
           );
-          const current = new Map(rows.map((r) => [r.user_id, r.profile ?? undefined]));
-          await upsertProfiles(tx, record.updateProfiles(record.userIds.map((id) => current.get(id))));
+          for (const r of rows) current.set(r.user_id, r.profile ?? undefined);
+          const effects = record.apply(fresh, current);
+          if (effects.itemStats && effects.itemStats.length > 0) await addStats(tx, effects.itemStats);
+          if (effects.profiles.length > 0) await upsertProfiles(tx, effects.profiles);
+          return { recorded: fresh };
         }),
       ),
 

@@ -1,6 +1,6 @@
 /**
- * @mycontent/adapters/redis — the cache and the item counters on Redis (ioredis `Redis` or
- * `Cluster`), with hash-tagged keys and O(1) per-user invalidation.
+ * @mycontent/adapters/redis — the cache, the item counters and the event bus (Redis Streams) on
+ * Redis (ioredis `Redis` or `Cluster`), with hash-tagged keys and O(1) per-user invalidation.
  *
  * @packageDocumentation
  * @module @mycontent/adapters/redis
@@ -9,4 +9,6 @@ export { createRedisCache, REDIS_CACHE_NAME } from './cache';
 export type { RedisCacheOptions } from './cache';
 export { createRedisItemStats, REDIS_ITEM_STATS_NAME } from './item-stats';
 export type { RedisItemStatsOptions } from './item-stats';
+export { createRedisEventBus, REDIS_EVENT_BUS_NAME } from './event-bus';
+export type { RedisEventBusOptions } from './event-bus';
 export type { RedisAdapterOptions, RedisClient } from './client';

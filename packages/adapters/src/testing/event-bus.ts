@@ -10,8 +10,19 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000)
   }
 }
 
+/** Options of {@link describeEventBusConformance}. */
+export interface EventBusConformanceOptions extends ConformanceOptions {
+  /**
+   * For buses shared between processes (`capabilities.distributed`): messages a consumer left
+   * unacknowledged must reach another consumer of the group after this many ms (the adapter's
+   * claim delay, set low by the factory). Omit to skip that test.
+   */
+  reclaimAfterMs?: number;
+}
+
 /**
- * The event bus conformance suite. `factory` returns a fresh bus for each test (isolate topics).
+ * The event bus conformance suite. `factory` returns a fresh bus for each test (isolate topics);
+ * for a distributed bus, two buses from `factory` must share messages (same backend).
  *
  * @example
  * ```ts
@@ -21,7 +32,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000)
 export function describeEventBusConformance(
   name: string,
   factory: () => EventBus | Promise<EventBus>,
-  options: ConformanceOptions = {},
+  options: EventBusConformanceOptions = {},
 ): void {
   const suite = options.skip ? describe.skip : describe;
   suite(suiteTitle('event bus', name, options.skip), () => {
@@ -86,6 +97,53 @@ export function describeEventBusConformance(
       expect(ok.sort()).toEqual([1, 2, 3, 4]);
     });
 
+    it('delivers batches of at most batchSize and acknowledges all but the failed messages', async () => {
+      const sizes: number[] = [];
+      const seen: number[] = [];
+      const deliveriesOf3: number[] = [];
+      await bus.subscribeBatch<{ n: number }>(
+        topic,
+        (messages) => {
+          sizes.push(messages.length);
+          const failed = [];
+          for (const m of messages) {
+            seen.push(m.payload.n);
+            expect(m.bytes).toBe(JSON.stringify(m.payload).length);
+            if (m.payload.n === 3) {
+              deliveriesOf3.push(m.deliveries);
+              if (m.deliveries === 1) failed.push({ id: m.id, error: new Error('transient') });
+            }
+          }
+          return { failed };
+        },
+        { batchSize: 10, maxDeliveries: 3 },
+      );
+      const ids = await bus.publishBatch(topic, Array.from({ length: 25 }, (_, n) => ({ n })));
+      expect(new Set(ids).size).toBe(25);
+      await until(() => seen.length === 26);
+      await sleep(100);
+      expect(seen.length).toBe(26); // 25 + one redelivery of n = 3
+      expect([...new Set(seen)].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, n) => n));
+      expect(deliveriesOf3).toEqual([1, 2]);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
+      expect(sizes.some((n) => n > 1)).toBe(true);
+      expect(await bus.deadLetters(topic)).toEqual([]);
+    });
+
+    it('redelivers the whole batch when the batch handler throws, then dead-letters it', async () => {
+      let calls = 0;
+      await bus.subscribeBatch(topic, () => {
+        calls++;
+        throw new Error('store down');
+      }, { batchSize: 10, maxDeliveries: 2 });
+      await bus.publishBatch(topic, [{ n: 1 }, { n: 2 }]);
+      await until(async () => (await bus.deadLetters(topic)).length === 2);
+      const dead = await bus.deadLetters<{ n: number }>(topic);
+      expect(dead.map((d) => d.message.payload.n).sort()).toEqual([1, 2]);
+      expect(dead.every((d) => d.error === 'store down' && d.message.deliveries === 2)).toBe(true);
+      expect(calls).toBeGreaterThanOrEqual(2);
+    });
+
     it('stops delivering to a closed subscription', async () => {
       const got: number[] = [];
       const sub = await bus.subscribe<{ n: number }>(topic, (m) => void got.push(m.payload.n));
@@ -95,6 +153,31 @@ export function describeEventBusConformance(
       await bus.publish(topic, { n: 2 });
       await sleep(50);
       expect(got).toEqual([1]);
+    });
+
+    it.skipIf(options.reclaimAfterMs === undefined)('gives another consumer the messages a crashed consumer never acknowledged', async () => {
+      const other = await factory();
+      let release = () => {};
+      const hung = new Promise<void>((resolve) => (release = resolve));
+      const first: number[] = [];
+      const second: { n: number; deliveries: number }[] = [];
+      // The first consumer takes the messages and never finishes (as if its process had died).
+      const stuck = await bus.subscribeBatch<{ n: number }>(topic, async (messages) => {
+        first.push(...messages.map((m) => m.payload.n));
+        await hung;
+        throw new Error('crashed');
+      }, { group: 'workers', batchSize: 50 });
+      await bus.publishBatch(topic, Array.from({ length: 5 }, (_, n) => ({ n })));
+      await until(() => first.length === 5);
+      await other.subscribeBatch<{ n: number }>(topic, (messages) => {
+        second.push(...messages.map((m) => ({ n: m.payload.n, deliveries: m.deliveries })));
+      }, { group: 'workers', batchSize: 50 });
+      await until(() => second.length === 5, options.reclaimAfterMs! + 10_000);
+      expect(second.map((m) => m.n).sort()).toEqual([0, 1, 2, 3, 4]);
+      expect(second.every((m) => m.deliveries === 2)).toBe(true);
+      release();
+      await stuck.close();
+      await other.close();
     });
   });
 }

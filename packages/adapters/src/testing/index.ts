@@ -12,3 +12,4 @@ export { describeEventBusConformance } from './event-bus';
 export { describeModelRegistryConformance } from './model-registry';
 export { ODD_IDS } from './shared';
 export type { ConformanceOptions } from './shared';
+export type { EventBusConformanceOptions } from './event-bus';

@@ -54,6 +54,22 @@ export function describeStoreConformance(
       await store?.dispose?.();
     });
 
+    /** Records interactions; each new one bumps its user's interactionCount and prepends its item. */
+    const record = (interactions: Interaction[], fail = false) =>
+      store.recordInteractions({
+        interactions,
+        apply: (fresh, current) => {
+          if (fail) throw new Error('profile update failed');
+          const profiles = new Map<string, UserProfile>();
+          for (const x of fresh) {
+            const p = profiles.get(x.userId) ?? { ...(current.get(x.userId) ?? emptyProfile(x.userId)) };
+            profiles.set(x.userId, { ...p, interactionCount: p.interactionCount + 1, recentItems: [x.itemId, ...p.recentItems] });
+          }
+          return { profiles: [...profiles.values()], itemStats: fresh.map((x) => ({ itemId: x.itemId, clicks: 1, lastInteractionAt: x.timestamp })) };
+        },
+      });
+
+
     describe('items', () => {
       it('returns items by id in the order asked, undefined for unknown ids', async () => {
         await store.upsertItems([item('a', { title: 'A' }), item('b', { title: 'B' })]);
@@ -162,40 +178,54 @@ export function describeStoreConformance(
     });
 
     describe('recording interactions', () => {
-      const record = (interactions: Interaction[], userIds: string[], bump = 1, fail = false) =>
-        store.recordInteractions({
-          interactions,
-          itemStats: interactions.map((x) => ({ itemId: x.itemId, clicks: 1, lastInteractionAt: x.timestamp })),
-          userIds,
-          updateProfiles: (current) => {
-            if (fail) throw new Error('profile update failed');
-            return userIds.map((userId, i) => {
-              const p = current[i] ?? emptyProfile(userId);
-              return { ...p, interactionCount: p.interactionCount + bump, recentItems: [...interactions.map((x) => x.itemId), ...p.recentItems] };
-            });
-          },
-        });
-
       it('appends, counts and updates the profile together', async () => {
-        await record([click('u1', 'a', 1), click('u1', 'b', 2)], ['u1'], 2);
+        const { recorded } = await record([click('u1', 'a', 1), click('u1', 'b', 2)]);
+        expect(recorded.map((x) => x.itemId)).toEqual(['a', 'b']);
         expect((await store.getUserInteractions('u1')).map((x) => x.itemId)).toEqual(['b', 'a']);
         expect((await store.getItemStats(['a']))[0]?.clicks).toBe(1);
-        expect(await store.getProfile('u1')).toMatchObject({ interactionCount: 2, recentItems: ['a', 'b'] });
+        expect(await store.getProfile('u1')).toMatchObject({ interactionCount: 2, recentItems: ['b', 'a'] });
       });
 
       it('writes nothing when the profile update fails', async () => {
-        await expect(record([click('u1', 'a', 1)], ['u1'], 1, true)).rejects.toThrow();
+        await expect(record([click('u1', 'a', 1)], true)).rejects.toThrow();
         expect(await store.countInteractions()).toBe(0);
         expect((await store.getItemStats(['a']))[0]?.clicks).toBe(0);
         expect(await store.getProfile('u1')).toBeUndefined();
       });
 
       it('loses no profile update under concurrent writers on one user', async () => {
-        await Promise.all(Array.from({ length: 40 }, (_, i) => record([click('hot', `i${i}`, i)], ['hot'])));
+        await Promise.all(Array.from({ length: 40 }, (_, i) => record([click('hot', `i${i}`, i)])));
         const profile = await store.getProfile('hot');
         expect(profile?.interactionCount).toBe(40);
         expect(new Set(profile?.recentItems).size).toBe(40);
         expect(await store.countInteractions()).toBe(40);
+      });
+    });
+
+    describe('idempotent events', () => {
+      it('skips interactions whose event id is already stored, or repeated in the batch', async () => {
+        const e = (id: string, minute: number) => click('u1', `item-${id}`, minute, { eventId: id });
+        await store.appendInteractions([e('e1', 1), e('e2', 2)]);
+        await store.appendInteractions([e('e2', 2), e('e3', 3), click('u1', 'no-id', 4)]);
+        expect(await store.countInteractions()).toBe(4);
+        const { recorded } = await record([e('e3', 3), e('e4', 5), e('e4', 5), e('e5', 6)]);
+        expect(recorded.map((x) => x.eventId)).toEqual(['e4', 'e5']);
+        expect(await store.countInteractions()).toBe(6);
+        expect((await store.getItemStats(['item-e3', 'item-e4']))!.map((s) => s.clicks)).toEqual([0, 1]);
+        expect((await store.getProfile('u1'))?.interactionCount).toBe(2);
+        // A replay of the whole batch changes nothing.
+        expect((await record([e('e4', 5), e('e5', 6)])).recorded).toEqual([]);
+        expect((await store.getProfile('u1'))?.interactionCount).toBe(2);
+        expect(await store.countInteractions()).toBe(6);
+      });
+
+      it('applies each event once under concurrent replays', async () => {
+        const batch = Array.from({ length: 30 }, (_, i) => click(`u${i % 3}`, `i${i}`, i, { eventId: `evt-${i}` }));
+        const results = await Promise.all(Array.from({ length: 6 }, () => record(batch)));
+        expect(results.reduce((n, r) => n + r.recorded.length, 0)).toBe(30);
+        expect(await store.countInteractions()).toBe(30);
+        const counts = await Promise.all(['u0', 'u1', 'u2'].map(async (u) => (await store.getProfile(u))?.interactionCount));
+        expect(counts).toEqual([10, 10, 10]);
       });
     });
 

@@ -134,6 +134,10 @@ export interface TrainReport {
 export interface IngestReport {
   /** Records written. */
   written: number;
+  /** Interactions skipped because their `eventId` was already stored (replays change nothing). */
+  duplicates?: number;
+  /** For interactions: each user concerned, with their interaction count after the write and how many were added. */
+  users?: { userId: string; interactionCount: number; added: number }[];
 }
 
 /** Counters of the engine since creation. */
@@ -502,11 +506,10 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     }
   }
 
-  async function applyInteractions(batch: Interaction[]): Promise<void> {
-    // Statistics, aggregated per item for the batch.
+  /** Statistic deltas of interactions, one per item. */
+  function statDeltasOf(interactions: readonly Interaction[]): ItemStatsDelta[] {
     const deltas = new Map<string, ItemStatsDelta>();
-    const byUser = new Map<string, Interaction[]>();
-    for (const x of batch) {
+    for (const x of interactions) {
       let d = deltas.get(x.itemId);
       if (!d) deltas.set(x.itemId, (d = { itemId: x.itemId, lastInteractionAt: 0 }));
       switch (x.type) {
@@ -523,54 +526,55 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       }
       if (x.duration !== undefined) d.readSeconds = (d.readSeconds ?? 0) + x.duration;
       d.lastInteractionAt = Math.max(d.lastInteractionAt ?? 0, x.timestamp);
-      let list = byUser.get(x.userId);
-      if (!list) byUser.set(x.userId, (list = []));
-      list.push(x);
     }
-    const userIds = [...byUser.keys()];
-    // Catalogue positions and weights are computed once, outside the store's write.
-    const resolved = new Map<string, { item: number; category: string | undefined; weight: number }[]>();
-    for (const userId of userIds) {
-      resolved.set(
-        userId,
-        byUser.get(userId)!.map((x) => {
-          const item = catalog.ensure(x.itemId);
-          return { item, category: catalog.categoryOf(item), weight: interactionWeight(x, weights) };
-        }),
-      );
+    return [...deltas.values()];
+  }
+
+  async function applyInteractions(batch: Interaction[]): Promise<IngestReport> {
+    // Catalogue positions and weights, computed once, outside the store's write.
+    const resolved = new Map<Interaction, { item: number; category: string | undefined; weight: number }>();
+    for (const x of batch) {
+      const item = catalog.ensure(x.itemId);
+      resolved.set(x, { item, category: catalog.categoryOf(item), weight: interactionWeight(x, weights) });
     }
-    const statDeltas = [...deltas.values()];
-    // One atomic write: interactions, statistics (when the store keeps them) and profiles, the
-    // profiles rewritten from their locked current state so concurrent ingests lose nothing.
-    await store.recordInteractions({
+    let statDeltas: ItemStatsDelta[] = [];
+    let users: { userId: string; interactionCount: number; added: number }[] = [];
+    // One atomic write: the interactions not seen before (by event id), their statistics (when
+    // the store keeps them) and the profiles, rewritten from their locked current state so that
+    // concurrent ingests lose nothing.
+    const { recorded } = await store.recordInteractions({
       interactions: batch,
-      ...(itemStats === store ? { itemStats: statDeltas } : {}),
-      userIds,
-      updateProfiles: (current) =>
-        userIds.map((userId, u) => {
-          const profile = current[u] ? cloneProfile(current[u]) : emptyProfile(userId);
-          const list = byUser.get(userId)!;
-          const info = resolved.get(userId)!;
-          for (let i = 0; i < list.length; i++) applyInteractionToProfile(profile, list[i]!, info[i]!.category, info[i]!.weight, profileSettings);
+      apply: (fresh, current) => {
+        statDeltas = statDeltasOf(fresh);
+        const byUser = new Map<string, Interaction[]>();
+        for (const x of fresh) {
+          let list = byUser.get(x.userId);
+          if (!list) byUser.set(x.userId, (list = []));
+          list.push(x);
+        }
+        const profiles = [...byUser].map(([userId, list]) => {
+          const existing = current.get(userId);
+          const profile = existing ? cloneProfile(existing) : emptyProfile(userId);
+          for (const x of list) {
+            const info = resolved.get(x)!;
+            applyInteractionToProfile(profile, x, info.category, info.weight, profileSettings);
+          }
           return profile;
-        }),
+        });
+        users = profiles.map((p) => ({ userId: p.userId, interactionCount: p.interactionCount, added: byUser.get(p.userId)!.length }));
+        return itemStats === store ? { profiles, itemStats: statDeltas } : { profiles };
+      },
     });
-    counters.interactionsIngested += batch.length;
-    if (itemStats !== store) await itemStats.incrementItemStats(statDeltas);
+    counters.interactionsIngested += recorded.length;
+    if (itemStats !== store && statDeltas.length > 0) await itemStats.incrementItemStats(statDeltas);
     // Online models learn once the write is committed.
     const online = names.filter((n) => models[n]!.capabilities.online && models[n]!.trained && models[n]!.observe);
-    if (online.length > 0) {
-      for (const userId of userIds) {
-        const list = byUser.get(userId)!;
-        const info = resolved.get(userId)!;
-        for (let i = 0; i < list.length; i++) {
-          for (const name of online) {
-            models[name]!.observe!({ userId, item: info[i]!.item, weight: info[i]!.weight, timestamp: list[i]!.timestamp });
-          }
-        }
-      }
+    for (const x of recorded) {
+      const info = resolved.get(x)!;
+      for (const name of online) models[name]!.observe!({ userId: x.userId, item: info.item, weight: info.weight, timestamp: x.timestamp });
     }
-    await Promise.all(userIds.map(cacheInvalidateUser));
+    await Promise.all(users.map((u) => cacheInvalidateUser(u.userId)));
+    return { written: recorded.length, duplicates: batch.length - recorded.length, users };
   }
 
   const engine: Recommender = {
@@ -622,10 +626,9 @@ export function createRecommender(options: RecommenderOptions): Recommender {
 
     async ingestInteractions(input) {
       const batch = parseBatch(interactionSchema, input, 'interaction', SOURCE);
-      if (batch.length === 0) return { written: 0 };
+      if (batch.length === 0) return { written: 0, duplicates: 0, users: [] };
       await ensureCatalog();
-      await applyInteractions(batch);
-      return { written: batch.length };
+      return applyInteractions(batch);
     },
 
     async feedback(input) {
@@ -848,7 +851,11 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       await store.recordInteractions({
         interactions: [],
         userIds: [id],
-        updateProfiles: ([current]) => [(profile = { ...(current ? cloneProfile(current) : emptyProfile(id)), preferences })],
+        apply: (_, current) => {
+          const existing = current.get(id);
+          profile = { ...(existing ? cloneProfile(existing) : emptyProfile(id)), preferences };
+          return { profiles: [profile] };
+        },
       });
       await cacheInvalidateUser(id);
       return profile!;

@@ -6,7 +6,21 @@ export interface BusMessage<T = unknown> {
   payload: T;
   /** How many times this message has been delivered, including this delivery (1 on the first). */
   deliveries: number;
+  /** Size of the serialised payload in bytes, when the bus knows it (durable buses do). */
+  bytes?: number;
 }
+
+/** What a batch handler reports: the messages it could not process (the others are acknowledged). */
+export interface BatchOutcome {
+  failed?: { id: string; error: unknown }[];
+}
+
+/**
+ * Handles a batch of messages. Resolving acknowledges every message except those listed in
+ * `failed`, which are redelivered (then dead-lettered past `maxDeliveries`); throwing fails the
+ * whole batch.
+ */
+export type BatchHandler<T = unknown> = (messages: BusMessage<T>[]) => Promise<BatchOutcome | void> | BatchOutcome | void;
 
 /** A message that exhausted its deliveries, with the last error. */
 export interface DeadLetter<T = unknown> {
@@ -24,6 +38,8 @@ export interface SubscribeOptions {
   group?: string;
   /** Deliveries before a failing message is dead-lettered. @default 5 */
   maxDeliveries?: number;
+  /** Most messages handed to one call of a batch handler. @default 100 (1 for `subscribe`) */
+  batchSize?: number;
 }
 
 /** A live subscription. */
@@ -45,22 +61,48 @@ export interface EventBusCapabilities {
  * acknowledged only after its handler resolves; a handler that throws gets the message again,
  * up to `maxDeliveries`, then the message goes to the topic's dead letters.
  *
- * Implementations: `createMemoryEventBus()` (`@mycontent/adapters/memory`). Every
- * implementation passes `describeEventBusConformance` (`@mycontent/adapters/testing`).
+ * Implementations: `createMemoryEventBus()` (`@mycontent/adapters/memory`),
+ * `createRedisEventBus()` (`@mycontent/adapters/redis`, Redis Streams). Every implementation
+ * passes `describeEventBusConformance` (`@mycontent/adapters/testing`).
  */
 export interface EventBus {
   readonly name: string;
   readonly capabilities: EventBusCapabilities;
   /** Publishes a message and returns its id. */
   publish<T>(topic: string, payload: T): Promise<string>;
+  /** Publishes messages in order, in one round trip where the backend allows, and returns their ids. */
+  publishBatch<T>(topic: string, payloads: readonly T[]): Promise<string[]>;
   /** Delivers the topic's messages published from now on to `handler`. */
   subscribe<T>(
     topic: string,
     handler: (message: BusMessage<T>) => Promise<void> | void,
     options?: SubscribeOptions,
   ): Promise<Subscription>;
-  /** Messages of the topic that exhausted their deliveries. */
+  /**
+   * Delivers the topic's messages in batches of up to `batchSize` to `handler`: the way to
+   * process a high-volume topic (one store transaction per batch).
+   */
+  subscribeBatch<T>(topic: string, handler: BatchHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
+  /** Messages of the topic that exhausted their deliveries, with their last error. */
   deadLetters<T>(topic: string): Promise<DeadLetter<T>[]>;
   /** Stops every subscription. */
   close(): Promise<void>;
+}
+
+/**
+ * A {@link BatchHandler} that hands the messages to `handler` one by one and reports each
+ * failure on its own message: how adapters implement `subscribe` on top of `subscribeBatch`.
+ */
+export function handleEachMessage<T>(handler: (message: BusMessage<T>) => Promise<void> | void): BatchHandler<T> {
+  return async (messages) => {
+    const failed: { id: string; error: unknown }[] = [];
+    for (const m of messages) {
+      try {
+        await handler(m);
+      } catch (error) {
+        failed.push({ id: m.id, error });
+      }
+    }
+    return { failed };
+  };
 }

@@ -33,24 +33,30 @@ export interface UserDataExport {
   interactions: Interaction[];
 }
 
+/** What {@link InteractionRecord.apply} returns: the writes that go with the new interactions. */
+export interface InteractionEffects {
+  /** The new profiles of the users concerned. */
+  profiles: UserProfile[];
+  /** Statistic deltas to add. Omit when the statistics live in a separate {@link ItemStatsStore}. */
+  itemStats?: ItemStatsDelta[];
+}
+
 /**
  * One atomic ingestion step (see {@link RecommendationStore.recordInteractions}): interactions
  * appended, statistics incremented and the users' profiles updated together.
  */
 export interface InteractionRecord {
-  /** Interactions to append. */
+  /** Interactions to append. One whose `eventId` is already stored (or repeated in the batch) is skipped. */
   interactions: readonly Interaction[];
-  /** Statistic deltas to add. Omit when the statistics live in a separate {@link ItemStatsStore}. */
-  itemStats?: readonly ItemStatsDelta[];
-  /** Users whose profiles `updateProfiles` rewrites. */
-  userIds: readonly string[];
+  /** Users whose profiles are also locked and given to `apply` (e.g. a preferences update). */
+  userIds?: readonly string[];
   /**
-   * Computes the new profiles from the current ones (`current[i]` belongs to `userIds[i]`).
-   * Called inside the write, with those profiles locked against concurrent writers, so that no
-   * update is lost: it must be synchronous and free of side effects (it may be called again
-   * if the backend retries).
+   * Computes the writes from the interactions actually new (`fresh`, in batch order) and the
+   * current profiles of their users and of `userIds` (locked against concurrent writers, so no
+   * update is lost). Called inside the write: it must be synchronous and free of side effects
+   * (it may be called again if the backend retries).
    */
-  updateProfiles(current: readonly (UserProfile | undefined)[]): UserProfile[];
+  apply(fresh: readonly Interaction[], profiles: ReadonlyMap<string, UserProfile | undefined>): InteractionEffects;
 }
 
 /**
@@ -101,14 +107,18 @@ export interface RecommendationStore extends ItemStatsStore {
   /** One user, or `undefined`. */
   getUser(id: string): Promise<User | undefined>;
 
-  /** Appends interactions (bulk imports; live ingestion goes through `recordInteractions`). */
+  /**
+   * Appends interactions (bulk imports; live ingestion goes through `recordInteractions`).
+   * Interactions whose `eventId` is already stored are skipped (idempotent replays).
+   */
   appendInteractions(interactions: readonly Interaction[]): Promise<void>;
   /**
-   * Appends interactions, adds their statistic deltas and rewrites their users' profiles as one
-   * atomic write: after a failure nothing of it is visible, and concurrent calls for the same
-   * user lose no update.
+   * Appends the interactions not seen before (by `eventId`), adds their statistic deltas and
+   * rewrites their users' profiles as one atomic write: after a failure nothing of it is
+   * visible, concurrent calls for the same user lose no update, and replaying an event changes
+   * nothing. Resolves with the interactions actually recorded.
    */
-  recordInteractions(record: InteractionRecord): Promise<void>;
+  recordInteractions(record: InteractionRecord): Promise<{ recorded: Interaction[] }>;
   /** A user's interactions, newest first. */
   getUserInteractions(userId: string, options?: UserInteractionsOptions): Promise<Interaction[]>;
   /** Every interaction in insertion order, page by page. */

@@ -1,0 +1,99 @@
+/**
+ * The stream worker: takes interaction events from a Redis Stream (consumer group shared by
+ * every copy), applies them to PostgreSQL (interactions, item statistics, profiles) and Redis
+ * (cache invalidation, recomputed recommendations), exactly once in effect.
+ *
+ *   npm start -w @mycontent/example-stream-worker -- [--postgres URL] [--redis URL] [--schema mycontent]
+ *     [--prefix mc:] [--topic interactions] [--group mycontent-event-processor] [--batch 500]
+ *     [--claim-idle-ms 30000] [--health-ms 5000] [--no-recompute]
+ *
+ * Prints one JSON line per `--health-ms` ({"type":"health", processed, retried, deadLettered, ...})
+ * and a last one when it stops. SIGTERM / SIGINT: stop taking events, finish and acknowledge the
+ * batch in flight, close the connections, exit 0. A SIGKILL loses nothing either: the events it
+ * held are claimed by another worker after `--claim-idle-ms`, and the ones it had already applied
+ * are recognised by their event id.
+ */
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createEventProcessor, createRecommender } from '@mycontent/core';
+import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
+import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
+import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
+
+const { values } = parseArgs({
+  options: {
+    postgres: { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    schema: { type: 'string', default: 'mycontent' },
+    prefix: { type: 'string', default: 'mc:' },
+    topic: { type: 'string', default: 'interactions' },
+    group: { type: 'string', default: 'mycontent-event-processor' },
+    batch: { type: 'string', default: '500' },
+    'claim-idle-ms': { type: 'string', default: '30000' },
+    'health-ms': { type: 'string', default: '5000' },
+    'no-recompute': { type: 'boolean', default: false },
+  },
+});
+
+const emit = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...line, pid: process.pid, at: new Date().toISOString() })}\n`);
+
+const pool = new pg.Pool({ connectionString: values.postgres, max: 4 });
+pool.on('error', (error) => emit({ type: 'warning', message: `postgres: ${error.message}` }));
+const redis = new Redis(values.redis!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+redis.on('error', () => {}); // ioredis reconnects by itself; failures show in the health lines
+await new Promise<void>((resolve) => (redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve())));
+
+const store = createPostgresStore({ pool, schema: values.schema });
+const registry = createPostgresModelRegistry({ pool, schema: values.schema });
+const recommender = createRecommender({
+  store,
+  registry,
+  cache: createRedisCache({ client: redis, prefix: values.prefix }),
+  models: { trending: createPopularityModel(), related: createItemKnnModel({ similarity: 'cosine' }) },
+  blend: { related: 0.85, trending: 0.15 },
+  logger: { warn: (message, details) => emit({ type: 'warning', message, ...details }) },
+});
+
+// Models: the latest saved versions, else trained on what the store holds, else none yet (events
+// are still applied; recomputing recommendations waits for a model).
+let recompute = !values['no-recompute'];
+try {
+  await recommender.loadModels();
+  emit({ type: 'models', source: 'registry' });
+} catch {
+  if ((await store.countInteractions()) > 0) {
+    const report = await recommender.train();
+    emit({ type: 'models', source: 'trained', interactions: report.interactions, ms: Math.round(report.ms) });
+  } else {
+    recompute = false;
+    emit({ type: 'models', source: 'none', note: 'no saved model and no interactions yet: recompute disabled' });
+  }
+}
+
+const processor = createEventProcessor({
+  recommender,
+  bus: createRedisEventBus({ client: redis, prefix: values.prefix, claimIdleMs: Number(values['claim-idle-ms']) }),
+  topic: values.topic,
+  group: values.group,
+  batchSize: Number(values.batch),
+  recompute: recompute ? {} : false,
+});
+await processor.start();
+emit({ type: 'started', topic: values.topic, group: values.group });
+
+const health = setInterval(() => emit({ type: 'health', ...processor.stats() }), Number(values['health-ms']));
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(health);
+  await processor.stop(); // the batch in flight is applied and acknowledged
+  emit({ type: 'stopped', signal, ...processor.stats() });
+  await pool.end();
+  redis.disconnect();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

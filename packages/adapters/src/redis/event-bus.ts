@@ -1,0 +1,266 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  MyContentError,
+  handleEachMessage,
+  type BatchHandler,
+  type BusMessage,
+  type DeadLetter,
+  type EventBus,
+  type SubscribeOptions,
+  type Subscription,
+} from '@mycontent/core';
+import { redisContext, type RedisAdapterOptions } from './client';
+
+/** Name of the Redis Streams event bus adapter. */
+export const REDIS_EVENT_BUS_NAME = 'redis-streams-event-bus';
+
+/** Options of {@link createRedisEventBus}. */
+export interface RedisEventBusOptions extends RedisAdapterOptions {
+  /** Approximate maximum length of each topic's stream (`XADD MAXLEN ~`). @default 1_000_000 */
+  maxLength?: number;
+  /** Approximate maximum length of each dead-letter stream. @default 100_000 */
+  deadLetterMaxLength?: number;
+  /** This process's consumer name inside its groups. @default `<host>-<pid>-<random>` */
+  consumer?: string;
+  /**
+   * A message left pending this long by another consumer (which crashed or hangs) is claimed
+   * by this one (`XAUTOCLAIM`). Longer than your slowest batch. @default 30_000
+   */
+  claimIdleMs?: number;
+  /** How long one read waits for new messages (`XREADGROUP BLOCK`); bounds shutdown time. @default 500 */
+  blockMs?: number;
+  /** First retry delay of a failed message, doubled per delivery (at most 5 s). @default 100 */
+  retryDelayMs?: number;
+}
+
+type Fields = string[];
+type StreamEntry = [id: string, fields: Fields];
+
+const payloadOf = (fields: Fields): string | undefined => {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'p') return fields[i + 1];
+  return undefined;
+};
+
+/**
+ * The event bus on Redis Streams (ioredis `Redis` or `Cluster`). One stream per topic,
+ * `<prefix>{s:<topic>}`, bounded with `XADD MAXLEN ~`; consumer groups share a topic between
+ * workers (each group gets every message); a message is acknowledged (`XACK`) only after its
+ * handler resolved; a failed message is retried (its delivery count kept by Redis) and, past
+ * `maxDeliveries`, moved to `<prefix>{s:<topic>}:dead` with the error; messages left pending by a
+ * crashed worker are claimed by the others after `claimIdleMs` (`XAUTOCLAIM`).
+ *
+ * Each subscription reads on its own connection (`client.duplicate()`, closed with the
+ * subscription), so the blocking reads never delay the host's other commands. A subscription
+ * survives Redis restarts: it reconnects, and recreates its group if the server lost it.
+ *
+ * @example
+ * ```ts
+ * const bus = createRedisEventBus({ client });
+ * await bus.subscribeBatch('interactions', async (messages) => {
+ *   await recommender.ingestInteractions(messages.map((m) => m.payload));
+ * }, { group: 'profile-updater', batchSize: 500 });
+ * await bus.publish('interactions', { userId: 'u1', itemId: 'a1', type: 'click', timestamp: Date.now() });
+ * ```
+ */
+export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
+  const redis = redisContext(options, 'redis');
+  const { client, prefix } = redis;
+  const maxLength = options.maxLength ?? 1_000_000;
+  const deadMaxLength = options.deadLetterMaxLength ?? 100_000;
+  const consumerName = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const blockMs = options.blockMs ?? 500;
+  const retryDelayMs = options.retryDelayMs ?? 100;
+  const streamKey = (topic: string) => `${prefix}{s:${topic}}`;
+  const deadKey = (topic: string) => `${prefix}{s:${topic}}:dead`;
+  const subscriptions = new Set<Subscription>();
+  let anonymous = 0;
+
+  async function ensureGroup(conn: Redis, key: string, group: string, from: string): Promise<void> {
+    try {
+      await conn.xgroup('CREATE', key, group, from, 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+    }
+  }
+
+  async function subscribeBatch<T>(topic: string, handler: BatchHandler<T>, subscribe: SubscribeOptions = {}): Promise<Subscription> {
+    const key = streamKey(topic);
+    const group = subscribe.group ?? `anonymous-${consumerName}-${anonymous++}`;
+    const maxDeliveries = subscribe.maxDeliveries ?? 5;
+    const batchSize = subscribe.batchSize ?? 100;
+    const reader = client.duplicate() as Redis;
+    reader.on('error', () => {}); // reconnection is automatic; failures surface in the loop below
+    await redis.call('redis-event-bus.subscribe', () => ensureGroup(client as Redis, key, group, '$'), 10_000);
+    let closed = false;
+    let lastClaim = 0;
+    /** Failed messages waiting for their retry, by id: the time it is due. */
+    const retries = new Map<string, number>();
+
+    const toMessage = (entry: StreamEntry, deliveries: number): BusMessage<T> | undefined => {
+      const raw = payloadOf(entry[1]);
+      if (raw === undefined) return undefined;
+      let payload: T;
+      try {
+        payload = JSON.parse(raw) as T;
+      } catch {
+        payload = raw as T; // not JSON: the handler sees the raw text and can reject it
+      }
+      return { id: entry[0], topic, payload, deliveries, bytes: Buffer.byteLength(raw) };
+    };
+
+    async function deliveriesOf(ids: string[]): Promise<Map<string, number>> {
+      const counts = new Map<string, number>();
+      if (ids.length === 0) return counts;
+      const sorted = [...ids].sort(compareIds);
+      const rows = (await reader.xpending(key, group, sorted[0]!, sorted[sorted.length - 1]!, ids.length * 2, consumerName)) as [string, string, number, number][];
+      for (const [id, , , count] of rows) counts.set(id, count);
+      return counts;
+    }
+
+    async function handle(all: BusMessage<T>[]): Promise<void> {
+      if (all.length === 0) return;
+      for (const m of all) retries.delete(m.id);
+      // Past the limit without an acknowledgement (the consumer crashed or hung each time): the
+      // handler does not see it again.
+      const over = all.filter((m) => m.deliveries > maxDeliveries);
+      const messages = all.filter((m) => m.deliveries <= maxDeliveries);
+      let failed: Map<string, string>;
+      try {
+        const outcome = messages.length > 0 ? await handler(messages) : undefined;
+        failed = new Map((outcome?.failed ?? []).map((f) => [f.id, errorText(f.error)]));
+      } catch (error) {
+        failed = new Map(messages.map((m) => [m.id, errorText(error)]));
+      }
+      const done: string[] = [];
+      const dead: [BusMessage<T>, string][] = over.map((m) => [m, `delivered ${m.deliveries} times without an acknowledgement (the consumer crashed or timed out)`]);
+      for (const m of messages) {
+        const error = failed.get(m.id);
+        if (error === undefined) done.push(m.id);
+        else if (m.deliveries >= maxDeliveries) dead.push([m, error]);
+        else retries.set(m.id, Date.now() + Math.min(5_000, retryDelayMs * 2 ** (m.deliveries - 1)));
+      }
+      for (const [m, error] of dead) {
+        await reader.xadd(deadKey(topic), 'MAXLEN', '~', deadMaxLength, '*', 'id', m.id, 'group', group, 'deliveries', String(m.deliveries), 'error', error, 'p', JSON.stringify(m.payload));
+        done.push(m.id);
+      }
+      if (done.length > 0) await reader.xack(key, group, ...done);
+    }
+
+    async function step(): Promise<void> {
+      // 1. Own retries that are due: claim them again (Redis counts the delivery), then handle.
+      const now = Date.now();
+      const due = [...retries].filter(([, at]) => at <= now).map(([id]) => id).slice(0, batchSize);
+      if (due.length > 0) {
+        for (const id of due) retries.delete(id);
+        const entries = (await reader.xclaim(key, group, consumerName, 0, ...due)) as StreamEntry[];
+        const counts = await deliveriesOf(entries.map((e) => e[0]));
+        await handle(entries.map((e) => toMessage(e, counts.get(e[0]) ?? 1)).filter((m): m is BusMessage<T> => m !== undefined));
+        return;
+      }
+      // 2. Messages abandoned by crashed consumers.
+      if (now - lastClaim >= Math.min(claimIdleMs, 5_000)) {
+        lastClaim = now;
+        const [, entries] = (await reader.xautoclaim(key, group, consumerName, claimIdleMs, '0-0', 'COUNT', batchSize)) as [string, StreamEntry[]];
+        const live = entries.filter((e) => e && e[1] !== null);
+        if (live.length > 0) {
+          const counts = await deliveriesOf(live.map((e) => e[0]));
+          await handle(live.map((e) => toMessage(e, counts.get(e[0]) ?? 1)).filter((m): m is BusMessage<T> => m !== undefined));
+          return;
+        }
+      }
+      // 3. New messages.
+      const block = retries.size > 0 ? Math.max(1, Math.min(blockMs, Math.min(...retries.values()) - now)) : blockMs;
+      const result = (await reader.xreadgroup('GROUP', group, consumerName, 'COUNT', batchSize, 'BLOCK', block, 'STREAMS', key, '>')) as
+        | [string, StreamEntry[]][]
+        | null;
+      const entries = result?.[0]?.[1] ?? [];
+      await handle(entries.map((e) => toMessage(e, 1)).filter((m): m is BusMessage<T> => m !== undefined));
+    }
+
+    const loop = (async () => {
+      while (!closed) {
+        try {
+          await step();
+        } catch (error) {
+          if (closed) break;
+          const message = String((error as Error).message);
+          if (message.includes('NOGROUP')) {
+            // The server lost the stream or the group (a restart without persistence): recreate it.
+            await ensureGroup(reader, key, group, '0').catch(() => {});
+          }
+          await new Promise((r) => setTimeout(r, 100)); // disconnected: ioredis reconnects meanwhile
+        }
+      }
+    })();
+
+    const subscription: Subscription = {
+      async close() {
+        if (closed) return;
+        closed = true;
+        await loop; // finishes the in-flight batch and its acknowledgements
+        if (subscribe.group === undefined) await (client as Redis).xgroup('DESTROY', key, group).catch(() => {});
+        reader.disconnect();
+        subscriptions.delete(subscription);
+      },
+    };
+    subscriptions.add(subscription);
+    return subscription;
+  }
+
+  const bus: EventBus = {
+    name: REDIS_EVENT_BUS_NAME,
+    capabilities: { durable: true, distributed: true },
+    async publish<T>(topic: string, payload: T) {
+      const json = JSON.stringify(payload);
+      if (json === undefined) throw new MyContentError('INVALID_INPUT', 'payload must be JSON-serialisable', { source: 'redis', field: 'payload' });
+      return (await redis.call('redis-event-bus.publish', () => client.xadd(streamKey(topic), 'MAXLEN', '~', maxLength, '*', 'p', json)))!;
+    },
+    async publishBatch<T>(topic: string, payloads: readonly T[]) {
+      if (payloads.length === 0) return [];
+      const key = streamKey(topic);
+      return redis.call('redis-event-bus.publishBatch', async () => {
+        const pipeline = client.pipeline();
+        for (const p of payloads) pipeline.xadd(key, 'MAXLEN', '~', maxLength, '*', 'p', JSON.stringify(p));
+        const results = (await pipeline.exec()) ?? [];
+        return results.map(([error, id]) => {
+          if (error) throw error;
+          return id as string;
+        });
+      }, 30_000);
+    },
+    subscribe<T>(topic: string, handler: (message: BusMessage<T>) => Promise<void> | void, options: SubscribeOptions = {}) {
+      return subscribeBatch<T>(topic, handleEachMessage(handler), { batchSize: 1, ...options });
+    },
+    subscribeBatch,
+    async deadLetters<T>(topic: string) {
+      const entries = (await redis.call('redis-event-bus.deadLetters', () => client.xrange(deadKey(topic), '-', '+'), 30_000)) as StreamEntry[];
+      return entries.map(([, fields]): DeadLetter<T> => {
+        const f = new Map<string, string>();
+        for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+        const raw = f.get('p') ?? 'null';
+        return {
+          message: { id: f.get('id')!, topic, payload: JSON.parse(raw) as T, deliveries: Number(f.get('deliveries')), bytes: Buffer.byteLength(raw) },
+          error: f.get('error') ?? '',
+        };
+      });
+    },
+    async close() {
+      await Promise.all([...subscriptions].map((s) => s.close()));
+    },
+  };
+  return bus;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Orders stream ids ("ms-seq") numerically. */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  return am === bm ? (as < bs ? -1 : as > bs ? 1 : 0) : am < bm ? -1 : 1;
+}
