@@ -3,6 +3,12 @@ import { handleEachMessage, type BatchHandler, type BusMessage, type DeadLetter,
 /** Name of the in-process event bus adapter. */
 export const MEMORY_EVENT_BUS_NAME = 'memory-event-bus';
 
+/** Options of {@link createMemoryEventBus}. */
+export interface MemoryEventBusOptions {
+  /** Messages each topic retains for groups created later with `startFrom: 'earliest'`. @default 100_000 */
+  retain?: number;
+}
+
 interface Consumer {
   handler: BatchHandler<unknown>;
   batchSize: number;
@@ -34,8 +40,10 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
  * await bus.publish('interactions', { userId: '1', itemId: '2', type: 'click' });
  * ```
  */
-export function createMemoryEventBus(): EventBus {
+export function createMemoryEventBus(options: MemoryEventBusOptions = {}): EventBus {
+  const retain = options.retain ?? 100_000;
   const topics = new Map<string, Map<string, Group>>();
+  const history = new Map<string, BusMessage<unknown>[]>();
   const dead = new Map<string, DeadLetter<unknown>[]>();
   let sequence = 0;
   let anonymous = 0;
@@ -79,7 +87,10 @@ export function createMemoryEventBus(): EventBus {
     if (!groups) topics.set(topic, (groups = new Map()));
     const name = options.group ?? `anonymous-${anonymous++}`;
     let group = groups.get(name);
-    if (!group) groups.set(name, (group = { queue: [], consumers: [], next: 0, maxDeliveries: options.maxDeliveries ?? 5 }));
+    if (!group) {
+      const queue = options.startFrom === 'earliest' ? (history.get(topic) ?? []).slice(-retain) : [];
+      groups.set(name, (group = { queue, consumers: [], next: 0, maxDeliveries: options.maxDeliveries ?? 5 }));
+    }
     const consumer: Consumer = {
       handler: handler as BatchHandler<unknown>,
       batchSize: Math.max(1, options.batchSize ?? 100),
@@ -104,6 +115,10 @@ export function createMemoryEventBus(): EventBus {
     const id = `${Date.now()}-${sequence++}`;
     const json = JSON.stringify(payload);
     const message: BusMessage<unknown> = { id, topic, payload: JSON.parse(json), deliveries: 0, bytes: Buffer.byteLength(json) };
+    let kept = history.get(topic);
+    if (!kept) history.set(topic, (kept = []));
+    kept.push(message);
+    if (kept.length > retain + 1_024) kept.splice(0, kept.length - retain); // trimmed in chunks
     const groups = topics.get(topic);
     if (groups) {
       for (const group of groups.values()) {

@@ -11,4 +11,5 @@ export type { MemoryCacheOptions } from './cache';
 export { createExactVectorIndex, EXACT_VECTOR_INDEX_NAME } from './vector-index';
 export type { ExactVectorIndexOptions } from './vector-index';
 export { createMemoryEventBus, MEMORY_EVENT_BUS_NAME } from './event-bus';
+export type { MemoryEventBusOptions } from './event-bus';
 export { createMemoryModelRegistry, MEMORY_MODEL_REGISTRY_NAME } from './model-registry';

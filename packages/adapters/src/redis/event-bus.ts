@@ -93,7 +93,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     const batchSize = subscribe.batchSize ?? 100;
     const reader = client.duplicate() as Redis;
     reader.on('error', () => {}); // reconnection is automatic; failures surface in the loop below
-    await redis.call('redis-event-bus.subscribe', () => ensureGroup(client as Redis, key, group, '$'), 10_000);
+    await redis.call('redis-event-bus.subscribe', () => ensureGroup(client as Redis, key, group, subscribe.startFrom === 'earliest' ? '0' : '$'), 10_000);
     let closed = false;
     let lastClaim = 0;
     /** Failed messages waiting for their retry, by id: the time it is due. */

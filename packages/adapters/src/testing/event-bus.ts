@@ -144,6 +144,18 @@ export function describeEventBusConformance(
       expect(calls).toBeGreaterThanOrEqual(2);
     });
 
+    it("starts a new group at the earliest retained message, or at the next one", async () => {
+      await bus.publishBatch(topic, [{ n: 1 }, { n: 2 }]);
+      const earliest: number[] = [];
+      const latest: number[] = [];
+      await bus.subscribe<{ n: number }>(topic, (m) => void earliest.push(m.payload.n), { group: 'replay', startFrom: 'earliest' });
+      await bus.subscribe<{ n: number }>(topic, (m) => void latest.push(m.payload.n), { group: 'live' });
+      await bus.publish(topic, { n: 3 });
+      await until(() => earliest.length === 3 && latest.length === 1);
+      expect(earliest).toEqual([1, 2, 3]);
+      expect(latest).toEqual([3]);
+    });
+
     it('stops delivering to a closed subscription', async () => {
       const got: number[] = [];
       const sub = await bus.subscribe<{ n: number }>(topic, (m) => void got.push(m.payload.n));

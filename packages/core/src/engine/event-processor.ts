@@ -235,7 +235,9 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   return {
     async start() {
       if (subscription) return;
-      subscription = await bus.subscribeBatch(topic, handle, { group, batchSize, maxDeliveries });
+      // A new group starts from the earliest retained event: nothing published before the first
+      // worker started is skipped.
+      subscription = await bus.subscribeBatch(topic, handle, { group, batchSize, maxDeliveries, startFrom: 'earliest' });
       stats.running = true;
     },
     async stop() {

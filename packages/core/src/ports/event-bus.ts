@@ -40,6 +40,13 @@ export interface SubscribeOptions {
   maxDeliveries?: number;
   /** Most messages handed to one call of a batch handler. @default 100 (1 for `subscribe`) */
   batchSize?: number;
+  /**
+   * Where a group that does not exist yet starts: `latest` (messages published from now on) or
+   * `earliest` (every message the topic still retains, so that events published before the
+   * first worker started are not skipped). An existing group always resumes where it stopped.
+   * @default 'latest'
+   */
+  startFrom?: 'latest' | 'earliest';
 }
 
 /** A live subscription. */
