@@ -49,6 +49,23 @@ describe('implicit ALS', () => {
     expect(ids(catalog, top.items).every((id) => id.startsWith('B'))).toBe(true);
   });
 
+  it('folds a known user in again once it observes their new interactions', async () => {
+    const { data, catalog } = twoClusters();
+    const als = createAlsModel(small);
+    await als.fit(data);
+    // a3 liked cluster A; now their history is all cluster B.
+    const bItems = Array.from({ length: catalog.size }, (_, i) => i).filter((i) => catalog.idAt(i).startsWith('B'));
+    const history = Int32Array.from(bItems.slice(0, 6));
+    const before = ids(catalog, als.recommend({ userId: 'a3', history, k: 3 }).items);
+    expect(before.every((id) => id.startsWith('A'))).toBe(true); // trained vector, history ignored
+    for (const item of history) als.observe!({ userId: 'a3', item, weight: 1, timestamp: 0 });
+    const after = ids(catalog, als.recommend({ userId: 'a3', history, k: 3 }).items);
+    expect(after.every((id) => id.startsWith('B'))).toBe(true);
+    expect(als.capabilities.online).toBe(true);
+    await als.fit(data); // retraining takes the trained vector back
+    expect(ids(catalog, als.recommend({ userId: 'a3', history, k: 3 }).items).every((id) => id.startsWith('A'))).toBe(true);
+  });
+
   it('round-trips through an artifact exactly', async () => {
     const { data, catalog } = twoClusters();
     const als = createAlsModel(small);

@@ -128,7 +128,7 @@ function mergeDeltas(deltas: readonly ItemStatsDelta[]): ItemStats[] {
  * and texts are stored byte-exact. Bulk writes go through `unnest` arrays, thousands of rows per
  * statement; training reads page through keyset queries.
  *
- * Failures are `BACKEND` {@link MyContentError}s naming the operation (connection refused,
+ * Failures are `BACKEND` `MyContentError`s naming the operation (connection refused,
  * statement failed), with the driver's error as `cause`.
  *
  * @example

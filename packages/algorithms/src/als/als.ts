@@ -37,8 +37,9 @@ export interface AlsOptions {
   seed?: number;
   /**
    * When to compute the user vector from the query history (fold-in) instead of the trained one:
-   * `unknown` only for users absent from training, `always` for every query (picks up interactions
-   * that arrived after training). @default 'unknown'
+   * `unknown` for users absent from training and for users with interactions observed since
+   * (online, through the engine), `always` for every query (also picks up interactions applied by
+   * another process, e.g. a stream worker). @default 'unknown'
    */
   foldIn?: 'unknown' | 'always';
   /** Called after each iteration; return `false` to stop early. */
@@ -331,6 +332,8 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
   let userFactors: Float32Array = new Float32Array(0);
   let scorer: FactorScorer | undefined;
   let gram: Float64Array = new Float64Array(0); // YᵀY + λI of the final item factors, for fold-in
+  /** Users with interactions observed since training: their trained vector is out of date. */
+  const stale = new Set<string>();
 
   function fail(): never {
     throw new MyContentError('NOT_TRAINED', 'the ALS model is not trained', { source: KIND });
@@ -366,17 +369,21 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
   function userVector(query: Pick<ModelQuery, 'userId' | 'history' | 'historyWeights'>): Float32Array {
     if (!trained) fail();
     const u = query.userId === undefined ? undefined : userIndex.get(query.userId);
-    if (u !== undefined && config.foldIn === 'unknown') return userFactors.subarray(u * f, (u + 1) * f);
+    if (u !== undefined && config.foldIn === 'unknown' && !stale.has(query.userId!)) return userFactors.subarray(u * f, (u + 1) * f);
     return foldIn(query.history, query.historyWeights);
   }
 
   const model: AlsModel = {
     kind: KIND,
-    capabilities: { online: false, personalized: true, trending: false, similarItems: true },
+    capabilities: { online: true, personalized: true, trending: false, similarItems: true },
     get trained() {
       return trained;
     },
     userVector,
+    observe(interaction) {
+      // The next query folds the user in again from their (now longer) history.
+      stale.add(interaction.userId);
+    },
     async fit(data: InteractionDataset, context: FitContext = {}) {
       const matrix = await buildUserItemMatrix(data, 'weight');
       const { byUser, byItem } = matrix;
@@ -470,6 +477,7 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       }
       userIds = data.users;
       userIndex = data.userIndex; // datasets are immutable once built: no copy
+      stale.clear();
       userFactors = X; // the workers are done with it
       scorer = factorScorer(new Float32Array(Y), f, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;
@@ -485,6 +493,7 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       };
     },
     restore(artifact: ModelArtifact, catalog: ItemCatalog) {
+      stale.clear();
       assertArtifactKind(artifact, KIND, FORMAT_VERSION);
       const state = artifact.state as { config: { factors: number }; userIds: string[]; itemIds: string[] };
       ({ userIds, userIndex } = restoreUsers(KIND, state, f));

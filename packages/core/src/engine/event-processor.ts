@@ -1,6 +1,4 @@
-import { interactionSchema, type Interaction } from '../domain/schemas';
-import { parseInput } from '../domain/validate';
-import { MyContentError } from '../errors/error';
+import { describeValue, isMyContentError, MyContentError } from '../errors/error';
 import type { BusMessage, EventBus, Subscription } from '../ports/event-bus';
 import type { Recommender } from './recommender';
 
@@ -14,6 +12,13 @@ export interface RecomputePolicy {
   coldUserEvents?: number;
   /** Length of the recomputed list. @default 10 */
   n?: number;
+  /**
+   * Recomputations run in the background, after the events are applied and acknowledged, this
+   * many at a time; they never slow the stream down. @default 2
+   */
+  concurrency?: number;
+  /** Users waiting for a recomputation at most; beyond, they are skipped (counted). @default 10_000 */
+  maxQueued?: number;
 }
 
 /** Options of {@link createEventProcessor}. */
@@ -51,8 +56,8 @@ export interface ProcessedBatch {
   duplicates: number;
   /** Events rejected (invalid, oversized, or the batch failed); redelivered, then dead-lettered. */
   failed: number;
-  /** Users whose recommendations were recomputed. */
-  recomputed: number;
+  /** Users queued for a recomputation of their recommendations. */
+  recomputeQueued: number;
   /** Time from publication of the oldest event of the batch to the end of its processing, ms. */
   maxDelayMs: number;
   ms: number;
@@ -72,6 +77,8 @@ export interface EventProcessorStats {
   /** Failed deliveries that will be retried. */
   failures: number;
   recomputed: number;
+  /** Recomputations skipped because the queue was full (the user's list is computed on demand). */
+  recomputeSkipped: number;
   recomputeErrors: number;
   /** Time of the last batch (epoch ms), 0 if none. */
   lastBatchAt: number;
@@ -94,8 +101,9 @@ export interface EventProcessor {
  * then every valid event of a batch goes into the engine in one store transaction — user
  * profile, item statistics, online models, cache invalidation — exactly once in effect: each
  * event has an id (its own `eventId`, else `<topic>:<bus message id>`), and an event whose id
- * is already stored changes nothing, so redeliveries after a crash are harmless. Finally, users
- * matching the recompute policy get their recommendations recomputed into the cache.
+ * is already stored changes nothing, so redeliveries after a crash are harmless. Users matching
+ * the recompute policy then get their recommendations recomputed into the cache, in the
+ * background (the stream never waits for it).
  *
  * Run one per worker process; workers of one `group` share the stream.
  *
@@ -120,7 +128,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   const maxDeliveries = options.maxDeliveries ?? 5;
   const maxPayloadBytes = options.maxPayloadBytes ?? 16_384;
   const maxClockSkewMs = options.maxClockSkewMs ?? 300_000;
-  const policy = options.recompute === false ? undefined : { everyEvents: 20, coldUserEvents: 3, n: 10, ...options.recompute };
+  const policy = options.recompute === false ? undefined : { everyEvents: 20, coldUserEvents: 3, n: 10, concurrency: 2, maxQueued: 10_000, ...options.recompute };
   const clock = options.now ?? Date.now;
   const stats: EventProcessorStats = {
     running: false,
@@ -131,15 +139,50 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     deadLettered: 0,
     failures: 0,
     recomputed: 0,
+    recomputeSkipped: 0,
     recomputeErrors: 0,
     lastBatchAt: 0,
   };
   let subscription: Subscription | undefined;
 
+  // Background recomputation: a de-duplicated queue of users, drained a few at a time.
+  const queued = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  function recompute(userIds: readonly string[]): void {
+    if (!policy) return;
+    for (const userId of userIds) {
+      if (queued.has(userId)) continue;
+      if (queued.size >= policy.maxQueued) stats.recomputeSkipped++;
+      else queued.add(userId);
+    }
+    drain();
+  }
+  function drain(): void {
+    while (policy && inFlight.size < policy.concurrency && queued.size > 0) {
+      const userId = queued.values().next().value!;
+      queued.delete(userId);
+      const task: Promise<void> = recommender
+        .recommend({ userId, n: policy.n })
+        .then(
+          () => void stats.recomputed++,
+          (error: unknown) => {
+            stats.recomputeErrors++; // e.g. models not trained yet: the events are applied anyway
+            stats.lastError = error instanceof Error ? error.message : String(error);
+          },
+        )
+        .finally(() => {
+          inFlight.delete(task);
+          drain();
+        });
+      inFlight.add(task);
+    }
+  }
+
   /** Publication time of a bus message: the millisecond part of its id ("<ms>-<seq>"). */
   const publishedAt = (message: BusMessage) => Number(message.id.split('-')[0]) || clock();
 
-  function toInteraction(message: BusMessage): Interaction {
+  /** Cheap checks and defaults; the engine validates the rest (once, for the whole batch). */
+  function toInput(message: BusMessage): Record<string, unknown> {
     const bytes = message.bytes ?? JSON.stringify(message.payload)?.length ?? 0;
     if (bytes > maxPayloadBytes) {
       throw new MyContentError('INVALID_INPUT', `event of ${bytes} bytes exceeds maxPayloadBytes (${maxPayloadBytes})`, {
@@ -150,66 +193,86 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     }
     const payload = message.payload;
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      throw new MyContentError('INVALID_INPUT', 'event must be a JSON object (an interaction)', { source: SOURCE, field: 'payload', value: payload });
+      throw new MyContentError('INVALID_INPUT', `event must be a JSON object (an interaction), got ${describeValue(payload)}`, {
+        source: SOURCE,
+        field: 'payload',
+        value: payload,
+      });
     }
-    const input = payload as Record<string, unknown>;
-    const interaction = parseInput(
-      interactionSchema,
-      { ...input, timestamp: input.timestamp ?? publishedAt(message), eventId: input.eventId ?? `${topic}:${message.id}` },
-      'event',
-      SOURCE,
-    );
-    if (interaction.timestamp > clock() + maxClockSkewMs) {
-      throw new MyContentError(
-        'INVALID_INPUT',
-        `event: timestamp = ${interaction.timestamp} (${new Date(interaction.timestamp).toISOString()}) is more than ${maxClockSkewMs} ms in the future`,
-        { source: SOURCE, field: 'timestamp', value: interaction.timestamp },
-      );
+    const input = { ...(payload as Record<string, unknown>) };
+    input.timestamp ??= publishedAt(message);
+    input.eventId ??= `${topic}:${message.id}`;
+    const t = input.timestamp;
+    const ms = typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : Number.NaN;
+    if (ms > clock() + maxClockSkewMs) {
+      throw new MyContentError('INVALID_INPUT', `event: timestamp = ${describeValue(t)} is more than ${maxClockSkewMs} ms in the future`, {
+        source: SOURCE,
+        field: 'timestamp',
+        value: t,
+      });
     }
-    return interaction;
+    return input;
+  }
+
+  /**
+   * Applies the events in one engine call. When some are invalid, the engine names them (index,
+   * field, value): they are reported failed and the others applied in a second call.
+   */
+  async function ingest(inputs: { id: string; input: Record<string, unknown> }[], failed: { id: string; error: unknown }[]) {
+    try {
+      return await recommender.ingestInteractions(inputs.map((x) => x.input) as never);
+    } catch (error) {
+      if (!isMyContentError(error, 'INVALID_INPUT') || error.issues.length === 0) throw error;
+      const bad = new Map<number, string[]>();
+      for (const issue of error.issues) {
+        const list = bad.get(issue.index ?? -1) ?? [];
+        list.push(`${issue.field} = ${describeValue(issue.value)}: ${issue.message}`);
+        bad.set(issue.index ?? -1, list);
+      }
+      if (bad.has(-1)) throw error;
+      for (const [index, problems] of bad) {
+        failed.push({ id: inputs[index]!.id, error: new MyContentError('INVALID_INPUT', `event: ${problems.join('; ')}`, { source: SOURCE }) });
+      }
+      const rest = inputs.filter((_, i) => !bad.has(i));
+      return rest.length > 0 ? recommender.ingestInteractions(rest.map((x) => x.input) as never) : undefined;
+    }
   }
 
   async function handle(messages: BusMessage[]) {
     const started = clock();
     const failed: { id: string; error: unknown }[] = [];
-    const valid: Interaction[] = [];
+    const inputs: { id: string; input: Record<string, unknown> }[] = [];
     let oldest = started;
     for (const message of messages) {
       if (message.deliveries > 1) stats.retried++;
       oldest = Math.min(oldest, publishedAt(message));
       try {
-        valid.push(toInteraction(message));
+        inputs.push({ id: message.id, input: toInput(message) });
       } catch (error) {
         failed.push({ id: message.id, error });
       }
     }
     let applied = 0;
     let duplicates = 0;
-    let recomputed = 0;
+    let recomputeQueued = 0;
     try {
-      if (valid.length > 0) {
-        const report = await recommender.ingestInteractions(valid);
+      const report = inputs.length > 0 ? await ingest(inputs, failed) : undefined;
+      if (report) {
         applied = report.written;
         duplicates = report.duplicates ?? 0;
         if (policy && report.users) {
-          const due = report.users.filter(
-            (u) => u.interactionCount <= policy.coldUserEvents || Math.floor(u.interactionCount / policy.everyEvents) > Math.floor((u.interactionCount - u.added) / policy.everyEvents),
-          );
-          for (const u of due) {
-            try {
-              await recommender.recommend({ userId: u.userId, n: policy.n });
-              recomputed++;
-            } catch (error) {
-              stats.recomputeErrors++; // e.g. models not trained yet: the events are applied anyway
-              stats.lastError = error instanceof Error ? error.message : String(error);
-            }
-          }
+          const due = report.users
+            .filter((u) => u.interactionCount <= policy.coldUserEvents || Math.floor(u.interactionCount / policy.everyEvents) > Math.floor((u.interactionCount - u.added) / policy.everyEvents))
+            .map((u) => u.userId);
+          recomputeQueued = due.length;
+          recompute(due);
         }
       }
     } catch (error) {
       // The store failed: nothing of the batch was written; every event is redelivered.
       stats.lastError = error instanceof Error ? error.message : String(error);
-      for (const message of messages) if (!failed.some((f) => f.id === message.id)) failed.push({ id: message.id, error });
+      const already = new Set(failed.map((f) => f.id));
+      for (const message of messages) if (!already.has(message.id)) failed.push({ id: message.id, error });
       applied = 0;
       duplicates = 0;
     }
@@ -225,10 +288,9 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     stats.batches++;
     stats.processed += applied;
     stats.duplicates += duplicates;
-    stats.recomputed += recomputed;
     const end = clock();
     stats.lastBatchAt = end;
-    options.onBatch?.({ messages: messages.length, applied, duplicates, failed: failed.length, recomputed, maxDelayMs: end - oldest, ms: end - started });
+    options.onBatch?.({ messages: messages.length, applied, duplicates, failed: failed.length, recomputeQueued, maxDelayMs: end - oldest, ms: end - started });
     return { failed };
   }
 
@@ -244,6 +306,9 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       const s = subscription;
       subscription = undefined;
       if (s) await s.close();
+      // Queued recomputations are only cache warming: dropped; the running ones finish.
+      queued.clear();
+      await Promise.all([...inFlight]);
       stats.running = false;
     },
     stats() {
