@@ -25,16 +25,23 @@ const scale = values.scale!;
 const only = values.only?.split(',').map((x) => x.trim());
 const cacheFile = (section: string) => join(DATA_DIR, `result-${scale}-seed${values.seed}-${section}.json`);
 const reused: string[] = [];
+/** The commit and date each section was measured at (sections reused with `--only` keep theirs). */
+const measuredAt: Record<string, string> = {};
 /** Runs a section (or reuses its cached result when `--only` names other sections). */
 function section<T>(name: string, run: () => T): T {
   if (only && !only.includes(name) && existsSync(cacheFile(name))) {
     log(`${name}: reusing the result of the last run`);
     reused.push(name);
-    return JSON.parse(readFileSync(cacheFile(name), 'utf8')) as T;
+    const cached = JSON.parse(readFileSync(cacheFile(name), 'utf8')) as { revision?: string; date?: string; result?: T };
+    measuredAt[name] = cached.revision ? `${cached.revision}, ${cached.date}` : 'an earlier run';
+    return (cached.result ?? cached) as T;
   }
   const result = run();
+  const revision = gitRevision();
+  const date = new Date().toISOString().slice(0, 10);
+  measuredAt[name] = `${revision}, ${date}`;
   mkdirSync(DATA_DIR, { recursive: true });
-  writeFileSync(cacheFile(name), JSON.stringify(result));
+  writeFileSync(cacheFile(name), JSON.stringify({ revision, date, result }));
   return result;
 }
 
@@ -146,7 +153,7 @@ const md = `# Benchmarks
 
 Written by \`npm run bench${isFull ? '' : ` -- --scale ${scale}`}\` on ${new Date().toISOString().slice(0, 10)} (commit ${gitRevision()}).
 Machine: ${machine()}. Each measurement runs in its own Node process (\`bench/run.ts\`), so peak memory is that step's own.
-${reused.length > 0 ? `Sections reused from the previous run on this machine (\`--only\`): ${reused.join(', ')}; measured in this run: ${['load', 'engine', 'cf', 'quality', 'vectors', 'adapters', 'pipeline'].filter((x) => !reused.includes(x)).join(', ') || 'none'}.\n` : ''}
+${reused.length > 0 ? `Sections reused from earlier runs on this machine (\`--only\`), with the commit each was measured at: ${Object.entries(measuredAt).map(([name, at]) => `${name} (${at})`).join('; ')}.\n` : ''}
 Dataset: synthetic Globo.com-format news, scale \`${scale}\`, seed ${values.seed} — ${engine.items.toLocaleString()} articles,
 ${engine.clicks.toLocaleString()} clicks, ${engine.users.toLocaleString()} users, 250-dimensional embeddings at full scale
 (\`generateSyntheticNews\` + \`writeGloboDataset\`${dataset.generateMs ? `: generated in ${s(dataset.generateMs)}, written in ${s(dataset.writeMs!)}` : ', cached from an earlier run'}).
@@ -259,7 +266,8 @@ user's first 3). Store seeded with ${pipeline.items.toLocaleString()} articles, 
 | 2 workers, one consumer group, backlog | ${pipeline.two.events.toLocaleString()} | ${s(pipeline.two.ms)} | **${fmt(pipeline.two.perSecond, 0)} events/s** (×${(pipeline.two.perSecond / pipeline.one.perSecond).toFixed(2)}) |
 
 The machine has 2 cores for the workers, PostgreSQL and Redis together, so a second worker adds little here: the
-database is the shared bottleneck. On separate hosts workers scale until PostgreSQL does.
+workers and the database compete for the same cores, and each batch's transaction dominates its time. Scaling
+across hosts could not be measured on this machine.
 
 Freshness: one worker under a steady ${fmt(pipeline.fresh.rate, 0)} events/s for ${pipeline.fresh.seconds} s; ${pipeline.fresh.probes} probes each publish a click
 on the top article of a new user's list and poll \`recommend()\` until the article is gone (seen): publish → visible
