@@ -121,4 +121,29 @@ describe('item-kNN with BM25 weighting', () => {
     expect(a.scores[0]).toBeCloseTo(ab, 5);
     expect(a.scores[1]).toBeCloseTo(ac, 5);
   });
+
+  it('learns live co-occurrences between trainings: a new article gets neighbours from its first clicks', async () => {
+    const { catalog, dataset } = data();
+    const model = createItemKnnModel({ similarity: 'cooccurrence' });
+    await model.fit(dataset);
+    const fresh = catalog.upsert({ id: 'fresh', createdAt: T }); // published after training
+    const a = catalog.indexOf('a');
+    expect(model.similar!(a, 5).items).not.toContain(fresh);
+    for (const user of ['v1', 'v2', 'v3']) {
+      model.observe!({ userId: user, item: fresh, weight: 1, timestamp: T, previous: Int32Array.of(a) });
+    }
+    // 3 live co-occurrences (a, fresh) beat the trained 2 of (a, b).
+    expect(Array.from(model.similar!(a, 5).items, (i) => catalog.idAt(i))).toEqual(['fresh', 'b', 'c']);
+    expect(Array.from(model.similar!(fresh, 5).items, (i) => catalog.idAt(i))).toEqual(['a']);
+    const top = model.recommend({ history: Int32Array.of(a), k: 1 });
+    expect(catalog.idAt(top.items[0]!)).toBe('fresh');
+    expect(Array.from(model.score!({ history: Int32Array.of(a) }, Int32Array.of(fresh)))).toEqual([3]);
+    // Retraining absorbs (here: forgets) them; liveWeight 0 turns them off.
+    await model.fit(dataset);
+    expect(model.similar!(a, 5).items).not.toContain(fresh);
+    const off = createItemKnnModel({ similarity: 'cooccurrence', liveWeight: 0 });
+    await off.fit(dataset);
+    off.observe!({ userId: 'v1', item: fresh, weight: 1, timestamp: T, previous: Int32Array.of(a) });
+    expect(off.similar!(a, 5).items).not.toContain(fresh);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRecommender, isMyContentError, type MyContentError } from '@mycontent/core';
 import { createMemoryStore } from '@mycontent/adapters/memory';
-import { createPopularityModel } from '@mycontent/algorithms';
+import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
 const T0 = Date.UTC(2024, 5, 1);
 
@@ -104,6 +104,30 @@ describe('ingestion', () => {
     await recommender.ingestItems([{ id: 'new', category: 'c', createdAt: T0 + 1 }]);
     const similar = await recommender.similarItems('new', { n: 1 });
     expect(similar[0]).toMatchObject({ itemId: 'old', source: 'fallback:category-popular' });
+  });
+
+  it('teaches online models the co-occurrences of new interactions (a new article gets neighbours from its first readers)', async () => {
+    const store = createMemoryStore();
+    const related = createItemKnnModel({ similarity: 'cooccurrence' });
+    const recommender = createRecommender({ store, models: { popular: createPopularityModel({ rerankIntervalMs: 0 }), related } });
+    await recommender.ingestItems(['a', 'b', 'c'].map((id) => ({ id, category: 'c', createdAt: T0 })));
+    await recommender.ingestInteractions([
+      { userId: 'u1', itemId: 'a', type: 'click', timestamp: T0, sessionId: 's1' },
+      { userId: 'u1', itemId: 'b', type: 'click', timestamp: T0 + 1, sessionId: 's1' },
+    ]);
+    await recommender.train();
+    await recommender.ingestItems([{ id: 'breaking', category: 'c', createdAt: T0 + 10 }]);
+    // Three readers of "a" then read the new article; two of them in one batch.
+    await recommender.feedback({ userId: 'r1', itemId: 'a', type: 'click', timestamp: T0 + 20 });
+    await recommender.feedback({ userId: 'r1', itemId: 'breaking', type: 'click', timestamp: T0 + 21 });
+    await recommender.ingestInteractions([
+      { userId: 'r2', itemId: 'a', type: 'click', timestamp: T0 + 30 },
+      { userId: 'r2', itemId: 'breaking', type: 'click', timestamp: T0 + 31 },
+      { userId: 'r3', itemId: 'a', type: 'click', timestamp: T0 + 40 },
+      { userId: 'r3', itemId: 'breaking', type: 'read', timestamp: T0 + 41, duration: 60 },
+    ]);
+    const similar = await recommender.similarItems('a', { n: 2, useCache: false });
+    expect(similar.map((r) => [r.itemId, r.source])).toEqual([['breaking', 'related'], ['b', 'related']]);
   });
 
   it('rejects a configuration without a trending-capable model or with unknown blend names', () => {

@@ -11,6 +11,7 @@ import {
   type ModelArtifact,
   type ModelQuery,
   type InMemoryModel,
+  type ObservedInteraction,
   type ScoredItems,
 } from '@mycontent/core';
 
@@ -46,9 +47,20 @@ export interface ItemKnnOptions {
    * whole history alike; below 1 favours what the user read last. @default 0.9
    */
   recencyDecay?: number;
+  /**
+   * Live co-occurrences learned between trainings from the interactions the engine observes
+   * (each new interaction paired with the user's previous `window` items, at most 20): how much
+   * they weigh next to the trained similarities, 0 to turn them off. A new article gets
+   * neighbours from its first clicks this way, without retraining. They are not saved in the
+   * artifact: the next training absorbs them. @default 1
+   */
+  liveWeight?: number;
+  /** Most live item pairs kept (memory bound); beyond, only known pairs are counted. @default 1_000_000 */
+  maxLivePairs?: number;
 }
 
 const KIND = 'item-knn';
+const LIVE_WINDOW = 20;
 const FORMAT_VERSION = 1;
 
 /** The item-kNN model returned by {@link createItemKnnModel}. */
@@ -81,6 +93,8 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     bm25: { k1: options.bm25?.k1 ?? 1.2, b: options.bm25?.b ?? 0.75 },
     shrinkage: options.shrinkage ?? 0,
     recencyDecay: options.recencyDecay ?? 0.9,
+    liveWeight: options.liveWeight ?? 1,
+    maxLivePairs: options.maxLivePairs ?? 1_000_000,
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => {
     if (!ok) throw new MyContentError('INVALID_CONFIG', `${field} ${why}, got ${JSON.stringify(value)}`, { source: KIND, field, value });
@@ -92,6 +106,8 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   check(config.bm25.k1 >= 0 && config.bm25.b >= 0 && config.bm25.b <= 1, 'bm25', config.bm25, 'needs k1 >= 0 and b in [0, 1]');
   check(config.shrinkage >= 0, 'shrinkage', config.shrinkage, 'must not be negative');
   check(config.recencyDecay > 0 && config.recencyDecay <= 1, 'recencyDecay', config.recencyDecay, 'must be in (0, 1]');
+  check(config.liveWeight >= 0, 'liveWeight', config.liveWeight, 'must not be negative');
+  check(Number.isInteger(config.maxLivePairs) && config.maxLivePairs >= 0, 'maxLivePairs', config.maxLivePairs, 'must be a non-negative integer');
 
   let catalog: ItemCatalog | undefined;
   let items = 0; // catalogue size at training time
@@ -103,9 +119,52 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   let acc = new Float32Array(0);
   let touched = new Int32Array(0);
   const heap = new TopK(16);
+  // Live co-occurrences since training: per item, partner -> count; per item, its observations.
+  let live = new Map<number, Map<number, number>>();
+  let liveCount = new Map<number, number>();
+  let livePairs = 0;
+
+  function liveSimilarity(i: number, j: number, count: number): number {
+    if (config.similarity === 'cooccurrence') return config.liveWeight * count;
+    return (config.liveWeight * count) / (Math.sqrt((liveCount.get(i) ?? 1) * (liveCount.get(j) ?? 1)) + config.shrinkage);
+  }
+
+  function addLivePair(i: number, j: number): void {
+    let partners = live.get(i);
+    if (!partners) {
+      if (livePairs >= config.maxLivePairs) return;
+      live.set(i, (partners = new Map()));
+    }
+    const c = partners.get(j);
+    if (c !== undefined) partners.set(j, c + 1);
+    else if (livePairs < config.maxLivePairs) {
+      partners.set(j, 1);
+      livePairs++;
+    }
+  }
+
+  function observe(event: ObservedInteraction): void {
+    if (config.liveWeight === 0 || !event.previous) return;
+    const item = event.item;
+    liveCount.set(item, (liveCount.get(item) ?? 0) + 1);
+    const previous = event.previous;
+    const from = Math.max(0, previous.length - Math.min(LIVE_WINDOW, config.window));
+    for (let p = from; p < previous.length; p++) {
+      const other = previous[p]!;
+      if (other === item || other < 0) continue;
+      addLivePair(item, other);
+      addLivePair(other, item);
+    }
+  }
 
   function fail(): never {
     throw new MyContentError('NOT_TRAINED', 'the item-kNN model is not trained', { source: KIND });
+  }
+
+  function clearLive(): void {
+    live = new Map();
+    liveCount = new Map();
+    livePairs = 0;
   }
 
   async function fit(data: InteractionDataset, context: FitContext = {}): Promise<void> {
@@ -243,9 +302,10 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   function recommend(query: ModelQuery): ScoredItems {
     if (!trained) fail();
     if (query.k < 1 || query.history.length === 0) return NO_ITEMS;
-    if (acc.length < items) {
-      acc = new Float32Array(items);
-      touched = new Int32Array(items);
+    const size = Math.max(items, catalog!.size); // live pairs may involve articles newer than training
+    if (acc.length < size) {
+      acc = new Float32Array(size);
+      touched = new Int32Array(size);
     }
     let touchedCount = 0;
     const history = query.history;
@@ -253,12 +313,22 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     let recency = 1;
     for (let h = history.length - 1; h >= 0; h--, recency *= config.recencyDecay) {
       const item = history[h]!;
-      if (item < 0 || item >= items) continue;
+      if (item < 0 || item >= size) continue;
       const weight = recency * (weights ? weights[h]! : 1);
-      for (let k = start[item]!; k < start[item + 1]!; k++) {
-        const j = neighbor[k]!;
-        if (acc[j] === 0) touched[touchedCount++] = j;
-        acc[j]! += weight * similarity[k]!;
+      if (item < items) {
+        for (let k = start[item]!; k < start[item + 1]!; k++) {
+          const j = neighbor[k]!;
+          if (acc[j] === 0) touched[touchedCount++] = j;
+          acc[j]! += weight * similarity[k]!;
+        }
+      }
+      const partners = live.get(item);
+      if (partners) {
+        for (const [j, count] of partners) {
+          if (j >= size) continue;
+          if (acc[j] === 0) touched[touchedCount++] = j;
+          acc[j]! += weight * liveSimilarity(item, j, count);
+        }
       }
     }
     heap.reset(query.k);
@@ -274,12 +344,16 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
 
   const model: ItemKnnModel = {
     kind: KIND,
-    capabilities: { online: false, personalized: true, trending: false, similarItems: true },
+    capabilities: { online: true, personalized: true, trending: false, similarItems: true },
     get trained() {
       return trained;
     },
-    fit,
+    fit: async (data, context) => {
+      await fit(data, context);
+      clearLive();
+    },
     recommend,
+    observe,
     score(query, candidates) {
       if (!trained) fail();
       const out = new Float32Array(candidates.length);
@@ -288,29 +362,44 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
       let recency = 1;
       for (let h = query.history.length - 1; h >= 0; h--, recency *= config.recencyDecay) {
         const item = query.history[h]!;
-        if (item < 0 || item >= items) continue;
+        if (item < 0) continue;
         const weight = recency * (query.historyWeights ? query.historyWeights[h]! : 1);
-        for (let k = start[item]!; k < start[item + 1]!; k++) {
-          const at = position.get(neighbor[k]!);
-          if (at !== undefined) out[at]! += weight * similarity[k]!;
+        if (item < items) {
+          for (let k = start[item]!; k < start[item + 1]!; k++) {
+            const at = position.get(neighbor[k]!);
+            if (at !== undefined) out[at]! += weight * similarity[k]!;
+          }
+        }
+        for (const [j, count] of live.get(item) ?? []) {
+          const at = position.get(j);
+          if (at !== undefined) out[at]! += weight * liveSimilarity(item, j, count);
         }
       }
       return out;
     },
     similar(item, k, filter) {
       if (!trained) fail();
-      if (item < 0 || item >= items || k < 1) return NO_ITEMS;
-      const a = start[item]!;
-      const b = start[item + 1]!;
-      const outItems: number[] = [];
-      const outScores: number[] = [];
-      for (let q = a; q < b && outItems.length < k; q++) {
-        const j = neighbor[q]!;
-        if (filter && !filter(j)) continue;
-        outItems.push(j);
-        outScores.push(similarity[q]!);
+      if (item < 0 || k < 1) return NO_ITEMS;
+      const partners = live.get(item);
+      if (!partners) {
+        if (item >= items) return NO_ITEMS;
+        // Trained neighbours only: already sorted.
+        const outItems: number[] = [];
+        const outScores: number[] = [];
+        for (let q = start[item]!; q < start[item + 1]! && outItems.length < k; q++) {
+          const j = neighbor[q]!;
+          if (filter && !filter(j)) continue;
+          outItems.push(j);
+          outScores.push(similarity[q]!);
+        }
+        return { items: Int32Array.from(outItems), scores: Float32Array.from(outScores) };
       }
-      return { items: Int32Array.from(outItems), scores: Float32Array.from(outScores) };
+      const merged = new Map<number, number>();
+      if (item < items) for (let q = start[item]!; q < start[item + 1]!; q++) merged.set(neighbor[q]!, similarity[q]!);
+      for (const [j, count] of partners) merged.set(j, (merged.get(j) ?? 0) + liveSimilarity(item, j, count));
+      heap.reset(k);
+      for (const [j, score] of merged) if (score >= heap.threshold && (!filter || filter(j))) heap.push(j, score);
+      return heap.drain();
     },
     neighborsOf(item) {
       if (!trained) fail();
@@ -350,6 +439,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
       }
       catalog = target;
       items = n;
+      clearLive();
       start = nextStart;
       neighbor = nextNeighbor;
       similarity = nextSimilarity;

@@ -539,6 +539,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     }
     let statDeltas: ItemStatsDelta[] = [];
     let users: { userId: string; interactionCount: number; added: number }[] = [];
+    let recentBefore = new Map<string, readonly string[]>(); // each user's recent items before the batch, newest first
     // One atomic write: the interactions not seen before (by event id), their statistics (when
     // the store keeps them) and the profiles, rewritten from their locked current state so that
     // concurrent ingests lose nothing.
@@ -552,6 +553,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           if (!list) byUser.set(x.userId, (list = []));
           list.push(x);
         }
+        recentBefore = new Map([...byUser.keys()].map((userId) => [userId, current.get(userId)?.recentItems ?? []]));
         const profiles = [...byUser].map(([userId, list]) => {
           const existing = current.get(userId);
           const profile = existing ? cloneProfile(existing) : emptyProfile(userId);
@@ -569,9 +571,20 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     if (itemStats !== store && statDeltas.length > 0) await itemStats.incrementItemStats(statDeltas);
     // Online models learn once the write is committed.
     const online = names.filter((n) => models[n]!.capabilities.online && models[n]!.trained && models[n]!.observe);
-    for (const x of recorded) {
-      const info = resolved.get(x)!;
-      for (const name of online) models[name]!.observe!({ userId: x.userId, item: info.item, weight: info.weight, timestamp: x.timestamp });
+    if (online.length > 0) {
+      // Each interaction with the user's previous items (oldest first), for co-occurrence learning.
+      const sequence = new Map<string, number[]>();
+      for (const x of recorded) {
+        let previous = sequence.get(x.userId);
+        if (!previous) {
+          previous = [...(recentBefore.get(x.userId) ?? [])].reverse().map((id) => catalog.indexOf(id)).filter((i) => i >= 0);
+          sequence.set(x.userId, previous);
+        }
+        const info = resolved.get(x)!;
+        const observed = { userId: x.userId, item: info.item, weight: info.weight, timestamp: x.timestamp, previous: Int32Array.from(previous) };
+        for (const name of online) models[name]!.observe!(observed);
+        if (info.weight > 0 && previous.push(info.item) > 50) previous.shift();
+      }
     }
     await Promise.all(users.map((u) => cacheInvalidateUser(u.userId)));
     return { written: recorded.length, duplicates: batch.length - recorded.length, users };
