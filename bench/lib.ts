@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import type { Redis } from 'ioredis';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -83,4 +84,14 @@ export async function withEventLoopProbe<T>(work: () => Promise<T>): Promise<{ r
   } finally {
     clearInterval(timer);
   }
+}
+
+/** Deletes every Redis key under `prefix` (benchmark clean-up; SCAN is fine off the hot path). */
+export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
 }

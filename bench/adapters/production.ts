@@ -9,7 +9,7 @@ import { createMemoryCache, createMemoryStore } from '@mycontent/adapters/memory
 import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache } from '@mycontent/adapters/redis';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
-import { log, peakRssMb, percentile, report } from '../lib';
+import { deleteRedisPrefix, log, peakRssMb, percentile, report } from '../lib';
 
 const [dir, samples = '2000'] = process.argv.slice(2) as [string, string?];
 const POSTGRES_URL = process.env.MYCONTENT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -153,11 +153,6 @@ try {
 } finally {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await pool.end();
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== '0');
+  await deleteRedisPrefix(client, prefix);
   client.disconnect();
 }

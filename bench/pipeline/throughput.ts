@@ -10,7 +10,7 @@ import { createRandom, createRecommender } from '@mycontent/core';
 import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
-import { log, percentile, report } from '../lib';
+import { deleteRedisPrefix, log, percentile, report } from '../lib';
 
 const POSTGRES_URL = process.env.MYCONTENT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.MYCONTENT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -162,14 +162,7 @@ try {
 } finally {
   for (const w of workers) w.kill('SIGKILL');
   for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  for (const prefix of prefixes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  }
+  for (const prefix of prefixes) await deleteRedisPrefix(redis, prefix);
   await pool.end();
   redis.disconnect();
 }

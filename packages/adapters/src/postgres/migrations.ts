@@ -97,6 +97,13 @@ CREATE TABLE ${s}.models (
 CREATE UNIQUE INDEX interactions_event_id ON ${s}.interactions (event_id) WHERE event_id IS NOT NULL;
 `,
     },
+    {
+      version: 3,
+      name: 'profiles as json (rewritten whole on every event: no jsonb parsing)',
+      sql: `
+ALTER TABLE ${s}.user_profiles ALTER COLUMN profile TYPE json USING profile::json;
+`,
+    },
   ];
 }
 

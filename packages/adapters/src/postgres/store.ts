@@ -233,7 +233,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
     const rows = lastById(profiles, (p) => p.userId);
     await tx.query(
       `INSERT INTO ${s}.user_profiles (user_id, profile, updated_at)
-       SELECT id, p, now() FROM unnest($1::text[], $2::jsonb[]) AS x(id, p)
+       SELECT id, p, now() FROM unnest($1::text[], $2::json[]) AS x(id, p)
        ON CONFLICT (user_id) DO UPDATE SET profile = excluded.profile, updated_at = now()`,
       [rows.map((p) => p.userId), rows.map((p) => JSON.stringify(p))],
     );
@@ -360,20 +360,21 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
       op('recordInteractions', () =>
         db.transaction(async (tx) => {
           const fresh = record.interactions.length > 0 ? await insertInteractions(tx, record.interactions, true) : [];
-          // Lock the users' profile rows (creating empty ones), always in the same order.
-          const ids = [...new Set([...(record.userIds ?? []), ...fresh.map((x) => x.userId)])].sort();
+          // Serialise the writers of these users' profiles: one transaction-scoped advisory lock
+          // per user (in this schema's lock space), always taken in the same order, so that no
+          // update is lost, new users included (a row lock cannot protect a row not written yet).
+          const ids = [...new Set([...(record.userIds ?? []), ...fresh.map((x) => x.userId)])];
           const current = new Map<string, UserProfile | undefined>();
           if (ids.length === 0) {
             record.apply(fresh, current);
             return { recorded: fresh };
           }
           await tx.query(
-            `INSERT INTO ${s}.user_profiles (user_id, profile) SELECT id, NULL FROM unnest($1::text[]) WITH ORDINALITY AS x(id, n) ORDER BY n
-             ON CONFLICT (user_id) DO NOTHING`,
-            [ids],
+            `SELECT pg_advisory_xact_lock(hashtext($2), h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($1::text[]) AS x(id)) AS k ORDER BY h`,
+            [ids, `mycontent-profiles:${s}`],
           );
           const { rows } = await tx.query<{ user_id: string; profile: UserProfile | null }>(
-            `SELECT user_id, profile FROM ${s}.user_profiles WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE`,
+            `SELECT user_id, profile FROM ${s}.user_profiles WHERE user_id = ANY($1::text[])`,
             [ids],
           );
           for (const r of rows) current.set(r.user_id, r.profile ?? undefined);

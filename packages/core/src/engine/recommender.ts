@@ -20,7 +20,7 @@ import {
   type UserProfile,
 } from '../domain/schemas';
 import { MyContentError } from '../errors/error';
-import type { FitContext, ModelQuery, Progress, RecommenderModel, ScoredItems } from '../model/contract';
+import type { FitContext, ModelQuery, ObservedInteraction, Progress, RecommenderModel, ScoredItems } from '../model/contract';
 import { NO_ITEMS } from '../model/contract';
 import { DatasetBuilder, DEFAULT_INTERACTION_WEIGHTS, interactionWeight, type InteractionWeights } from '../model/dataset';
 import { decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
@@ -572,18 +572,35 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     // Online models learn once the write is committed.
     const online = names.filter((n) => models[n]!.capabilities.online && models[n]!.trained && models[n]!.observe);
     if (online.length > 0) {
-      // Each interaction with the user's previous items (oldest first), for co-occurrence learning.
-      const sequence = new Map<string, number[]>();
-      for (const x of recorded) {
-        let previous = sequence.get(x.userId);
-        if (!previous) {
-          previous = [...(recentBefore.get(x.userId) ?? [])].reverse().map((id) => catalog.indexOf(id)).filter((i) => i >= 0);
-          sequence.set(x.userId, previous);
+      // Each interaction carries the user's previous items (oldest first, at most 50), computed
+      // only if a model reads them (item-kNN does, popularity does not).
+      const batchItems = new Map<string, number[]>();
+      const before = new Map<string, number[]>();
+      const previousOf = (userId: string, count: number): Int32Array => {
+        let old = before.get(userId);
+        if (!old) {
+          old = [...(recentBefore.get(userId) ?? [])].reverse().map((id) => catalog.indexOf(id)).filter((i) => i >= 0);
+          before.set(userId, old);
         }
+        return Int32Array.from(old.concat(batchItems.get(userId)!.slice(0, count)).slice(-50));
+      };
+      for (const x of recorded) {
         const info = resolved.get(x)!;
-        const observed = { userId: x.userId, item: info.item, weight: info.weight, timestamp: x.timestamp, previous: Int32Array.from(previous) };
+        let mine = batchItems.get(x.userId);
+        if (!mine) batchItems.set(x.userId, (mine = []));
+        const count = mine.length;
+        let previous: Int32Array | undefined;
+        const observed: ObservedInteraction = {
+          userId: x.userId,
+          item: info.item,
+          weight: info.weight,
+          timestamp: x.timestamp,
+          get previous() {
+            return (previous ??= previousOf(x.userId, count));
+          },
+        };
         for (const name of online) models[name]!.observe!(observed);
-        if (info.weight > 0 && previous.push(info.item) > 50) previous.shift();
+        if (info.weight > 0) mine.push(info.item);
       }
     }
     await Promise.all(users.map((u) => cacheInvalidateUser(u.userId)));

@@ -63,8 +63,11 @@ export interface ObservedInteraction {
   /** Signal weight ({@link interactionWeight}). */
   weight: number;
   timestamp: number;
-  /** The user's previous items (catalogue indices, oldest first), for sequence-aware models. */
-  previous?: Int32Array;
+  /**
+   * The user's previous items (catalogue indices, oldest first, at most 50), for sequence-aware
+   * models. The engine computes it on first read: read it during `observe`, do not keep the object.
+   */
+  readonly previous?: Int32Array;
 }
 
 /** What a model can do beyond the required contract. */
