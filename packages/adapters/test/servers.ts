@@ -32,7 +32,7 @@ function unavailable(server: string, url: string, error: unknown): { skip: strin
 
 export type PostgresFixture = { pool: pg.Pool; schema: string; skip?: undefined; drop(): Promise<void> } | { skip: string; pool?: undefined; schema?: undefined };
 
-/** A pool on the test database and a fresh schema name (dropped by `drop()`). */
+/** A pool on the test database and a fresh schema name (dropped by `drop()`, with the `<schema>_<n>` schemas derived from it). */
 export async function postgresFixture(label: string): Promise<PostgresFixture> {
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 8, connectionTimeoutMillis: 3_000 });
   pool.on('error', () => {}); // idle clients dropped by the server: the next query reconnects
@@ -47,7 +47,9 @@ export async function postgresFixture(label: string): Promise<PostgresFixture> {
     pool,
     schema,
     async drop() {
-      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      // The schema and every schema a test derived from its name (`<schema>_<n>`).
+      const { rows } = await pool.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname = $1 OR starts_with(nspname, $1 || '_')`, [schema]);
+      for (const { nspname } of rows) await pool.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
       await pool.end();
     },
   };

@@ -14,7 +14,7 @@ export interface RecomputePolicy {
   n?: number;
   /**
    * Recomputations run in the background, after the events are applied and acknowledged, this
-   * many at a time; they never slow the stream down. @default 2
+   * many at a time, so that they take little from the stream. @default 1
    */
   concurrency?: number;
   /** Users waiting for a recomputation at most; beyond, they are skipped (counted). @default 10_000 */
@@ -128,7 +128,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   const maxDeliveries = options.maxDeliveries ?? 5;
   const maxPayloadBytes = options.maxPayloadBytes ?? 16_384;
   const maxClockSkewMs = options.maxClockSkewMs ?? 300_000;
-  const policy = options.recompute === false ? undefined : { everyEvents: 20, coldUserEvents: 3, n: 10, concurrency: 2, maxQueued: 10_000, ...options.recompute };
+  const policy = options.recompute === false ? undefined : { everyEvents: 20, coldUserEvents: 3, n: 10, concurrency: 1, maxQueued: 10_000, ...options.recompute };
   const clock = options.now ?? Date.now;
   const stats: EventProcessorStats = {
     running: false,
