@@ -86,6 +86,9 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Recommendat
     async invalidateUser(userId: string) {
       removeOwner(`u:${userId}`);
     },
+    async invalidateUsers(userIds: readonly string[]) {
+      for (const userId of userIds) removeOwner(`u:${userId}`);
+    },
     async invalidateFamily(family: CacheFamily) {
       removeOwner(`f:${family}`);
     },

@@ -108,6 +108,14 @@ export function createRedisCache(options: RedisCacheOptions): RecommendationCach
     async invalidateUser(userId: string) {
       await redis.call('redis-cache.invalidateUser', () => client.unlink(userKey(userId)));
     },
+    async invalidateUsers(userIds: readonly string[]) {
+      if (userIds.length === 0) return;
+      const keys = userIds.map(userKey);
+      await redis.call('redis-cache.invalidateUsers', async () => {
+        if ('isCluster' in client && client.isCluster) await unlinkAll(client, keys); // one slot per user
+        else for (let i = 0; i < keys.length; i += 1_000) await client.unlink(...keys.slice(i, i + 1_000));
+      });
+    },
     async invalidateFamily(family: CacheFamily) {
       await redis.call('redis-cache.invalidateFamily', () =>
         unlinkAll(

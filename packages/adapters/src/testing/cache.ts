@@ -75,6 +75,15 @@ export function describeCacheConformance(
       expect(await cache.get(reco('u1', 'a'))).toBe(5);
     });
 
+    it('invalidates many users in one call, when the adapter offers it', async () => {
+      if (!cache.invalidateUsers) return;
+      for (const u of ['u1', 'u2', 'u3']) await cache.set(reco(u), u, 60_000);
+      await cache.invalidateUsers(['u1', 'u3', 'never-cached']);
+      expect(await cache.get(reco('u1'))).toBeUndefined();
+      expect(await cache.get(reco('u2'))).toBe('u2');
+      expect(await cache.get(reco('u3'))).toBeUndefined();
+    });
+
     it('invalidates the shared entries of one family', async () => {
       await cache.set({ family: 'trending', id: 'all' }, 1, 60_000);
       await cache.set({ family: 'similar', id: 'x' }, 2, 60_000);

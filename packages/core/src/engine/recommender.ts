@@ -386,6 +386,19 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     }
   }
 
+  async function cacheInvalidateUsers(userIds: readonly string[]): Promise<void> {
+    if (!cache || userIds.length === 0) return;
+    if (!cache.invalidateUsers) {
+      await Promise.all(userIds.map(cacheInvalidateUser));
+      return;
+    }
+    try {
+      await cache.invalidateUsers(userIds);
+    } catch (error) {
+      cacheFailed('invalidateUsers', error);
+    }
+  }
+
   async function cacheInvalidateUser(userId: string): Promise<void> {
     if (!cache) return;
     try {
@@ -603,7 +616,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
         if (info.weight > 0) mine.push(info.item);
       }
     }
-    await Promise.all(users.map((u) => cacheInvalidateUser(u.userId)));
+    await cacheInvalidateUsers(users.map((u) => u.userId));
     return { written: recorded.length, duplicates: batch.length - recorded.length, users };
   }
 

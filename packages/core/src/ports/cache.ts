@@ -42,6 +42,11 @@ export interface RecommendationCache {
   delete(key: CacheKey): Promise<void>;
   /** Removes every entry whose key has this `userId`. */
   invalidateUser(userId: string): Promise<void>;
+  /**
+   * {@link RecommendationCache.invalidateUser} for many users in one call (one round trip where
+   * the backend allows); the engine uses it for every ingested batch when present.
+   */
+  invalidateUsers?(userIds: readonly string[]): Promise<void>;
   /** Removes every entry of a family that has no `userId` (e.g. all `trending` lists). */
   invalidateFamily(family: CacheFamily): Promise<void>;
   /** Removes everything this cache holds. */
