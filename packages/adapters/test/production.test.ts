@@ -5,11 +5,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createRecommender, isMyContentError, type InteractionInput, type MyContentError } from '@mycontent/core';
+import { createRecommender, type InteractionInput } from '@mycontent/core';
 import { createPopularityModel } from '@mycontent/algorithms';
 import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisItemStats } from '@mycontent/adapters/redis';
 import { freePort, keysWithPrefix, postgresFixture, redisFixture } from './servers';
+import { rejection } from '../../core/test/helpers';
 
 const T0 = Date.UTC(2024, 5, 1);
 const pgServer = await postgresFixture('engine');
@@ -20,15 +21,6 @@ afterAll(async () => {
 });
 const skip = pgServer.skip ?? redisServer.skip;
 
-async function rejection(promise: Promise<unknown>): Promise<MyContentError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isMyContentError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 let run = 0;
 /** An engine on its own schema and key prefix. */

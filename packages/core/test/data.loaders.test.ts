@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  isMyContentError,
   loadGloboDataset,
   loadInteractionsFile,
   loadMovieLens,
@@ -12,6 +11,7 @@ import {
   tableRow,
   writeNpyMatrix,
 } from '@mycontent/core';
+import { rejection } from './helpers';
 
 let dir: string;
 beforeAll(async () => {
@@ -28,15 +28,6 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
-async function formatError(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isMyContentError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('CSV splitting', () => {
   it('handles quotes, escaped quotes, empty fields and delimiters inside quotes', () => {
@@ -58,13 +49,13 @@ describe('MovieLens loader', () => {
 
   it('names the line of a malformed row', async () => {
     const data = await file('ml-bad/u.data', '1\t2\t3\t4\n1\t2\tthree\t4\n');
-    const error = await formatError(loadMovieLens(data));
+    const error = await rejection(loadMovieLens(data));
     expect(error.code).toBe('FORMAT');
     expect(error.message).toContain('u.data:2');
   });
 
   it('reports a missing file as NOT_FOUND', async () => {
-    expect((await formatError(loadMovieLens(join(dir, 'nope', 'u.data')))).code).toBe('NOT_FOUND');
+    expect((await rejection(loadMovieLens(join(dir, 'nope', 'u.data')))).code).toBe('NOT_FOUND');
   });
 });
 
@@ -77,13 +68,13 @@ describe('CSV / JSONL interactions loader', () => {
   });
 
   it('never shifts data: a short line, a bad number or a missing id names its line', async () => {
-    const short = await formatError(loadInteractionsFile(await file('short.csv', 'user,item,timestamp\nu,i,1\nu,i\n')));
+    const short = await rejection(loadInteractionsFile(await file('short.csv', 'user,item,timestamp\nu,i,1\nu,i\n')));
     expect(short.message).toContain('short.csv:3');
-    const badRating = await formatError(loadInteractionsFile(await file('rating.csv', 'user,item,rating\nu,i,x\n')));
+    const badRating = await rejection(loadInteractionsFile(await file('rating.csv', 'user,item,rating\nu,i,x\n')));
     expect([badRating.message.includes('rating.csv:2'), badRating.field]).toEqual([true, 'rating']);
-    const noHeader = await formatError(loadInteractionsFile(await file('noheader.csv', 'a,b\n1,2\n')));
+    const noHeader = await rejection(loadInteractionsFile(await file('noheader.csv', 'a,b\n1,2\n')));
     expect(noHeader.message).toContain('must name a user and an item');
-    const noUser = await formatError(loadInteractionsFile(await file('nouser.csv', 'user,item\n,i\n')));
+    const noUser = await rejection(loadInteractionsFile(await file('nouser.csv', 'user,item\n,i\n')));
     expect(noUser.field).toBe('user');
   });
 
@@ -92,9 +83,9 @@ describe('CSV / JSONL interactions loader', () => {
     const table = await loadInteractionsFile(path);
     expect(table.length).toBe(2);
     expect(tableRow(table, 0)).toMatchObject({ userId: 'u', itemId: 'i', type: 'like', timestamp: 1_700_000_000_000 });
-    const bad = await formatError(loadInteractionsFile(await file('bad.jsonl', '{"user":"u","item":"i"}\n{oops\n')));
+    const bad = await rejection(loadInteractionsFile(await file('bad.jsonl', '{"user":"u","item":"i"}\n{oops\n')));
     expect(bad.message).toContain('bad.jsonl:2');
-    const badType = await formatError(loadInteractionsFile(await file('badtype.jsonl', '{"user":"u","item":"i","type":"teleport"}\n')));
+    const badType = await rejection(loadInteractionsFile(await file('badtype.jsonl', '{"user":"u","item":"i","type":"teleport"}\n')));
     expect(badType.field).toBe('type');
   });
 });
@@ -108,11 +99,11 @@ describe('Globo loader', () => {
         '0,1,2,2,0,1506826828020,4,3,20,1,20,2\n' +
         '0,1,2,2,0,notatime,4,3,20,1,20,2\n',
     );
-    const error = await formatError(loadGloboDataset(join(dir, 'g1')));
+    const error = await rejection(loadGloboDataset(join(dir, 'g1')));
     expect(error.message).toContain('clicks_hour_000.csv:3');
     expect(error.field).toBe('click_timestamp');
     await file('g2/articles_metadata.csv', 'article_id,category_id\n0,1\n');
-    const missing = await formatError(loadGloboDataset(join(dir, 'g2')));
+    const missing = await rejection(loadGloboDataset(join(dir, 'g2')));
     expect(missing.message).toContain('missing column "created_at_ts"');
   });
 });
@@ -128,8 +119,8 @@ describe('.npy matrices', () => {
     const header = "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }";
     const bytes = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([header.length, 0]), Buffer.from(header, 'latin1'), Buffer.alloc(16)]);
     await writeFile(join(dir, 'int.npy'), bytes);
-    expect((await formatError(readNpyMatrix(join(dir, 'int.npy')))).message).toContain('dtype <i4');
+    expect((await rejection(readNpyMatrix(join(dir, 'int.npy')))).message).toContain('dtype <i4');
     await writeFile(join(dir, 'junk.npy'), 'hello');
-    expect((await formatError(readNpyMatrix(join(dir, 'junk.npy')))).code).toBe('FORMAT');
+    expect((await rejection(readNpyMatrix(join(dir, 'junk.npy')))).code).toBe('FORMAT');
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createRecommender, isMyContentError, type MyContentError } from '@mycontent/core';
+import { createRecommender } from '@mycontent/core';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
+import { rejection } from './helpers';
 
 const T0 = Date.UTC(2024, 5, 1);
 
@@ -12,15 +13,6 @@ function engine() {
   return { store, recommender, popular };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<MyContentError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isMyContentError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('ingestion', () => {
   it('rejects a whole batch with one bad record, naming its index, field and value, and writes nothing', async () => {
