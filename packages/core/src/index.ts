@@ -104,12 +104,13 @@ export type {
   ItemDetails,
   RecommenderLogger,
 } from './engine/recommender';
-export { recommendQuerySchema, recommendFiltersSchema, trendingQuerySchema, similarQuerySchema } from './engine/options';
-export type { RecommendQuery, RecommendFilters, TrendingRequest, SimilarItemsOptions } from './engine/options';
+export { recommendQuerySchema, recommendFiltersSchema, trendingQuerySchema, similarQuerySchema, diversitySchema } from './engine/options';
+export type { RecommendQuery, RecommendFilters, TrendingRequest, SimilarItemsOptions, DiversityOptions } from './engine/options';
 export { createEventProcessor } from './engine/event-processor';
 export type { EventProcessor, EventProcessorOptions, EventProcessorStats, ProcessedBatch, RecomputePolicy } from './engine/event-processor';
 export { blendSources } from './engine/blend';
-export type { BlendSource, BlendedCandidate } from './engine/blend';
+export type { BlendSource, BlendedCandidate, BlendNormalization } from './engine/blend';
+export { rerankMmr, cosineSimilarity } from './engine/diversity';
 export { applyInteractionToProfile, emptyProfile, cloneProfile } from './engine/profile';
 export type { ProfileSettings } from './engine/profile';
 

@@ -75,4 +75,36 @@ describe('content recommendations and the new-article path', () => {
     expect(error.issues[0]).toMatchObject({ index: 0, field: 'embedding', value: 2 });
     expect((await store.getItems(['c']))[0]).toBeUndefined();
   });
+
+  it('re-ranks by embedding distance (MMR) for more varied lists', async () => {
+    const { news, dim, recommender } = await newsEngine();
+    const vector = (id: string) => news.embeddings.data.subarray(Number(id) * dim, (Number(id) + 1) * dim);
+    const intraListDistance = (ids: string[]) => {
+      let sum = 0;
+      let pairs = 0;
+      for (let a = 0; a < ids.length; a++) {
+        for (let b = a + 1; b < ids.length; b++) {
+          const x = vector(ids[a]!);
+          const y = vector(ids[b]!);
+          let dot = 0, nx = 0, ny = 0;
+          for (let d = 0; d < dim; d++) {
+            dot += x[d]! * y[d]!;
+            nx += x[d]! ** 2;
+            ny += y[d]! ** 2;
+          }
+          sum += 1 - dot / Math.sqrt(nx * ny);
+          pairs++;
+        }
+      }
+      return sum / pairs;
+    };
+    const users = [...new Set(Array.from({ length: 200 }, (_, i) => news.clicks.users[news.clicks.user[i]!]!))].slice(0, 20);
+    let plain = 0;
+    let diverse = 0;
+    for (const userId of users) {
+      plain += intraListDistance((await recommender.recommend({ userId, n: 10, useCache: false })).items.map((r) => r.itemId));
+      diverse += intraListDistance((await recommender.recommend({ userId, n: 10, useCache: false, diversity: { lambda: 0.5, by: 'embedding' } })).items.map((r) => r.itemId));
+    }
+    expect(diverse / users.length).toBeGreaterThan((plain / users.length) * 1.05);
+  });
 });

@@ -100,6 +100,7 @@ export function createContentModel(options: ContentModelOptions): ContentModel {
       return index?.size() ?? 0;
     },
     profile,
+    embeddingOf: vectorOf,
     async indexItems(items) {
       if (items.length === 0) return;
       if (!index) index = (options.index as (dimension: number) => VectorIndex)(items[0]!.embedding.length);

@@ -20,17 +20,27 @@ export interface BlendedCandidate {
 }
 
 /**
- * Normalises each source's scores to [0.1, 1] by min–max over its own list (so sources with
- * different score scales can be added; a list of one item gets 1), multiplies by the source's
- * weight, sums per item, and returns the best `n`, highest first. Ties break on the lower
- * catalogue index so that results are deterministic.
+ * How each source's scores are made comparable before weighting:
+ * - `minmax`: min–max over the source's own list, to [0.1, 1] (a list of one item gets 1); keeps
+ *   how much better the top items are;
+ * - `rank`: reciprocal rank, 61 / (60 + rank) with rank 1 for the best (reciprocal rank fusion);
+ *   ignores the scores' shape, so a source with a few huge scores cannot drown the others.
+ */
+export type BlendNormalization = 'minmax' | 'rank';
+
+/**
+ * Normalises each source's scores (see {@link BlendNormalization}), multiplies by the source's
+ * weight, sums per item, and returns the best `n`, highest first. Weights need not sum to 1:
+ * only their ratios matter. Ties break on the lower catalogue index so that results are
+ * deterministic.
  *
  * @example
  * ```ts
  * blendSources([{ name: 'knn', weight: 0.7, result: knn }, { name: 'popular', weight: 0.3, result: pop }], 10);
+ * blendSources(sources, 10, 'rank'); // reciprocal rank fusion
  * ```
  */
-export function blendSources(sources: readonly BlendSource[], n: number): BlendedCandidate[] {
+export function blendSources(sources: readonly BlendSource[], n: number, normalization: BlendNormalization = 'minmax'): BlendedCandidate[] {
   const merged = new Map<number, BlendedCandidate>();
   for (const { name, weight, result } of sources) {
     const len = result.items.length;
@@ -44,7 +54,8 @@ export function blendSources(sources: readonly BlendSource[], n: number): Blende
     }
     const range = max - min;
     for (let i = 0; i < len; i++) {
-      const normalised = range > 0 ? 0.1 + (0.9 * (result.scores[i]! - min)) / range : 1;
+      const normalised =
+        normalization === 'rank' ? 61 / (61 + i) : range > 0 ? 0.1 + (0.9 * (result.scores[i]! - min)) / range : 1;
       const contribution = weight * normalised;
       const item = result.items[i]!;
       const entry = merged.get(item);

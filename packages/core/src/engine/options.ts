@@ -13,6 +13,21 @@ export const recommendFiltersSchema = z.object({
   maxAgeMs: z.number().positive().optional(),
 });
 
+/**
+ * Diversity re-ranking (maximal marginal relevance) of a recommendation list: `lambda` 1 keeps
+ * the relevance order, lower values trade relevance for variety; `by` says what makes two items
+ * alike — the same category, or close embeddings (from a model that exposes them, e.g. the content
+ * model); `pool` is how many blended candidates the re-ranker chooses from (default 3 × n).
+ */
+export const diversitySchema = z.object({
+  lambda: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]'),
+  by: z.enum(['category', 'embedding']).default('category'),
+  pool: z.number().int().min(1).max(10_000).optional(),
+});
+
+/** Diversity options, as accepted. */
+export type DiversityOptions = z.input<typeof diversitySchema>;
+
 /** A recommendation request. Give `userId`, `session`, both, or neither (anonymous: popular items). */
 export const recommendQuerySchema = z.object({
   /** The user to recommend for. Unknown users get a cold-start answer. */
@@ -28,6 +43,8 @@ export const recommendQuerySchema = z.object({
   now: timestampSchema.optional(),
   /** Read and write the cache. @default true */
   useCache: z.boolean().default(true),
+  /** Diversity re-ranking for this request, or `false` for none. @default the engine's `diversity` option */
+  diversity: z.union([diversitySchema, z.literal(false)]).optional(),
 });
 
 /** Input of `recommend`. */
@@ -74,6 +91,8 @@ export const engineSettingsSchema = z.object({
   recentItems: z.number().int().min(1).max(10_000).default(50),
   preferredShare: z.number().min(0).max(1).default(0.7),
   erasure: z.enum(['delete', 'anonymize']).default('delete'),
+  diversity: diversitySchema.optional(),
+  blendNormalization: z.enum(['minmax', 'rank']).default('minmax'),
   warningIntervalMs: z.number().min(0).default(60_000),
   blend: z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite')).optional(),
 });

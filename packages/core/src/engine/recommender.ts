@@ -28,12 +28,14 @@ import { DEFAULT_CACHE_TTLS, type CacheKey, type CacheTtls, type RecommendationC
 import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
 import type { Embedder } from '../ports/embedder';
 import type { InteractionErasure, ItemStatsStore, RecommendationStore, UserDataExport } from '../ports/store';
-import { blendSources, type BlendSource } from './blend';
+import { blendSources, type BlendNormalization, type BlendSource } from './blend';
+import { cosineSimilarity, rerankMmr } from './diversity';
 import {
   engineSettingsSchema,
   recommendQuerySchema,
   similarQuerySchema,
   trendingQuerySchema,
+  type DiversityOptions,
   type RecommendFilters,
   type RecommendQuery,
   type SimilarItemsOptions,
@@ -68,6 +70,19 @@ export interface RecommenderOptions {
    * weight 0 is trained but not blended. @default 1 for every personalised model, 0 for the others
    */
   blend?: Record<string, number>;
+  /**
+   * How each model's scores are made comparable before blending: `minmax` or `rank` (reciprocal
+   * rank fusion). @default 'minmax'
+   */
+  blendNormalization?: BlendNormalization;
+  /**
+   * Per-request blend weights — the hook for experiments: return the weights of the variant the
+   * user is assigned to, or `undefined` for the `blend` option. Names must be models; weights
+   * non-negative, at least one positive (only ratios matter).
+   */
+  blendFor?: (context: { userId?: string }) => Record<string, number> | undefined;
+  /** Diversity re-ranking of personalised lists, unless a request says otherwise. @default none */
+  diversity?: DiversityOptions;
   /** Model answering `trending()` and cold starts. @default the first model with `capabilities.trending` */
   trendingModel?: string;
   /** Model answering `similarItems()`. @default the first model with `capabilities.similarItems` */
@@ -256,25 +271,32 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       });
     }
   }
-  const blend: Record<string, number> = {};
+  const defaultBlend: Record<string, number> = {};
   const anyPersonalized = names.some((n) => models[n]!.capabilities.personalized);
-  for (const name of names) blend[name] = !anyPersonalized || models[name]!.capabilities.personalized ? 1 : 0;
-  for (const [name, weight] of Object.entries(settings.blend ?? {})) {
-    if (!(name in models)) {
-      throw new MyContentError('INVALID_CONFIG', `blend names unknown model "${name}" (models: ${names.join(', ')})`, {
-        source: SOURCE,
-        field: `blend.${name}`,
-        value: weight,
-      });
+  for (const name of names) defaultBlend[name] = !anyPersonalized || models[name]!.capabilities.personalized ? 1 : 0;
+  /** Checks blend weights (`field` names where they come from) and completes them with zeros. */
+  const checkBlend = (weights: Record<string, number>, base: Record<string, number>, field: string): Record<string, number> => {
+    const out = { ...base };
+    for (const [name, weight] of Object.entries(weights)) {
+      if (!(name in models)) {
+        throw new MyContentError('INVALID_CONFIG', `${field} names unknown model "${name}" (models: ${names.join(', ')})`, {
+          source: SOURCE,
+          field: `${field}.${name}`,
+          value: weight,
+        });
+      }
+      if (!(typeof weight === 'number' && Number.isFinite(weight) && weight >= 0)) {
+        throw new MyContentError('INVALID_CONFIG', `${field}.${name} must be a finite, non-negative number`, { source: SOURCE, field: `${field}.${name}`, value: weight });
+      }
+      out[name] = weight;
     }
-    blend[name] = weight;
-  }
-  if (!names.some((n) => blend[n]! > 0)) {
-    throw new MyContentError('INVALID_CONFIG', 'every blend weight is 0: at least one model must have a positive weight', {
-      source: SOURCE,
-      field: 'blend',
-    });
-  }
+    if (!names.some((n) => out[n]! > 0)) {
+      throw new MyContentError('INVALID_CONFIG', `every ${field} weight is 0: at least one model must have a positive weight`, { source: SOURCE, field });
+    }
+    return out;
+  };
+  const blend = checkBlend(settings.blend ?? {}, defaultBlend, 'blend');
+  const embeddingModel = names.find((n) => typeof models[n]!.embeddingOf === 'function');
   const pick = (explicit: string | undefined, field: string, has: (m: RecommenderModel) => boolean): string | undefined => {
     if (explicit !== undefined) {
       if (!(explicit in models) || !has(models[explicit]!)) {
@@ -508,6 +530,23 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     return toRecommendations(out);
   }
 
+  /** Maximal marginal relevance over the blended candidates, by category or embedding. */
+  function diversify<T extends { item: number; score: number }>(candidates: T[], n: number, diversity: { lambda: number; by: 'category' | 'embedding' }): T[] {
+    if (diversity.by === 'category') {
+      const category = catalog.category;
+      return rerankMmr(candidates, n, diversity.lambda, (c) => c.score, (a, b) => (category[a.item]! >= 0 && category[a.item] === category[b.item] ? 1 : 0));
+    }
+    if (embeddingModel === undefined) {
+      throw new MyContentError('INVALID_CONFIG', "diversity by 'embedding' needs a model that exposes item embeddings (e.g. the content model)", {
+        source: SOURCE,
+        field: 'diversity.by',
+        value: diversity.by,
+      });
+    }
+    const vectors = new Map(candidates.map((c) => [c.item, models[embeddingModel]!.embeddingOf!(c.item)]));
+    return rerankMmr(candidates, n, diversity.lambda, (c) => c.score, (a, b) => Math.max(0, cosineSimilarity(vectors.get(a.item), vectors.get(b.item))));
+  }
+
   function assertTrained(): void {
     for (const name of names) {
       if (!models[name]!.trained) {
@@ -716,7 +755,10 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       assertTrained();
       await ensureCatalog();
       counters.recommendations++;
-      const variant = fnv1a(JSON.stringify([query.n, query.exclude, query.filters ?? null, query.session ?? null]));
+      const hooked = options.blendFor?.(query.userId === undefined ? {} : { userId: query.userId });
+      const weightsNow = hooked === undefined ? blend : checkBlend(hooked, Object.fromEntries(names.map((n) => [n, 0])), 'blendFor()');
+      const diversity = query.diversity === false ? undefined : (query.diversity ?? settings.diversity);
+      const variant = fnv1a(JSON.stringify([query.n, query.exclude, query.filters ?? null, query.session ?? null, hooked ?? null, diversity ?? null]));
       const key: CacheKey =
         query.userId === undefined
           ? { family: 'reco', id: `anon:${modelsVersion}:${variant}` }
@@ -781,10 +823,11 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           ...(disliked.length > 0 ? { dislikes: Int32Array.from(disliked) } : {}),
           ...(query.userId === undefined ? {} : { userId: query.userId }),
         };
-        const active = names.filter((name) => blend[name]! > 0);
+        const active = names.filter((name) => weightsNow[name]! > 0);
         const results = await Promise.all(active.map((name) => models[name]!.recommend(modelQuery)));
-        const sources: BlendSource[] = active.map((name, i) => ({ name, weight: blend[name]!, result: results[i]! }));
-        const blended = blendSources(sources, query.n);
+        const sources: BlendSource[] = active.map((name, i) => ({ name, weight: weightsNow[name]!, result: results[i]! }));
+        let blended = blendSources(sources, diversity ? Math.max(query.n, diversity.pool ?? 3 * query.n) : query.n, settings.blendNormalization);
+        if (diversity) blended = diversify(blended, query.n, diversity);
         if (blended.length < query.n) {
           // Not enough personalised candidates: complete with popular items.
           const taken = new Set(blended.map((b) => b.item));

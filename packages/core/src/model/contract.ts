@@ -115,6 +115,8 @@ export interface RecommenderModel {
   trending?(query: TrendingQuery): ScoredItems;
   /** Learns from one interaction without refitting. */
   observe?(interaction: ObservedInteraction): void;
+  /** The embedding of an item, when the model holds embeddings (diversity re-ranking uses it). */
+  embeddingOf?(item: number): Float32Array | undefined;
   /** The trained state, for `encodeModelArtifact`. */
   toArtifact(): ModelArtifact;
   /** Loads a state produced by `toArtifact`, re-binding item ids to `catalog`. */
