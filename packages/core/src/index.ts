@@ -54,6 +54,8 @@ export type {
   UserDataExport,
 } from './ports/store';
 export { emptyItemStats, ITEM_STAT_COUNTERS } from './ports/store';
+export type { ArmDelta, ArmState, ArmSelection, BanditStateStore } from './ports/bandit';
+export { mergeArmDeltas, addVectors } from './ports/bandit';
 export type { RecommendationCache, CacheCapabilities, CacheKey, CacheFamily, CacheTtls } from './ports/cache';
 export { DEFAULT_CACHE_TTLS } from './ports/cache';
 export type { VectorIndex, VectorIndexCapabilities, VectorMatch, VectorMetric, VectorSearchOptions } from './ports/vector-index';

@@ -2,9 +2,12 @@ import {
   INTERACTION_TYPES,
   ITEM_STAT_COUNTERS,
   cloneProfile,
+  mergeArmDeltas,
+  addVectors,
   StringInterner,
   emptyItemStats,
   type Interaction,
+  type ArmState,
   type InteractionErasure,
   type Item,
   type ItemStats,
@@ -70,6 +73,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
   let contexts: Record<string, string | number | boolean>[] = [];
   let eventIds = new Map<number, string>();
   let storedEvents = new Set<string>();
+  let bandits = new Map<string, Map<string, ArmState>>(); // per bandit, "<bucket>\0<arm>" -> row
   let rowsByUser = new Map<number, number[]>();
 
   function ensureCapacity(extra: number) {
@@ -260,6 +264,41 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       });
     },
 
+    async incrementArms(bandit, deltas) {
+      let rows = bandits.get(bandit);
+      if (!rows) bandits.set(bandit, (rows = new Map()));
+      for (const d of mergeArmDeltas(deltas)) {
+        const key = `${d.bucket}\u0000${d.arm}`;
+        const row = rows.get(key);
+        if (!row) rows.set(key, d);
+        else {
+          row.pulls += d.pulls;
+          row.reward += d.reward;
+          if (d.vector) row.vector = addVectors(row.vector, d.vector);
+        }
+      }
+    },
+    async getArms(bandit, selection = {}) {
+      const arms = selection.arms ? new Set(selection.arms) : undefined;
+      const out: ArmState[] = [];
+      for (const row of bandits.get(bandit)?.values() ?? []) {
+        if (arms && !arms.has(row.arm)) continue;
+        if (selection.sinceBucket !== undefined && row.bucket < selection.sinceBucket) continue;
+        out.push({ ...row, ...(row.vector ? { vector: [...row.vector] } : {}) });
+      }
+      return out;
+    },
+    async deleteArms(bandit, selection) {
+      const rows = bandits.get(bandit);
+      if (!rows) return;
+      const arms = selection.arms ? new Set(selection.arms) : undefined;
+      for (const [key, row] of rows) {
+        if (arms && !arms.has(row.arm)) continue;
+        if (selection.beforeBucket !== undefined && row.bucket >= selection.beforeBucket) continue;
+        rows.delete(key);
+      }
+    },
+
     async getProfile(userId) {
       const p = profiles.get(userId);
       return p === undefined ? undefined : cloneProfile(p);
@@ -321,6 +360,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       contexts = [];
       eventIds = new Map();
       storedEvents = new Set();
+      bandits = new Map();
       rowsByUser = new Map();
     },
   };

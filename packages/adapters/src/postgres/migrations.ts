@@ -104,6 +104,21 @@ CREATE UNIQUE INDEX interactions_event_id ON ${s}.interactions (event_id) WHERE 
 ALTER TABLE ${s}.user_profiles ALTER COLUMN profile TYPE json USING profile::json;
 `,
     },
+    {
+      version: 4,
+      name: 'bandit arms (shared, incremented state of multi-armed bandits)',
+      sql: `
+CREATE TABLE ${s}.bandit_arms (
+  bandit text COLLATE "C" NOT NULL,
+  arm text COLLATE "C" NOT NULL,
+  bucket bigint NOT NULL,
+  pulls double precision NOT NULL DEFAULT 0,
+  reward double precision NOT NULL DEFAULT 0,
+  vector double precision[],
+  PRIMARY KEY (bandit, bucket, arm)
+);
+`,
+    },
   ];
 }
 

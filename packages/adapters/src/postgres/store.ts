@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   ITEM_STAT_COUNTERS,
   emptyItemStats,
+  mergeArmDeltas,
+  type ArmState,
   type Interaction,
   type InteractionErasure,
   type Item,
@@ -441,6 +443,46 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
         });
       }),
 
+    incrementArms: (bandit, deltas) =>
+      op('incrementArms', async () => {
+        // One row per arm and bucket, in key order (concurrent writers lock rows in one order).
+        const rows = mergeArmDeltas(deltas).sort((a, b) => a.bucket - b.bucket || (a.arm < b.arm ? -1 : a.arm > b.arm ? 1 : 0));
+        if (rows.length === 0) return;
+        await db.query(
+          `INSERT INTO ${s}.bandit_arms AS t (bandit, arm, bucket, pulls, reward, vector)
+           SELECT $1, arm, bucket, pulls, reward, CASE WHEN v IS NULL THEN NULL ELSE ARRAY(SELECT e::float8 FROM json_array_elements_text(v::json) WITH ORDINALITY AS j(e, i) ORDER BY i) END
+           FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::float8[], $6::text[]) WITH ORDINALITY AS x(arm, bucket, pulls, reward, v, n)
+           ORDER BY n
+           ON CONFLICT (bandit, bucket, arm) DO UPDATE SET
+             pulls = t.pulls + excluded.pulls,
+             reward = t.reward + excluded.reward,
+             vector = CASE
+               WHEN excluded.vector IS NULL THEN t.vector
+               WHEN t.vector IS NULL THEN excluded.vector
+               ELSE ARRAY(SELECT coalesce(a, 0) + coalesce(b, 0) FROM unnest(t.vector, excluded.vector) WITH ORDINALITY AS z(a, b, i) ORDER BY i)
+             END`,
+          [bandit, rows.map((r) => r.arm), rows.map((r) => r.bucket), rows.map((r) => r.pulls), rows.map((r) => r.reward), rows.map((r) => (r.vector ? JSON.stringify(r.vector) : null))],
+        );
+      }),
+
+    getArms: (bandit, selection = {}) =>
+      op('getArms', async () => {
+        const { rows } = await db.query<{ arm: string; bucket: string | number; pulls: number; reward: number; vector: number[] | null }>(
+          `SELECT arm, bucket, pulls, reward, vector FROM ${s}.bandit_arms
+           WHERE bandit = $1 AND ($2::text[] IS NULL OR arm = ANY($2::text[])) AND ($3::bigint IS NULL OR bucket >= $3::bigint)`,
+          [bandit, selection.arms ? [...selection.arms] : null, selection.sinceBucket ?? null],
+        );
+        return rows.map((r): ArmState => ({ arm: r.arm, bucket: Number(r.bucket), pulls: r.pulls, reward: r.reward, ...(r.vector ? { vector: r.vector.map(Number) } : {}) }));
+      }),
+
+    deleteArms: (bandit, selection) =>
+      op('deleteArms', async () => {
+        await db.query(
+          `DELETE FROM ${s}.bandit_arms WHERE bandit = $1 AND ($2::text[] IS NULL OR arm = ANY($2::text[])) AND ($3::bigint IS NULL OR bucket < $3::bigint)`,
+          [bandit, selection.arms ? [...selection.arms] : null, selection.beforeBucket ?? null],
+        );
+      }),
+
     getProfile: (userId) => op('getProfile', () => getProfile(db, userId)),
 
     putProfiles: (profiles) =>
@@ -477,7 +519,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
 
     clear: () =>
       op('clear', async () => {
-        await db.query(`TRUNCATE ${s}.users, ${s}.articles, ${s}.interactions, ${s}.item_stats, ${s}.user_profiles RESTART IDENTITY`);
+        await db.query(`TRUNCATE ${s}.users, ${s}.articles, ${s}.interactions, ${s}.item_stats, ${s}.user_profiles, ${s}.bandit_arms RESTART IDENTITY`);
       }),
   };
   return store;

@@ -156,6 +156,41 @@ export function describeStoreConformance(
 
     describe('item statistics', () => itemStatsTests(() => store));
 
+    describe('bandit arms', () => {
+      const byKey = (rows: { arm: string; bucket: number }[]) => [...rows].sort((a, b) => a.bucket - b.bucket || (a.arm < b.arm ? -1 : 1));
+
+      it('adds increments per arm and bucket, vectors element-wise', async () => {
+        await store.incrementArms('ts', [
+          { arm: 'a', pulls: 1, reward: 1 },
+          { arm: 'a', pulls: 1, reward: 0 },
+          { arm: 'b', pulls: 2, reward: 0.5, vector: [1, 2] },
+          { arm: 'a', bucket: 7, pulls: 3, reward: 2 },
+        ]);
+        await store.incrementArms('ts', [{ arm: 'b', pulls: 1, reward: 0.25, vector: [0.5, -2, 4] }]);
+        await store.incrementArms('other', [{ arm: 'a', pulls: 100 }]);
+        expect(byKey(await store.getArms('ts'))).toEqual([
+          { arm: 'a', bucket: 0, pulls: 2, reward: 1 },
+          { arm: 'b', bucket: 0, pulls: 3, reward: 0.75, vector: [1.5, 0, 4] },
+          { arm: 'a', bucket: 7, pulls: 3, reward: 2 },
+        ]);
+        expect(byKey(await store.getArms('ts', { arms: ['a'], sinceBucket: 1 }))).toEqual([{ arm: 'a', bucket: 7, pulls: 3, reward: 2 }]);
+        expect(await store.getArms('nothing')).toEqual([]);
+      });
+
+      it('loses no increment under concurrent writers', async () => {
+        await Promise.all(Array.from({ length: 50 }, (_, i) => store.incrementArms('hot', [{ arm: 'x', pulls: 1, reward: i % 2, vector: [1] }])));
+        expect(await store.getArms('hot')).toEqual([{ arm: 'x', bucket: 0, pulls: 50, reward: 25, vector: [50] }]);
+      });
+
+      it('removes arms, or buckets that have faded', async () => {
+        await store.incrementArms('ts', [{ arm: 'a', pulls: 1 }, { arm: 'b', pulls: 1 }, { arm: 'a', bucket: 5, pulls: 1 }, { arm: ODD_IDS[1]!, pulls: 1 }]);
+        await store.deleteArms('ts', { arms: ['b', ODD_IDS[1]!] });
+        expect(byKey(await store.getArms('ts')).map((r) => [r.arm, r.bucket])).toEqual([['a', 0], ['a', 5]]);
+        await store.deleteArms('ts', { beforeBucket: 5 });
+        expect((await store.getArms('ts')).map((r) => [r.arm, r.bucket])).toEqual([['a', 5]]);
+      });
+    });
+
     describe('profiles', () => {
       it('round-trips a profile and hands out copies', async () => {
         const profile: UserProfile = {

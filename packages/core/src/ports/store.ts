@@ -1,4 +1,5 @@
 import type { Interaction, Item, ItemStats, ItemStatsDelta, User, UserProfile } from '../domain/schemas';
+import type { BanditStateStore } from './bandit';
 
 /** What a store adapter can do beyond the required contract. */
 export interface StoreCapabilities {
@@ -90,7 +91,7 @@ export interface ItemStatsStore {
  * (`@mycontent/adapters/postgres`, on `pg` or PGlite). Every implementation passes
  * `describeStoreConformance` (`@mycontent/adapters/testing`).
  */
-export interface RecommendationStore extends ItemStatsStore {
+export interface RecommendationStore extends ItemStatsStore, BanditStateStore {
   readonly capabilities: StoreCapabilities;
 
   /** Inserts or replaces items (by id). */
