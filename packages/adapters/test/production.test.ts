@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createRecommender, type InteractionInput } from '@mycontent/core';
-import { createPopularityModel } from '@mycontent/algorithms';
+import { createPopularityModel, createThompsonBandit } from '@mycontent/algorithms';
 import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisItemStats } from '@mycontent/adapters/redis';
 import { freePort, keysWithPrefix, postgresFixture, redisFixture } from './servers';
@@ -115,6 +115,18 @@ describe.skipIf(skip)('engine on PostgreSQL + Redis', () => {
     }
     const cold = await recommender.recommend({ userId, n: 5 });
     expect(cold.phase).toBe('cold-start');
+  });
+
+  it('shares bandit state between service instances, losing no concurrent update', async () => {
+    const schema = `${pgServer.schema}_${run++}`;
+    // Two "service instances": separate store objects on one database.
+    const instances = [0, 1].map((seed) => createThompsonBandit({ store: createPostgresStore({ pool: pgServer.pool!, schema }), name: 'homepage', seed }));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => instances[i % 2]!.update([{ arm: 'good', reward: 1 }, { arm: 'bad', reward: 0 }])),
+    );
+    const rows = await createPostgresStore({ pool: pgServer.pool!, schema }).getArms('homepage');
+    expect(rows.map((r) => [r.arm, r.pulls, r.reward]).sort()).toEqual([['bad', 40, 0], ['good', 40, 40]]);
+    for (const bandit of instances) expect(await bandit.select(['bad', 'good'], 2)).toEqual(['good', 'bad']);
   });
 
   it('rejects NUL characters and stores injection-looking ids byte-exact', async () => {

@@ -36,3 +36,7 @@ export type { ContentModel, ContentModelOptions } from './content/content';
 // Text embedder without downloaded weights (hashed TF-IDF, LSA by randomised SVD)
 export { createHashingEmbedder, tokenize } from './embedder/hashing';
 export type { HashingEmbedder, HashingEmbedderOptions } from './embedder/hashing';
+
+// Multi-armed bandits (state shared through the store port, atomic increments)
+export { createEpsilonGreedyBandit, createUcb1Bandit, createThompsonBandit, createLinUcbBandit, crossFeatures } from './bandits/bandits';
+export type { Bandit, BanditOptions, BanditFeedback, BanditContext, EpsilonGreedyOptions, ThompsonOptions, LinUcbOptions } from './bandits/bandits';
