@@ -113,6 +113,8 @@ export type { EventProcessor, EventProcessorOptions, EventProcessorStats, Proces
 export { blendSources } from './engine/blend';
 export type { BlendSource, BlendedCandidate, BlendNormalization } from './engine/blend';
 export { rerankMmr, cosineSimilarity } from './engine/diversity';
+export { progressiveSchema, learningExploreShare, interleave } from './engine/progressive';
+export type { ProgressiveOptions, ProgressivePolicy } from './engine/progressive';
 export { applyInteractionToProfile, emptyProfile, cloneProfile } from './engine/profile';
 export type { ProfileSettings } from './engine/profile';
 

@@ -22,6 +22,8 @@ import {
 import { MyContentError } from '../errors/error';
 import type { FitContext, ModelQuery, ObservedInteraction, Progress, RecommenderModel, ScoredItems } from '../model/contract';
 import { NO_ITEMS } from '../model/contract';
+import { createRandom } from '../data/random';
+import { TopK } from '../model/top-k';
 import { DatasetBuilder, DEFAULT_INTERACTION_WEIGHTS, interactionWeight, type InteractionWeights } from '../model/dataset';
 import { decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
 import { DEFAULT_CACHE_TTLS, type CacheKey, type CacheTtls, type RecommendationCache } from '../ports/cache';
@@ -30,6 +32,7 @@ import type { Embedder } from '../ports/embedder';
 import type { InteractionErasure, ItemStatsStore, RecommendationStore, UserDataExport } from '../ports/store';
 import { blendSources, type BlendNormalization, type BlendSource } from './blend';
 import { cosineSimilarity, rerankMmr } from './diversity';
+import { interleave, learningExploreShare, progressiveSchema, type ProgressiveOptions, type ProgressivePolicy } from './progressive';
 import {
   engineSettingsSchema,
   recommendQuerySchema,
@@ -83,6 +86,14 @@ export interface RecommenderOptions {
   blendFor?: (context: { userId?: string }) => Record<string, number> | undefined;
   /** Diversity re-ranking of personalised lists, unless a request says otherwise. @default none */
   diversity?: DiversityOptions;
+  /**
+   * The seed's progressive profiling for new users: onboarding mix (preferred / popular /
+   * exploration), a quick-learning phase with early interactions weighing more and a falling
+   * exploration rate, then the mature blend with a little exploration; `true` for the seed's
+   * numbers. Lists then carry the phase (`cold-start`, `learning`, `personalized`) and each item
+   * its source (`explore:fresh` for exploration). @default off (cold start: preferredShare / popular)
+   */
+  progressive?: ProgressiveOptions | boolean;
   /** Model answering `trending()` and cold starts. @default the first model with `capabilities.trending` */
   trendingModel?: string;
   /** Model answering `similarItems()`. @default the first model with `capabilities.similarItems` */
@@ -119,7 +130,7 @@ export interface RecommenderLogger {
 }
 
 /** Which path produced a recommendation list. */
-export type RecommendationPhase = 'personalized' | 'cold-start';
+export type RecommendationPhase = 'personalized' | 'learning' | 'cold-start';
 
 /** What `recommend()` returns. */
 export interface RecommendationList {
@@ -249,6 +260,10 @@ export function createRecommender(options: RecommenderOptions): Recommender {
   const settings = parseInput(engineSettingsSchema, options, 'recommender options', SOURCE);
   const { store, cache, registry } = options;
   const itemStats: ItemStatsStore = options.itemStats ?? store;
+  const progressive: ProgressivePolicy | undefined =
+    options.progressive === undefined || options.progressive === false
+      ? undefined
+      : parseInput(progressiveSchema, options.progressive === true ? {} : options.progressive, 'progressive options', SOURCE);
   const logger: RecommenderLogger = options.logger ?? console;
   const warningIntervalMs = settings.warningIntervalMs;
   if (!store || typeof store.getItems !== 'function') {
@@ -507,7 +522,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
    * the rest from what is trending overall. Scores are scaled so that they decrease with rank:
    * preferred items in [0.5, 1], the others in (0, 0.5], each relative to its list's best.
    */
-  function coldStart(profile: UserProfile | undefined, n: number, filter: (item: number) => boolean): Recommendation[] {
+  function coldStart(profile: UserProfile | undefined, n: number, filter: (item: number) => boolean, preferredShare = settings.preferredShare): Recommendation[] {
     const preferred = (profile?.preferences.categories ?? []).map((c) => catalog.categoryCode(c)).filter((c) => c >= 0);
     const out: { item: number; score: number; source: string; contributions: Record<string, number> }[] = [];
     const taken = new Set<number>();
@@ -516,7 +531,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       out.push({ item, score, source, contributions: { [source]: score } });
     };
     if (preferred.length > 0) {
-      const quota = Math.round(n * settings.preferredShare);
+      const quota = Math.round(n * preferredShare);
       const merged = blendSources(
         preferred.map((category, i) => ({ name: String(i), weight: 1, result: trendingModel.trending!({ category, k: quota, filter }) })),
         quota,
@@ -528,6 +543,39 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     const best = rest.scores[0] || 1;
     for (let i = 0; i < rest.items.length; i++) push(rest.items[i]!, (0.5 * rest.scores[i]!) / best, 'cold-start:popular');
     return toRecommendations(out);
+  }
+
+  // The newest active articles, exploration's pool (rebuilt after items are ingested).
+  let newest: Int32Array | undefined;
+  function newestItems(limit: number): Int32Array {
+    if (newest && newest.length >= Math.min(limit, catalog.size)) return newest;
+    const top = new TopK(limit);
+    const { createdAt, active } = catalog;
+    for (let i = 0; i < catalog.size; i++) if (active[i] === 1 && createdAt[i]! >= top.threshold) top.push(i, createdAt[i]!);
+    return (newest = top.drain().items);
+  }
+
+  /** `count` fresh articles drawn (seeded by user and state) from the newest ones passing `filter`. */
+  function explore(policy: ProgressivePolicy, count: number, filter: (item: number) => boolean, taken: Set<number>, seedKey: string): Recommendation[] {
+    if (count <= 0) return [];
+    const pool = Array.from(newestItems(policy.explorePool)).filter((i) => !taken.has(i) && filter(i));
+    const rng = createRandom(policy.seed ^ parseInt(fnv1a(seedKey), 36));
+    const picked: Recommendation[] = [];
+    while (picked.length < count && pool.length > 0) {
+      const item = pool.splice(rng.int(pool.length), 1)[0]!;
+      picked.push(...toRecommendations([{ item, score: 0, source: 'explore:fresh', contributions: { 'explore:fresh': 0 } }]));
+    }
+    return picked;
+  }
+
+  /** Mixes exploration into a list, re-ranking and giving each explored item its neighbour's score. */
+  function withExploration(main: Recommendation[], extra: Recommendation[], n: number): Recommendation[] {
+    if (extra.length === 0) return main.slice(0, n);
+    return interleave(main, extra, n).map((r, i, all) => ({
+      ...r,
+      rank: i + 1,
+      score: r.source === 'explore:fresh' ? (all[i - 1]?.score ?? all[i + 1]?.score ?? 0) : r.score,
+    }));
   }
 
   /** Maximal marginal relevance over the blended candidates, by category or embedding. */
@@ -611,7 +659,9 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           const profile = existing ? cloneProfile(existing) : emptyProfile(userId);
           for (const x of list) {
             const info = resolved.get(x)!;
-            applyInteractionToProfile(profile, x, info.category, info.weight, profileSettings);
+            // Progressive profiling: a new user's first interactions weigh more.
+            const early = progressive && profile.interactionCount < progressive.learning.interactions ? progressive.learning.earlyWeight : 1;
+            applyInteractionToProfile(profile, x, info.category, info.weight * early, profileSettings);
           }
           return profile;
         });
@@ -687,6 +737,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       }
       await store.upsertItems(items);
       for (const item of items) catalog.upsert(item);
+      newest = undefined; // the exploration pool is rebuilt with the new articles
       await indexContent(items);
       return { written: items.length };
     },
@@ -809,12 +860,27 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       const from = Math.max(0, positive.length - settings.historyLength);
       let items: Recommendation[];
       let phase: RecommendationPhase;
+      const count = profile?.interactionCount ?? positive.length;
+      const seedKey = `${query.userId ?? (query.session ?? []).join(',')}:${count}:${modelsVersion}`;
+      const takenBy = (list: readonly Recommendation[]) => new Set(list.map((r) => catalog.indexOf(r.itemId)));
       if (positive.length === 0) {
         phase = 'cold-start';
         counters.coldStarts++;
-        items = coldStart(profile, query.n, filter);
+        if (progressive) {
+          // Onboarding: preferred categories / popular / exploration, shares normalised.
+          const { preferred, popular, explore: exploreShare } = progressive.onboarding;
+          const nExplore = Math.round((query.n * exploreShare) / (preferred + popular + exploreShare));
+          const main = coldStart(profile, query.n - nExplore, filter, preferred + popular > 0 ? preferred / (preferred + popular) : 0);
+          items = withExploration(main, explore(progressive, nExplore, filter, takenBy(main), seedKey), query.n);
+        } else {
+          items = coldStart(profile, query.n, filter);
+        }
       } else {
-        phase = 'personalized';
+        const learning = progressive !== undefined && count < progressive.learning.interactions;
+        phase = learning ? 'learning' : 'personalized';
+        const exploreShare = progressive ? (learning ? learningExploreShare(progressive, count) : progressive.mature.explore) : 0;
+        const nExplore = Math.min(query.n - 1, Math.round(query.n * exploreShare));
+        const nMain = query.n - nExplore;
         const modelQuery: ModelQuery = {
           history: Int32Array.from(positive.slice(from)),
           historyWeights: Float32Array.from(positiveWeights.slice(from)),
@@ -826,18 +892,33 @@ export function createRecommender(options: RecommenderOptions): Recommender {
         const active = names.filter((name) => weightsNow[name]! > 0);
         const results = await Promise.all(active.map((name) => models[name]!.recommend(modelQuery)));
         const sources: BlendSource[] = active.map((name, i) => ({ name, weight: weightsNow[name]!, result: results[i]! }));
-        let blended = blendSources(sources, diversity ? Math.max(query.n, diversity.pool ?? 3 * query.n) : query.n, settings.blendNormalization);
-        if (diversity) blended = diversify(blended, query.n, diversity);
-        if (blended.length < query.n) {
+        if (learning && profile) {
+          // Quick learning: what is popular in the user's strongest categories (declared and
+          // learned) weighs as much as the models at first, and fades as interactions accumulate.
+          const strongest = Object.entries(profile.categoryAffinity)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 3)
+            .map(([c]) => c);
+          const categories = [...new Set([...profile.preferences.categories, ...strongest])].map((c) => catalog.categoryCode(c)).filter((c) => c >= 0);
+          const total = active.reduce((sum, name) => sum + weightsNow[name]!, 0);
+          const weight = (total * (1 - count / progressive!.learning.interactions)) / Math.max(1, categories.length);
+          for (const category of categories) {
+            sources.push({ name: 'learning:affinity', weight, result: trendingModel.trending!({ category, k: modelQuery.k, filter }) });
+          }
+        }
+        let blended = blendSources(sources, diversity ? Math.max(nMain, diversity.pool ?? 3 * nMain) : nMain, settings.blendNormalization);
+        if (diversity) blended = diversify(blended, nMain, diversity);
+        if (blended.length < nMain) {
           // Not enough personalised candidates: complete with popular items.
           const taken = new Set(blended.map((b) => b.item));
-          const fill = trendingModel.trending!({ k: query.n - blended.length, filter: (i) => !taken.has(i) && filter(i) });
+          const fill = trendingModel.trending!({ k: nMain - blended.length, filter: (i) => !taken.has(i) && filter(i) });
           for (let i = 0; i < fill.items.length; i++) {
             const score = 0.01 * fill.scores[i]! / (fill.scores[0]! || 1);
             blended.push({ item: fill.items[i]!, score, source: 'fallback:popular', contributions: { 'fallback:popular': score } });
           }
         }
         items = toRecommendations(blended);
+        if (progressive) items = withExploration(items, explore(progressive, nExplore, filter, takenBy(items), seedKey), query.n);
       }
       const list: RecommendationList = {
         ...(query.userId === undefined ? {} : { userId: query.userId }),
