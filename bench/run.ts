@@ -297,8 +297,8 @@ ${(() => {
   return `Targets: Thompson sampling beats epsilon-greedy ${ok(ts.regret < eps.regret)} and both beat pure popularity ${ok(ts.regret < pop.regret && eps.regret < pop.regret)} on cumulative regret.`;
 })()}
 Discounting does not pay in this world: every article's rate decays alike, so old evidence keeps its ranking value,
-and forgetting it only adds exploration among ~100 live articles. It is for rates that change their order (a story
-that turns, a campaign that ends).
+and forgetting it only adds exploration among ~100 live articles. It is meant for rates that change their order (a
+story that turns, a campaign that ends), which this world does not simulate.
 
 _Time of this run: ${s(Date.now() - started)}._
 `;
