@@ -115,6 +115,8 @@ export type { BlendSource, BlendedCandidate, BlendNormalization } from './engine
 export { rerankMmr, cosineSimilarity } from './engine/diversity';
 export { progressiveSchema, learningExploreShare, interleave } from './engine/progressive';
 export type { ProgressiveOptions, ProgressivePolicy } from './engine/progressive';
+export { exposureSchema, articleQualityScore, articleReach, expansionRate } from './engine/exposure';
+export type { NewArticleOptions, ExposurePolicy } from './engine/exposure';
 export { applyInteractionToProfile, emptyProfile, cloneProfile } from './engine/profile';
 export type { ProfileSettings } from './engine/profile';
 

@@ -33,6 +33,7 @@ import type { InteractionErasure, ItemStatsStore, RecommendationStore, UserDataE
 import { blendSources, type BlendNormalization, type BlendSource } from './blend';
 import { cosineSimilarity, rerankMmr } from './diversity';
 import { interleave, learningExploreShare, progressiveSchema, type ProgressiveOptions, type ProgressivePolicy } from './progressive';
+import { articleReach, exposureSchema, type ExposurePolicy, type NewArticleOptions } from './exposure';
 import {
   engineSettingsSchema,
   recommendQuerySchema,
@@ -94,6 +95,14 @@ export interface RecommenderOptions {
    * its source (`explore:fresh` for exploration). @default off (cold start: preferredShare / popular)
    */
   progressive?: ProgressiveOptions | boolean;
+  /**
+   * The seed's bootstrapping of new articles: an article younger than `maxAgeMs` goes into the
+   * lists of users who read one of its most similar articles (by content, through the similar-items
+   * models), source `bootstrap:new`, until its impressions (`view` interactions) reach its reach,
+   * which grows with its quality score (see `exposureSchema`); `true` for the seed's numbers.
+   * @default off
+   */
+  newArticles?: NewArticleOptions | boolean;
   /** Model answering `trending()` and cold starts. @default the first model with `capabilities.trending` */
   trendingModel?: string;
   /** Model answering `similarItems()`. @default the first model with `capabilities.similarItems` */
@@ -260,6 +269,10 @@ export function createRecommender(options: RecommenderOptions): Recommender {
   const settings = parseInput(engineSettingsSchema, options, 'recommender options', SOURCE);
   const { store, cache, registry } = options;
   const itemStats: ItemStatsStore = options.itemStats ?? store;
+  const exposure: ExposurePolicy | undefined =
+    options.newArticles === undefined || options.newArticles === false
+      ? undefined
+      : parseInput(exposureSchema, options.newArticles === true ? {} : options.newArticles, 'newArticles options', SOURCE);
   const progressive: ProgressivePolicy | undefined =
     options.progressive === undefined || options.progressive === false
       ? undefined
@@ -548,11 +561,55 @@ export function createRecommender(options: RecommenderOptions): Recommender {
   // The newest active articles, exploration's pool (rebuilt after items are ingested).
   let newest: Int32Array | undefined;
   function newestItems(limit: number): Int32Array {
-    if (newest && newest.length >= Math.min(limit, catalog.size)) return newest;
-    const top = new TopK(limit);
-    const { createdAt, active } = catalog;
-    for (let i = 0; i < catalog.size; i++) if (active[i] === 1 && createdAt[i]! >= top.threshold) top.push(i, createdAt[i]!);
-    return (newest = top.drain().items);
+    if (!newest || (newest.length < limit && newest.length < catalog.size)) {
+      const top = new TopK(Math.max(limit, newest?.length ?? 0));
+      const { createdAt, active } = catalog;
+      for (let i = 0; i < catalog.size; i++) if (active[i] === 1 && createdAt[i]! >= top.threshold) top.push(i, createdAt[i]!);
+      newest = top.drain().items;
+    }
+    return newest.subarray(0, limit);
+  }
+
+  // New-article bootstrapping: each new article's most similar articles, and its statistics
+  // (reused for statsTtlMs), to decide who sees it and whether its reach is used up.
+  const similarSets = new Map<number, Set<number>>();
+  const exposureStats = new Map<number, { stats: ItemStats; at: number }>();
+  async function similarSetOf(item: number, k: number): Promise<Set<number>> {
+    let set = similarSets.get(item);
+    if (!set) {
+      set = new Set();
+      for (const name of similarChain) {
+        const result = await models[name]!.similar!(item, k);
+        if (result.items.length > 0) {
+          set = new Set(result.items);
+          break;
+        }
+      }
+      // Only cache a non-empty answer: an article indexed later gets its neighbours then.
+      if (set.size > 0) similarSets.set(item, set);
+    }
+    return set;
+  }
+  async function bootstrap(policy: ExposurePolicy, now: number, positive: ReadonlySet<number>, filter: (item: number) => boolean, taken: Set<number>): Promise<Recommendation[]> {
+    const fresh = Array.from(newestItems(500)).filter((i) => catalog.createdAt[i]! >= now - policy.maxAgeMs && !taken.has(i) && filter(i));
+    const eligible: number[] = [];
+    for (const item of fresh) {
+      const similar = await similarSetOf(item, policy.similar);
+      for (const s of similar) {
+        if (positive.has(s)) {
+          eligible.push(item);
+          break;
+        }
+      }
+    }
+    if (eligible.length === 0) return [];
+    const stale = eligible.filter((i) => (exposureStats.get(i)?.at ?? Number.NEGATIVE_INFINITY) < now - policy.statsTtlMs);
+    if (stale.length > 0) {
+      const stats = await itemStats.getItemStats(stale.map((i) => catalog.idAt(i)));
+      stale.forEach((item, k) => exposureStats.set(item, { stats: stats[k]!, at: now }));
+    }
+    const open = eligible.filter((i) => exposureStats.get(i)!.stats.views < articleReach(exposureStats.get(i)!.stats, now - catalog.createdAt[i]!, policy));
+    return toRecommendations(open.slice(0, policy.slots).map((item) => ({ item, score: 0, source: 'bootstrap:new', contributions: { 'bootstrap:new': 0 } })));
   }
 
   /** `count` fresh articles drawn (seeded by user and state) from the newest ones passing `filter`. */
@@ -568,14 +625,16 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     return picked;
   }
 
-  /** Mixes exploration into a list, re-ranking and giving each explored item its neighbour's score. */
+  /** Mixes extra items (exploration, new articles) into a list, re-ranking; each gets its neighbour's score. */
   function withExploration(main: Recommendation[], extra: Recommendation[], n: number): Recommendation[] {
     if (extra.length === 0) return main.slice(0, n);
-    return interleave(main, extra, n).map((r, i, all) => ({
-      ...r,
-      rank: i + 1,
-      score: r.source === 'explore:fresh' ? (all[i - 1]?.score ?? all[i + 1]?.score ?? 0) : r.score,
-    }));
+    const added = new Set(extra);
+    const all = interleave(main, extra, n);
+    let previous = all.find((x) => !added.has(x))?.score ?? 0; // an extra on top takes the first score
+    return all.map((r, i) => {
+      if (!added.has(r)) previous = r.score;
+      return { ...r, rank: i + 1, score: added.has(r) ? previous : r.score };
+    });
   }
 
   /** Maximal marginal relevance over the blended candidates, by category or embedding. */
@@ -918,6 +977,11 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           }
         }
         items = toRecommendations(blended);
+        if (exposure) {
+          // New articles for the readers of similar ones, within their reach.
+          const fresh = await bootstrap(exposure, now, new Set(positive), filter, takenBy(items));
+          items = withExploration(items.slice(0, Math.max(0, query.n - nExplore - fresh.length)), fresh, query.n - nExplore);
+        }
         if (progressive) items = withExploration(items, explore(progressive, nExplore, filter, takenBy(items), seedKey), query.n);
       }
       const list: RecommendationList = {
