@@ -100,6 +100,27 @@ function topK(arms: readonly string[], value: (arm: string, i: number) => number
 
 const distinct = (arms: readonly string[]) => [...new Set(arms)];
 
+/** The candidate arms (checked, de-duplicated), their undiscounted totals and the total plays. */
+async function readArms(store: BanditStateStore, name: string, input: readonly string[], k: number) {
+  checkSelect(input, k);
+  const arms = distinct(input);
+  const stats = totals(await store.getArms(name, { arms }));
+  let plays = 0;
+  for (const t of stats.values()) plays += t.pulls;
+  return { arms, stats, plays };
+}
+
+/** `update` and `forget` of the bandits that count plays and rewards per arm, without buckets. */
+function countingState(store: BanditStateStore, name: string): Pick<Bandit, 'update' | 'forget'> {
+  return {
+    async update(feedback) {
+      checkFeedback(feedback);
+      await store.incrementArms(name, feedback.map((f) => ({ arm: f.arm, pulls: 1, reward: f.reward })));
+    },
+    forget: (arms) => store.deleteArms(name, { arms }),
+  };
+}
+
 /** Options of {@link createEpsilonGreedyBandit}. */
 export interface EpsilonGreedyOptions extends BanditOptions {
   /** Share of the picks made at random. @default 0.1 */
@@ -137,11 +158,7 @@ export function createEpsilonGreedyBandit(options: EpsilonGreedyOptions): Bandit
     name,
     policy: 'epsilon-greedy',
     async select(input, k) {
-      checkSelect(input, k);
-      const arms = distinct(input);
-      const stats = totals(await store.getArms(name, { arms }));
-      let plays = 0;
-      for (const t of stats.values()) plays += t.pulls;
+      const { arms, stats, plays } = await readArms(store, name, input, k);
       const eps = Math.max(minEpsilon, epsilon * decay ** plays);
       const mean = (arm: string) => {
         const t = stats.get(arm);
@@ -155,11 +172,7 @@ export function createEpsilonGreedyBandit(options: EpsilonGreedyOptions): Bandit
       }
       return picked;
     },
-    async update(feedback) {
-      checkFeedback(feedback);
-      await store.incrementArms(name, feedback.map((f) => ({ arm: f.arm, pulls: 1, reward: f.reward })));
-    },
-    forget: (arms) => store.deleteArms(name, { arms }),
+    ...countingState(store, name),
   };
 }
 
@@ -178,11 +191,7 @@ export function createUcb1Bandit(options: BanditOptions): Bandit {
     name,
     policy: 'ucb1',
     async select(input, k) {
-      checkSelect(input, k);
-      const arms = distinct(input);
-      const stats = totals(await store.getArms(name, { arms }));
-      let plays = 0;
-      for (const t of stats.values()) plays += t.pulls;
+      const { arms, stats, plays } = await readArms(store, name, input, k);
       const log = Math.log(Math.max(1, plays));
       return topK(arms, (arm) => {
         const t = stats.get(arm);
@@ -190,11 +199,7 @@ export function createUcb1Bandit(options: BanditOptions): Bandit {
         return t.reward / t.pulls + Math.sqrt((2 * log) / t.pulls);
       }, k);
     },
-    async update(feedback) {
-      checkFeedback(feedback);
-      await store.incrementArms(name, feedback.map((f) => ({ arm: f.arm, pulls: 1, reward: f.reward })));
-    },
-    forget: (arms) => store.deleteArms(name, { arms }),
+    ...countingState(store, name),
   };
 }
 
