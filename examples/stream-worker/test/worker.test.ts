@@ -73,7 +73,10 @@ describe.skipIf(skip)('stream worker', () => {
     }
     const count = async () => Number((await pgServer.pool!.query(`SELECT count(*) AS n FROM "${schema}".interactions`)).rows[0].n);
     await until(async () => (await count()) >= 20_000, 60_000);
+    const dead = new Promise((resolve) => first.child.once('exit', resolve));
     first.child.kill('SIGKILL');
+    await dead;
+    await new Promise((r) => setTimeout(r, 300)); // a COMMIT the server had already received completes
     const killedAt = await count();
     expect(killedAt).toBeLessThan(TOTAL);
 

@@ -50,6 +50,8 @@ describe('new-article bootstrapping in the engine', () => {
     await recommender.ingestInteractions([
       { userId: 'economist', itemId: 'economy', type: 'click', timestamp: old + 1 },
       { userId: 'fan', itemId: 'football', type: 'click', timestamp: old + 2 },
+      // Everything old has readers, so popularity fills the lists on its own.
+      ...['markets', 'tennis', 'opera'].map((itemId, i) => ({ userId: `reader${i}`, itemId, type: 'click' as const, timestamp: old + 3 + i })),
     ]);
     await recommender.train();
     await recommender.ingestItems([{ id: 'rates-decision', category: 'economy', createdAt: now - HOUR, embedding: [0.9, 0.1, 0] }]);

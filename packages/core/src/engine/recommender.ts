@@ -555,6 +555,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     const rest = trendingModel.trending!({ k: n - out.length, filter: (i) => !taken.has(i) && filter(i) });
     const best = rest.scores[0] || 1;
     for (let i = 0; i < rest.items.length; i++) push(rest.items[i]!, (0.5 * rest.scores[i]!) / best, 'cold-start:popular');
+    for (const item of freshFill(n - out.length, filter, taken)) push(item, 0, 'fallback:fresh');
     return toRecommendations(out);
   }
 
@@ -610,6 +611,20 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     }
     const open = eligible.filter((i) => exposureStats.get(i)!.stats.views < articleReach(exposureStats.get(i)!.stats, now - catalog.createdAt[i]!, policy));
     return toRecommendations(open.slice(0, policy.slots).map((item) => ({ item, score: 0, source: 'bootstrap:new', contributions: { 'bootstrap:new': 0 } })));
+  }
+
+  /**
+   * The newest articles passing `filter`, for lists that models and trending could not fill
+   * (e.g. a freshness filter leaves only articles nobody has clicked yet).
+   */
+  function freshFill(count: number, filter: (item: number) => boolean, taken: ReadonlySet<number>): number[] {
+    if (count <= 0) return [];
+    const out: number[] = [];
+    for (const item of newestItems(Math.max(500, 4 * count))) {
+      if (out.length >= count) break;
+      if (!taken.has(item) && filter(item)) out.push(item);
+    }
+    return out;
   }
 
   /** `count` fresh articles drawn (seeded by user and state) from the newest ones passing `filter`. */
@@ -974,6 +989,10 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           for (let i = 0; i < fill.items.length; i++) {
             const score = 0.01 * fill.scores[i]! / (fill.scores[0]! || 1);
             blended.push({ item: fill.items[i]!, score, source: 'fallback:popular', contributions: { 'fallback:popular': score } });
+            taken.add(fill.items[i]!);
+          }
+          for (const item of freshFill(nMain - blended.length, filter, taken)) {
+            blended.push({ item, score: 0, source: 'fallback:fresh', contributions: { 'fallback:fresh': 0 } });
           }
         }
         items = toRecommendations(blended);
