@@ -308,7 +308,7 @@ story that turns, a campaign that ends), which this world does not simulate.
 
 Synthetic readers with hidden tastes (category, plus a style the embeddings do not show) click on what each policy
 shows them (click model: quality × taste × freshness × position bias), for ${simulator.world.days} days, seed ${simulator.world.seed}: ${simulator.world.articles.toLocaleString()} articles and
-${simulator.world.users.toLocaleString()} readers arriving over the run, lists of ${simulator.world.n} articles at most two days old. Every policy sees the same world
+${simulator.world.users.toLocaleString()} readers in all (most already there on day 1, the rest arriving daily), lists of ${simulator.world.n} articles at most two days old. Every policy sees the same world
 and the same coin flips. Regret: expected clicks lost per impression against showing each reader their likeliest articles.
 
 | policy | clicks per list | CTR | new readers, first 10 impressions | mature readers | regret / impression | coverage | intra-list diversity | hours to ${simulator.reports[0]!.exposureTarget} impressions (new articles, low / mid / high quality) |
