@@ -641,7 +641,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
   }
 
   /** Mixes extra items (exploration, new articles) into a list, re-ranking; each gets its neighbour's score. */
-  function withExploration(main: Recommendation[], extra: Recommendation[], n: number): Recommendation[] {
+  function withExtras(main: Recommendation[], extra: Recommendation[], n: number): Recommendation[] {
     if (extra.length === 0) return main.slice(0, n);
     const added = new Set(extra);
     const all = interleave(main, extra, n);
@@ -945,7 +945,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           const { preferred, popular, explore: exploreShare } = progressive.onboarding;
           const nExplore = Math.round((query.n * exploreShare) / (preferred + popular + exploreShare));
           const main = coldStart(profile, query.n - nExplore, filter, preferred + popular > 0 ? preferred / (preferred + popular) : 0);
-          items = withExploration(main, explore(progressive, nExplore, filter, takenBy(main), seedKey), query.n);
+          items = withExtras(main, explore(progressive, nExplore, filter, takenBy(main), seedKey), query.n);
         } else {
           items = coldStart(profile, query.n, filter);
         }
@@ -999,9 +999,9 @@ export function createRecommender(options: RecommenderOptions): Recommender {
         if (exposure) {
           // New articles for the readers of similar ones, within their reach.
           const fresh = await bootstrap(exposure, now, new Set(positive), filter, takenBy(items));
-          items = withExploration(items.slice(0, Math.max(0, query.n - nExplore - fresh.length)), fresh, query.n - nExplore);
+          items = withExtras(items.slice(0, Math.max(0, query.n - nExplore - fresh.length)), fresh, query.n - nExplore);
         }
-        if (progressive) items = withExploration(items, explore(progressive, nExplore, filter, takenBy(items), seedKey), query.n);
+        if (progressive) items = withExtras(items, explore(progressive, nExplore, filter, takenBy(items), seedKey), query.n);
       }
       const list: RecommendationList = {
         ...(query.userId === undefined ? {} : { userId: query.userId }),
