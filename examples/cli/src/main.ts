@@ -7,7 +7,7 @@
  *   npm run --silent cli -- recommend --train data/ml --format movielens --queries q.jsonl --model als --k 10 --out recs.jsonl
  */
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
@@ -30,12 +30,22 @@ import {
   writeMovieLensDataset,
   MOVIELENS_100K_SHAPE,
   groupRowsByUser,
+  concatTables,
+  describeUpdate,
+  evaluateReplay,
+  formatReplayReport,
+  loadInteractionsFile,
+  replayRecommendations,
   type EvaluationReport,
+  type InteractionTable,
+  type ReplayQuery,
+  type ReplayUpdate,
   type InteractionDataset,
   type RecommenderModel,
   type SyntheticScale,
 } from '@mycontent/core';
 import { loadData } from './data';
+import { createHybridModel } from '@mycontent/algorithms';
 import { MODELS, createModel } from './models';
 import { progressBar } from './progress';
 
@@ -45,8 +55,12 @@ commands:
   generate   --kind news|ratings [--scale tiny|demo|full] [--seed 42] --out DIR
   evaluate   --data PATH --format movielens|globo|csv [--models a,b] [--split random|temporal|leave-last-out|session]
              [--k 10] [--protocol full|sampled] [--negatives 100] [--max-cases N] [--seed 42] [--param model.key=value ...] [--json FILE]
+  evaluate   --data PATH --format globo|csv --protocol replay [--models a,b] [--updates frozen,retrain,online]
+             [--retrain-every 60 (minutes)] [--test-ratio 0.1 | --at ISO-TIME] [--k 10] [--max-cases N] [--json FILE]
   recommend  --train PATH --format movielens|globo|csv --queries QUERIES.jsonl --model NAME [--k 10] [--seed 42]
              [--param key=value ...] [--allow-unknown] --out RECS.jsonl
+  recommend  ... --replay STREAM.csv [--sort-stream] [--update online|frozen|retrain] [--retrain-every 60]
+             answers each query (which needs "ts", epoch ms) with the training data and the stream events before it
 
 models: ${Object.entries(MODELS).map(([name, spec]) => `${name} (${spec.description})`).join(', ')}`;
 
@@ -109,12 +123,16 @@ async function evaluate(argv: string[]) {
       seed: { type: 'string', default: '42' },
       param: { type: 'string', multiple: true, default: [] },
       json: { type: 'string', default: 'evaluation.json' },
+      updates: { type: 'string', default: 'online' },
+      'retrain-every': { type: 'string', default: '60' },
+      at: { type: 'string' },
     },
   });
   const path = required(values, 'data');
   const format = required(values, 'format');
   const k = positiveInt(values.k, 'k', 10);
   const seed = positiveInt(values.seed, 'seed', 42);
+  if (values.protocol === 'replay') return evaluateWithReplay(values, path, format, k, seed);
   const names = (values.models ?? (format === 'movielens' ? 'popular,itemknn,als,bpr,ease,svdpp' : 'popular,trending,itemknn,als')).split(',').map((m) => m.trim());
   for (const name of names) createModel(name, [], seed); // unknown names fail before any work
   const { table, items } = await loadData(path, format);
@@ -134,7 +152,7 @@ async function evaluate(argv: string[]) {
               })();
   const protocol = values.protocol === 'sampled' ? { kind: 'sampled' as const, negatives: positiveInt(values.negatives, 'negatives', 100) } : { kind: 'full' as const };
   if (values.protocol !== 'full' && values.protocol !== 'sampled') {
-    throw new MyContentError('INVALID_INPUT', `--protocol must be full or sampled, got ${values.protocol}`, { source: 'cli', field: 'protocol', value: values.protocol });
+    throw new MyContentError('INVALID_INPUT', `--protocol must be full, sampled or replay, got ${values.protocol}`, { source: 'cli', field: 'protocol', value: values.protocol });
   }
   const maxCases = values['max-cases'] === undefined ? undefined : positiveInt(values['max-cases'], 'max-cases', 1);
   stderr(`data: ${table.length.toLocaleString('en-US')} interactions, ${table.users.length.toLocaleString('en-US')} users, ${table.items.length.toLocaleString('en-US')} items`);
@@ -179,11 +197,66 @@ async function evaluate(argv: string[]) {
   if (errors.length > 0) process.exitCode = 1;
 }
 
+/** Parses `--updates` / `--update` names into replay update policies. */
+function parseUpdates(raw: string, retrainEvery: string | undefined): ReplayUpdate[] {
+  const minutes = Number(retrainEvery ?? '60');
+  if (!(minutes > 0)) throw new MyContentError('INVALID_INPUT', `--retrain-every must be a positive number of minutes, got ${JSON.stringify(retrainEvery)}`, { source: 'cli', field: 'retrain-every', value: retrainEvery });
+  return raw.split(',').map((name) => {
+    const trimmed = name.trim();
+    if (trimmed === 'online' || trimmed === 'frozen') return { kind: trimmed };
+    if (trimmed === 'retrain') return { kind: 'retrain', everyMs: minutes * 60_000 };
+    throw new MyContentError('INVALID_INPUT', `update policy must be frozen, retrain or online, got ${JSON.stringify(trimmed)}`, { source: 'cli', field: 'updates', value: trimmed });
+  });
+}
+
+/** Completes short lists during a replay: what is read now, then what was read most overall. */
+function replayFallback(seed: number): RecommenderModel {
+  return createHybridModel({
+    sources: { recent: { model: createModel('recent', [], seed), weight: 1 }, popular: { model: createModel('popular', [], seed), weight: 0.01 } },
+  });
+}
+
+async function evaluateWithReplay(values: Record<string, string | string[] | boolean | undefined>, path: string, format: string, k: number, seed: number) {
+  const names = String(values.models ?? 'recent,sr,vsknn,news').split(',').map((m) => m.trim());
+  const params = values.param as string[];
+  for (const name of names) createModel(name, params, seed); // unknown names fail before any work
+  const updates = parseUpdates(String(values.updates ?? 'online'), values['retrain-every'] as string | undefined);
+  const { table, items } = await loadData(path, format);
+  let at: number | undefined;
+  if (values.at !== undefined) {
+    const raw = String(values.at);
+    at = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+    if (!Number.isFinite(at)) throw new MyContentError('INVALID_INPUT', `--at must be an ISO-8601 time or epoch ms, got ${JSON.stringify(raw)}`, { source: 'cli', field: 'at', value: raw });
+  }
+  const testRatio = values['test-ratio'] === undefined ? undefined : Number(values['test-ratio']);
+  const maxCases = values['max-cases'] === undefined ? undefined : positiveInt(String(values['max-cases']), 'max-cases', 1);
+  stderr(`data: ${table.length.toLocaleString('en-US')} interactions, ${table.users.length.toLocaleString('en-US')} users, ${table.items.length.toLocaleString('en-US')} items`);
+  const bar = progressBar('replay');
+  const report = await evaluateReplay({
+    table,
+    items,
+    models: Object.fromEntries(names.map((name) => [name, () => createModel(name, params, seed)])),
+    updates,
+    fallback: () => replayFallback(seed),
+    k,
+    seed,
+    ...(at === undefined ? {} : { at }),
+    ...(testRatio === undefined ? {} : { testRatio }),
+    ...(maxCases === undefined ? {} : { maxCases }),
+    onProgress: bar.update,
+  });
+  bar.done();
+  console.log(formatReplayReport(report));
+  await writeFile(String(values.json), JSON.stringify(report, null, 2));
+  stderr(`wrote ${values.json}`);
+}
+
 const querySchema = z.object({
   id: z.union([z.string().min(1), z.number()]).transform(String),
   user: idSchema.optional(),
   session: z.array(idSchema).max(10_000).optional(),
   exclude: z.array(idSchema).max(100_000).optional(),
+  ts: z.number().finite().nonnegative().optional(),
 });
 
 /** Each user's positive training items (oldest first) and every item they touched. */
@@ -220,6 +293,10 @@ async function recommend(argv: string[]) {
       param: { type: 'string', multiple: true, default: [] },
       out: { type: 'string' },
       'allow-unknown': { type: 'boolean', default: false },
+      replay: { type: 'string' },
+      'sort-stream': { type: 'boolean', default: false },
+      update: { type: 'string', default: 'online' },
+      'retrain-every': { type: 'string', default: '60' },
     },
   });
   const trainPath = required(values, 'train');
@@ -231,6 +308,11 @@ async function recommend(argv: string[]) {
   const seed = positiveInt(values.seed, 'seed', 42);
   const model: RecommenderModel = createModel(name, values.param!, seed);
   const allowUnknown = values['allow-unknown'] === true;
+  if (values.replay !== undefined) {
+    const [update] = parseUpdates(values.update!, values['retrain-every']);
+    if (values.update!.includes(',')) throw new MyContentError('INVALID_INPUT', `--update takes one policy, got ${values.update}`, { source: 'cli', field: 'update', value: values.update });
+    return recommendWithReplay({ trainPath, format, queriesPath, name, out, k, seed, model, update: update!, streamPath: values.replay, sort: values['sort-stream'] === true });
+  }
 
   const { table, items } = await loadData(trainPath, format);
   const catalog = new ItemCatalog();
@@ -311,6 +393,94 @@ async function recommend(argv: string[]) {
   await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
   const recMs = performance.now() - t;
   stderr(`${name}: fit ${(fitMs / 1000).toFixed(2)} s on ${data.length.toLocaleString('en-US')} interactions; ${queries.length.toLocaleString('en-US')} queries in ${(recMs / 1000).toFixed(2)} s (${Math.round(queries.length / Math.max(1e-9, recMs / 1000)).toLocaleString('en-US')} queries/s)`);
+}
+
+/** Reads replay queries: every line needs `ts` (epoch ms). A bad line fails the run before any work. */
+async function readReplayQueries(path: string): Promise<ReplayQuery[]> {
+  const queries: ReplayQuery[] = [];
+  for await (const lines of readLineBatches(path)) {
+    for (const { line, text } of lines) {
+      if (text.trim() === '') continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (cause) {
+        throw new MyContentError('FORMAT', `${path}:${line}: not valid JSON`, { source: 'cli', field: 'line', value: line, cause });
+      }
+      const parsed = querySchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new MyContentError('INVALID_INPUT', `${path}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { source: 'cli', field: issue.path.join('.'), value: line });
+      }
+      const q = parsed.data;
+      if (q.ts === undefined) {
+        throw new MyContentError('INVALID_INPUT', `${path}:${line}: query ${JSON.stringify(q.id)} has no "ts": with --replay every query needs the time it is asked (epoch ms)`, { source: 'cli', field: 'ts', value: line });
+      }
+      queries.push({
+        id: q.id,
+        ts: q.ts,
+        ...(q.user === undefined ? {} : { userId: q.user }),
+        ...(q.session === undefined ? {} : { session: q.session }),
+        ...(q.exclude === undefined ? {} : { exclude: q.exclude }),
+      });
+    }
+  }
+  return queries;
+}
+
+async function recommendWithReplay(args: {
+  trainPath: string;
+  format: string;
+  queriesPath: string;
+  streamPath: string;
+  sort: boolean;
+  name: string;
+  out: string;
+  k: number;
+  seed: number;
+  model: RecommenderModel;
+  update: ReplayUpdate;
+}) {
+  const queries = await readReplayQueries(args.queriesPath);
+  const { table: trainTable, items } = await loadData(args.trainPath, args.format);
+  const streamInfo = await stat(args.streamPath).catch(() => undefined);
+  if (!streamInfo?.isFile()) throw new MyContentError('NOT_FOUND', `no stream file at ${args.streamPath}`, { source: 'cli', field: 'replay', value: args.streamPath });
+  let streamTable: InteractionTable;
+  try {
+    streamTable = await loadInteractionsFile(args.streamPath, { requireTimeOrder: !args.sort });
+  } catch (error) {
+    if (isMyContentError(error) && error.field === 'timestamp' && !args.sort) {
+      throw new MyContentError('FORMAT', `${error.message} (sort the stream, or pass --sort-stream to sort it by timestamp)`, { source: 'cli', field: 'timestamp', value: error.value, cause: error });
+    }
+    throw error;
+  }
+  const table = concatTables(trainTable, streamTable);
+  const train = Int32Array.from({ length: trainTable.length }, (_, i) => i);
+  const stream = Int32Array.from({ length: streamTable.length }, (_, i) => trainTable.length + i);
+  if (args.sort) stream.sort((a, b) => table.timestamp[a]! - table.timestamp[b]! || a - b);
+  const output = createWriteStream(args.out);
+  const result = await replayRecommendations({
+    table,
+    train,
+    stream,
+    queries,
+    model: args.model,
+    fallback: replayFallback(args.seed),
+    k: args.k,
+    update: args.update,
+    items,
+    onProgress: progressBar(`replay ${args.name}`).update,
+  });
+  for (const [q, answer] of result.answers.entries()) {
+    if (!output.write(`${JSON.stringify({ id: queries[q]!.id, items: answer })}\n`)) {
+      await new Promise<void>((resolve) => output.once('drain', () => resolve()));
+    }
+  }
+  await new Promise<void>((resolve, reject) => output.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  const { stats } = result;
+  stderr(
+    `${args.name} (${describeUpdate(args.update)}): fit ${(stats.fitMs / 1000).toFixed(2)} s on ${train.length.toLocaleString('en-US')} interactions; replayed ${stats.events.toLocaleString('en-US')} events and ${stats.queries.toLocaleString('en-US')} queries in ${(stats.replayMs / 1000).toFixed(2)} s (${Math.round(stats.throughput).toLocaleString('en-US')} events+queries/s${stats.retrains > 0 ? `, ${stats.retrains} refits in ${(stats.retrainMs / 1000).toFixed(1)} s` : ''})`,
+  );
 }
 
 const [command, ...rest] = process.argv.slice(2);

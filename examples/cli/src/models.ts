@@ -1,10 +1,14 @@
-import { MyContentError, type RecommenderModel } from '@mycontent/core';
+import { MyContentError, type BlendNormalization, type RecommenderModel } from '@mycontent/core';
 import {
   createAlsModel,
   createBprModel,
   createEaseModel,
+  createHybridModel,
   createItemKnnModel,
   createPopularityModel,
+  createRecentPopularityModel,
+  createSequentialRulesModel,
+  createSessionKnnModel,
   createSvdppModel,
 } from '@mycontent/algorithms';
 
@@ -52,12 +56,51 @@ export const MODELS: Record<string, ModelSpec> = {
     params: { regularization: 'number', maxBytes: 'number', values: 'string' },
     create: (p) => createEaseModel(p),
   },
+  recent: {
+    description: 'most read in the last hour (sliding window, online)',
+    params: { windowMs: 'number', shape: 'string' },
+    create: (p) => createRecentPopularityModel(p),
+  },
+  sr: {
+    description: 'sequential rules over sessions (online)',
+    params: { steps: 'number', weighting: 'string', queryItems: 'number', queryDecay: 'number', maxRulesPerItem: 'number', itemTtlMs: 'number', sessionGapMs: 'number' },
+    create: (p) => createSequentialRulesModel(p),
+  },
+  vsknn: {
+    description: 'V-SkNN, session neighbours weighted by recency (online)',
+    params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', idf: 'boolean', sessionGapMs: 'number' },
+    create: (p) => createSessionKnnModel({ variant: 'vsknn', ...p }),
+  },
+  sknn: {
+    description: 'S-kNN, session neighbours by cosine (online)',
+    params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', idf: 'boolean', sessionGapMs: 'number' },
+    create: (p) => createSessionKnnModel({ variant: 'sknn', ...p }),
+  },
+  news: {
+    description: 'hybrid for news streams: V-SkNN 0.5 + item-kNN 0.5 + recent popularity 0.2 (online)',
+    params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string' },
+    create: (p) => createNewsHybrid(p),
+  },
   svdpp: {
     description: 'SVD++ for explicit ratings',
     params: { factors: 'number', epochs: 'number', learningRate: 'number', regularization: 'number', initStd: 'number' },
     create: (p, seed) => createSvdppModel({ seed, ...p }),
   },
 };
+
+/** The `news` hybrid: session neighbours, session item-kNN and recent popularity, learning online. */
+function createNewsHybrid(p: Record<string, unknown>): RecommenderModel {
+  const weight = (key: string, fallback: number) => (typeof p[key] === 'number' ? (p[key] as number) : fallback);
+  return createHybridModel({
+    sources: {
+      sessions: { model: createSessionKnnModel({ variant: 'vsknn' }), weight: weight('sessions', 0.5) },
+      items: { model: createItemKnnModel({ similarity: 'cosine', recencyDecay: 0.3 }), weight: weight('items', 0.5) },
+      recent: { model: createRecentPopularityModel(typeof p.windowMs === 'number' ? { windowMs: p.windowMs } : {}), weight: weight('recent', 0.2) },
+    },
+    ...(typeof p.candidates === 'number' ? { candidates: p.candidates } : {}),
+    ...(p.normalization === undefined ? {} : { normalization: p.normalization as BlendNormalization }),
+  });
+}
 
 function fail(message: string, field: string, value: unknown): never {
   throw new MyContentError('INVALID_INPUT', message, { source: 'cli', field, value });

@@ -40,3 +40,15 @@ export type { HashingEmbedder, HashingEmbedderOptions } from './embedder/hashing
 // Multi-armed bandits (state shared through the store port, atomic increments)
 export { createEpsilonGreedyBandit, createUcb1Bandit, createThompsonBandit, createLinUcbBandit, crossFeatures } from './bandits/bandits';
 export type { Bandit, BanditOptions, BanditFeedback, BanditContext, EpsilonGreedyOptions, ThompsonOptions, LinUcbOptions } from './bandits/bandits';
+
+// Session models for news streams, learning online click by click (bounded memory)
+export { createSequentialRulesModel } from './session/sequential-rules';
+export type { SequentialRulesModel, SequentialRulesOptions } from './session/sequential-rules';
+export { createSessionKnnModel } from './session/session-knn';
+export type { SessionKnnModel, SessionKnnOptions } from './session/session-knn';
+export { createRecentPopularityModel } from './session/recent-popularity';
+export type { RecentPopularityModel, RecentPopularityOptions } from './session/recent-popularity';
+
+// Hybrid: several models blended by weight behind the one model contract
+export { createHybridModel } from './hybrid/hybrid';
+export type { HybridModel, HybridOptions, HybridSource } from './hybrid/hybrid';

@@ -123,7 +123,7 @@ export type { ProfileSettings } from './engine/profile';
 // Data: loaders, tables, the synthetic generator
 export { createRandom, createAliasSampler } from './data/random';
 export type { Random } from './data/random';
-export { InteractionTableBuilder, tableRow, tableBatches, tableToDataset } from './data/interaction-table';
+export { InteractionTableBuilder, tableRow, tableBatches, tableToDataset, concatTables } from './data/interaction-table';
 export type { InteractionTable, TableRow } from './data/interaction-table';
 export { readLineBatches, readCsvBatches, splitCsvLine, detachString } from './data/lines';
 export { StringInterner } from './data/interner';
@@ -167,6 +167,9 @@ export {
 } from './eval/metrics';
 export { evaluateModels, evaluateRatings, formatEvaluationReport } from './eval/evaluate';
 export type { EvaluateOptions, EvaluationReport, EvaluationMetrics, EvaluationProtocol, ModelEvaluation, RatingErrors } from './eval/evaluate';
+// Replay: answer queries as a live service would, walking a stream in time order
+export { replayRecommendations, evaluateReplay, formatReplayReport, streamRowsInOrder, describeUpdate } from './eval/replay';
+export type { ReplayQuery, ReplayUpdate, ReplayOptions, ReplayStats, ReplayResult, ReplayEvaluationOptions, ReplayEvaluation, ReplayReport } from './eval/replay';
 
 // Parallel numeric kernels (worker threads)
 export { createKernelPool, balancedRanges } from './parallel/kernel-pool';

@@ -14,6 +14,7 @@ import {
   type ObservedInteraction,
   type ScoredItems,
 } from '@mycontent/core';
+import { DEFAULT_SESSION_GAP_MS, SessionTracker, sessionKey } from '../session/sessions';
 
 /** How two items' co-occurrences become a similarity. */
 export type ItemSimilarity = 'cooccurrence' | 'cosine' | 'bm25';
@@ -49,7 +50,9 @@ export interface ItemKnnOptions {
   recencyDecay?: number;
   /**
    * Live co-occurrences learned between trainings from the interactions the engine observes
-   * (each new interaction paired with the user's previous `window` items, at most 20): how much
+   * (each new interaction paired with the previous `window` items, at most 20, of its session —
+   * grouped by `sessionId`, else by user and 30 minutes of inactivity — or, with context `user`,
+   * of the user's history): how much
    * they weigh next to the trained similarities, 0 to turn them off. A new article gets
    * neighbours from its first clicks this way, without retraining. They are not saved in the
    * artifact: the next training absorbs them. @default 1
@@ -123,6 +126,8 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   let live = new Map<number, Map<number, number>>();
   let liveCount = new Map<number, number>();
   let livePairs = 0;
+  // Open sessions, to pair live interactions within a session (context 'session').
+  const sessions = new SessionTracker(DEFAULT_SESSION_GAP_MS, LIVE_WINDOW);
 
   function liveSimilarity(i: number, j: number, count: number): number {
     if (config.similarity === 'cooccurrence') return config.liveWeight * count;
@@ -144,10 +149,18 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   }
 
   function observe(event: ObservedInteraction): void {
-    if (config.liveWeight === 0 || !event.previous) return;
+    if (config.liveWeight === 0 || !(event.weight > 0) || event.item < 0) return;
     const item = event.item;
+    // Partners: the session's previous items (context 'session'), else the user's.
+    let previous: ArrayLike<number> | undefined;
+    if (config.context === 'session') {
+      const session = sessions.sessionAt(sessionKey(event), event.timestamp);
+      previous = session.items.slice();
+      if (session.items[session.items.length - 1] !== item) sessions.push(session, item, event.timestamp);
+      sessions.sweep(event.timestamp);
+    } else previous = event.previous;
+    if (!previous) return;
     liveCount.set(item, (liveCount.get(item) ?? 0) + 1);
-    const previous = event.previous;
     const from = Math.max(0, previous.length - Math.min(LIVE_WINDOW, config.window));
     for (let p = from; p < previous.length; p++) {
       const other = previous[p]!;
@@ -162,6 +175,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   }
 
   function clearLive(): void {
+    sessions.clear();
     live = new Map();
     liveCount = new Map();
     livePairs = 0;

@@ -157,6 +157,18 @@ export function* tableBatches(table: InteractionTable, batchSize = 10_000, start
 }
 
 /**
+ * One table holding the rows of `tables` in order (ids re-interned), e.g. a training file and the
+ * stream that follows it: rows of the second table start at `tables[0].length`.
+ */
+export function concatTables(...tables: readonly InteractionTable[]): InteractionTable {
+  const builder = new InteractionTableBuilder(tables.reduce((n, t) => n + t.length, 0));
+  for (const table of tables) {
+    for (let i = 0; i < table.length; i++) builder.add(tableRow(table, i));
+  }
+  return builder.build();
+}
+
+/**
  * Turns a table (or some of its rows) into a training dataset over `catalog`.
  *
  * @example

@@ -18,6 +18,8 @@ export interface TabularLoadOptions {
    * @default 'auto'
    */
   timestampUnit?: 'auto' | 's' | 'ms';
+  /** Reject (`FORMAT`, naming the line) a row whose timestamp is earlier than the previous row's: for streams. @default false */
+  requireTimeOrder?: boolean;
 }
 
 const ALIASES: Record<string, string[]> = {
@@ -79,6 +81,7 @@ export async function loadInteractionsFile(path: string, options: TabularLoadOpt
   const unit = options.timestampUnit ?? 'auto';
   const defaultType = options.defaultType ?? 'click';
   const builder = new InteractionTableBuilder(1 << 16);
+  let previousTime = Number.NEGATIVE_INFINITY;
   const add = (line: number, get: (field: string) => unknown) => {
     const user = get('user');
     const item = get('item');
@@ -87,11 +90,18 @@ export async function loadInteractionsFile(path: string, options: TabularLoadOpt
     const rating = optionalNumber(get('rating'), 'rating', path, line);
     const duration = optionalNumber(get('duration'), 'duration', path, line);
     const session = get('session');
+    const timestamp = parseTimestamp(get('timestamp'), unit, path, line);
+    if (options.requireTimeOrder) {
+      if (timestamp < previousTime) {
+        fail(path, line, 'timestamp', get('timestamp'), `is earlier than the previous line's (${new Date(previousTime).toISOString()}): the file must be in timestamp order`);
+      }
+      previousTime = timestamp;
+    }
     builder.add({
       userId: String(user),
       itemId: String(item),
       type: parseType(get('type'), rating !== undefined ? 'rating' : defaultType, path, line),
-      timestamp: parseTimestamp(get('timestamp'), unit, path, line),
+      timestamp,
       sessionId: session === undefined || session === null || session === '' ? undefined : String(session),
       rating,
       duration,

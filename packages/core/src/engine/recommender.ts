@@ -771,6 +771,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           item: info.item,
           weight: info.weight,
           timestamp: x.timestamp,
+          ...(x.sessionId === undefined ? {} : { sessionId: x.sessionId }),
           get previous() {
             return (previous ??= previousOf(x.userId, count));
           },

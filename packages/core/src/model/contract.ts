@@ -28,6 +28,13 @@ export interface ModelQuery {
   filter?: (item: number) => boolean;
   /** The time to recommend at (epoch ms): models with time decay use it. @default the model's data clock */
   now?: number;
+  /**
+   * The items of the current session, oldest first (also at the end of `history` when the user is
+   * known). Session models recommend from it; when it is omitted they read the end of `history`.
+   */
+  session?: Int32Array;
+  /** The current session's id, when there is one: session models skip it among their neighbours. */
+  sessionId?: string;
 }
 
 /** What a model is asked for trending items. */
@@ -63,6 +70,8 @@ export interface ObservedInteraction {
   /** Signal weight ({@link interactionWeight}). */
   weight: number;
   timestamp: number;
+  /** The session the interaction belongs to, when known: session models group by it (else by user and inactivity). */
+  sessionId?: string;
   /**
    * The user's previous items (catalogue indices, oldest first, at most 50), for sequence-aware
    * models. The engine computes it on first read: read it during `observe`, do not keep the object.

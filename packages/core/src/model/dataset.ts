@@ -54,6 +54,8 @@ export interface InteractionDataset {
   readonly type: Uint8Array;
   /** Session index per row (dense, per dataset), -1 when the interaction had no session. */
   readonly session: Int32Array;
+  /** Session ids by session index, when the builder kept them. */
+  readonly sessions?: readonly string[];
   /** Explicit rating, NaN when none. */
   readonly rating: Float32Array;
 }
@@ -153,6 +155,7 @@ export class DatasetBuilder {
       timestamp: this.timestamp.slice(0, n),
       type: this.type.slice(0, n),
       session: this.session.slice(0, n),
+      sessions: [...this.sessionIndex.keys()],
       rating: this.rating.slice(0, n),
     };
   }

@@ -1,0 +1,318 @@
+import {
+  MyContentError,
+  NO_ITEMS,
+  TopK,
+  assertArtifactKind,
+  bindItemIds,
+  type FitContext,
+  type InMemoryModel,
+  type InteractionDataset,
+  type ItemCatalog,
+  type ModelArtifact,
+  type ModelQuery,
+  type ObservedInteraction,
+  type ScoredItems,
+} from '@mycontent/core';
+import { DEFAULT_SESSION_GAP_MS, SessionTracker, checkOption, grow, querySession, replayDataset, sessionKey } from './sessions';
+
+/** Options of {@link createSessionKnnModel}. */
+export interface SessionKnnOptions {
+  /**
+   * `vsknn` (V-SkNN): the current session's items weigh more the more recent they are, and a
+   * neighbour's similarity is the weighted overlap; `sknn` (S-kNN): plain cosine between the
+   * sessions' item sets. @default 'vsknn'
+   */
+  variant?: 'sknn' | 'vsknn';
+  /** Neighbour sessions that vote. @default 100 */
+  neighbors?: number;
+  /** Most recent candidate sessions (sharing an item with the current one) compared. @default 500 */
+  sampleSize?: number;
+  /** Past sessions kept, the most recent (memory bound). @default 200_000 */
+  maxSessions?: number;
+  /** Items of the current session read by a query, the last ones. @default 10 */
+  queryItems?: number;
+  /** Weigh each voted item by its inverse session frequency, damping ubiquitous items. @default true */
+  idf?: boolean;
+  /** Inactivity that ends a session without a session id. @default 30 minutes */
+  sessionGapMs?: number;
+  /** Items kept per session, the last ones. @default 50 */
+  maxSessionLength?: number;
+}
+
+/** The model returned by {@link createSessionKnnModel}. */
+export interface SessionKnnModel extends InMemoryModel {
+  /** Past sessions currently held. */
+  readonly sessions: number;
+}
+
+const KIND = 'session-knn';
+const FORMAT_VERSION = 1;
+
+/**
+ * Session-based k-nearest neighbours (S-kNN and V-SkNN, Ludewig & Jannach 2018): the current
+ * session is compared with recent past sessions that share an item with it, and the items of
+ * the most similar ones are recommended, each voted for by its sessions' similarities. It learns
+ * online: `observe` appends a click to its session and indexes it, in O(1). Memory is bounded:
+ * `maxSessions` past sessions in a ring (the oldest are forgotten) and, per item, the last
+ * `sampleSize` sessions that contain it.
+ *
+ * @example
+ * ```ts
+ * const knn = createSessionKnnModel({ variant: 'vsknn', neighbors: 100 });
+ * await knn.fit(dataset);
+ * knn.recommend({ history: new Int32Array(0), session: Int32Array.of(4, 17), k: 10 });
+ * ```
+ */
+export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionKnnModel {
+  const config = {
+    variant: options.variant ?? 'vsknn',
+    neighbors: options.neighbors ?? 100,
+    sampleSize: options.sampleSize ?? 500,
+    maxSessions: options.maxSessions ?? 200_000,
+    queryItems: options.queryItems ?? 10,
+    idf: options.idf ?? true,
+    sessionGapMs: options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS,
+    maxSessionLength: options.maxSessionLength ?? 50,
+  };
+  const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
+  check(config.variant === 'sknn' || config.variant === 'vsknn', 'variant', config.variant, "must be 'sknn' or 'vsknn'");
+  for (const field of ['neighbors', 'sampleSize', 'maxSessions', 'queryItems', 'maxSessionLength'] as const) {
+    check(Number.isInteger(config[field]) && config[field] >= 1, field, config[field], 'must be a positive integer');
+  }
+  check(config.sessionGapMs > 0, 'sessionGapMs', config.sessionGapMs, 'must be positive');
+
+  const ring = config.maxSessions;
+  let catalog: ItemCatalog | undefined;
+  let trained = false;
+  // Past sessions in a ring indexed by sid % maxSessions; a slot is alive when its sid is among the last maxSessions.
+  let slotSid = new Float64Array(ring).fill(-1);
+  let slotItems: (number[] | undefined)[] = new Array(ring);
+  let tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength);
+  // Per item: the last `sampleSize` sids containing it (a ring), and how many sessions ever did.
+  let postings: (Int32Array | undefined)[] = [];
+  let postingCount = new Int32Array(0);
+  // Query scratch.
+  let itemMark = new Int32Array(0);
+  let itemWeight = new Float32Array(0);
+  let acc = new Float32Array(0);
+  let touched = new Int32Array(0);
+  let slotMark = new Int32Array(ring);
+  let stamp = 0;
+  const neighbourHeap = new TopK(config.neighbors);
+  const heap = new TopK(16);
+
+  const alive = (sid: number) => sid >= 0 && sid > tracker.started - 1 - ring && slotSid[sid % ring] === sid;
+
+  function index(item: number, sid: number): void {
+    if (item >= postings.length) {
+      postings.length = Math.max(item + 1, postings.length * 2, 1024);
+      postingCount = grow(postingCount, postings.length);
+    }
+    let list = postings[item];
+    const count = postingCount[item]!;
+    if (!list || (count >= list.length && list.length < config.sampleSize)) {
+      const next = new Int32Array(Math.min(config.sampleSize, Math.max(4, (list?.length ?? 0) * 2)));
+      if (list) next.set(list);
+      postings[item] = list = next;
+    }
+    list[count % list.length] = sid;
+    postingCount[item] = count + 1;
+  }
+
+  function observe(event: ObservedInteraction): void {
+    if (!(event.weight > 0) || event.item < 0) return;
+    const t = event.timestamp;
+    const session = tracker.sessionAt(sessionKey(event), t);
+    const slot = session.sid % ring;
+    if (slotSid[slot] !== session.sid) {
+      slotSid[slot] = session.sid;
+      slotItems[slot] = session.items; // shared with the tracker while the session is open
+    }
+    if (!session.items.includes(event.item)) {
+      tracker.push(session, event.item, t);
+      index(event.item, session.sid);
+    } else if (t > session.last) session.last = t;
+    tracker.sweep(t);
+  }
+
+  function notTrained(): never {
+    throw new MyContentError('NOT_TRAINED', 'the session-kNN model is not trained', { source: KIND });
+  }
+
+  /** Scores items from the neighbours of the query's session into `acc`; returns how many were touched. */
+  function accumulate(query: Pick<ModelQuery, 'session' | 'history' | 'sessionId'>): number {
+    const items = querySession(query, config.queryItems);
+    if (items.length === 0) return 0;
+    const n = catalog?.size ?? 0;
+    const size = Math.max(n, postings.length, ...items) + 1;
+    if (itemMark.length < size) {
+      itemMark = grow(itemMark, size);
+      itemWeight = grow(itemWeight, size);
+      acc = grow(acc, size);
+      touched = grow(touched, size);
+    }
+    stamp++;
+    if (stamp === 0x7fffffff) {
+      stamp = 1;
+      itemMark.fill(0);
+      slotMark.fill(0);
+    }
+    // Query item weights: V-SkNN favours the latest clicks (1/position from the end).
+    let distinct = 0;
+    for (let p = items.length - 1, pos = 1; p >= 0; p--, pos++) {
+      const item = items[p]!;
+      if (item < 0 || itemMark[item] === stamp) continue;
+      itemMark[item] = stamp;
+      itemWeight[item] = config.variant === 'vsknn' ? 1 / pos : 1;
+      distinct++;
+    }
+    const own = query.sessionId === undefined ? -1 : (tracker.get(`s:${query.sessionId}`)?.sid ?? -1);
+    // Candidates: the most recent sessions holding a query item.
+    const candidates: number[] = [];
+    for (let p = 0; p < items.length; p++) {
+      const item = items[p]!;
+      const list = item >= 0 ? postings[item] : undefined;
+      if (!list) continue;
+      const count = postingCount[item]!;
+      const held = Math.min(count, list.length);
+      for (let h = 0; h < held; h++) {
+        const sid = list[(count - 1 - h) % list.length]!;
+        const slot = sid % ring;
+        if (slotMark[slot] === stamp || sid === own || !alive(sid)) continue;
+        slotMark[slot] = stamp;
+        candidates.push(sid);
+      }
+    }
+    let sample: ArrayLike<number> = candidates;
+    if (candidates.length > config.sampleSize) {
+      const sorted = Float64Array.from(candidates).sort();
+      sample = sorted.subarray(sorted.length - config.sampleSize);
+    }
+    neighbourHeap.reset(config.neighbors);
+    for (let c = 0; c < sample.length; c++) {
+      const sid = sample[c]!;
+      const sessionItems = slotItems[sid % ring]!;
+      let dot = 0;
+      for (const item of sessionItems) if (itemMark[item] === stamp) dot += itemWeight[item]!;
+      if (dot === 0) continue;
+      const similarity = config.variant === 'sknn' ? dot / Math.sqrt(distinct * sessionItems.length) : dot;
+      neighbourHeap.push(sid, similarity);
+    }
+    const { items: neighbours, scores: similarities } = neighbourHeap.drain();
+    const total = Math.max(1, Math.min(tracker.started, ring));
+    let touchedCount = 0;
+    for (let k = 0; k < neighbours.length; k++) {
+      const similarity = similarities[k]!;
+      for (const item of slotItems[neighbours[k]! % ring]!) {
+        if (item >= acc.length) continue;
+        const vote = config.idf ? similarity * Math.log(1 + total / Math.max(1, postingCount[item]!)) : similarity;
+        if (acc[item] === 0) touched[touchedCount++] = item;
+        acc[item]! += vote;
+      }
+    }
+    return touchedCount;
+  }
+
+  const model: SessionKnnModel = {
+    kind: KIND,
+    capabilities: { online: true, personalized: true, trending: false, similarItems: false },
+    get trained() {
+      return trained;
+    },
+    get sessions() {
+      let held = 0;
+      const started = tracker.started;
+      for (let sid = Math.max(0, started - ring); sid < started; sid++) if (alive(sid) && (slotItems[sid % ring]?.length ?? 0) > 0) held++;
+      return held;
+    },
+    async fit(data: InteractionDataset, context: FitContext = {}) {
+      catalog = data.catalog;
+      slotSid = new Float64Array(ring).fill(-1);
+      slotItems = new Array(ring);
+      slotMark = new Int32Array(ring);
+      tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength);
+      postings = [];
+      postingCount = new Int32Array(Math.max(1024, data.catalog.size));
+      await replayDataset(data, observe, {
+        source: KIND,
+        signal: context.signal,
+        onProgress: (done, total) => context.onProgress?.({ phase: 'sessions', done, total }),
+      });
+      trained = true;
+    },
+    observe(event) {
+      if (trained) observe(event);
+    },
+    recommend(query: ModelQuery): ScoredItems {
+      if (!trained) notTrained();
+      if (query.k < 1) return NO_ITEMS;
+      const touchedCount = accumulate(query);
+      heap.reset(query.k);
+      for (let t = 0; t < touchedCount; t++) {
+        const item = touched[t]!;
+        const score = acc[item]!;
+        acc[item] = 0;
+        if (score >= heap.threshold && (!query.filter || query.filter(item))) heap.push(item, score);
+      }
+      return heap.drain();
+    },
+    score(query, candidates) {
+      if (!trained) notTrained();
+      const touchedCount = accumulate(query);
+      const out = new Float32Array(candidates.length);
+      for (let c = 0; c < candidates.length; c++) {
+        const item = candidates[c]!;
+        out[c] = item >= 0 && item < acc.length ? acc[item]! : 0;
+      }
+      for (let t = 0; t < touchedCount; t++) acc[touched[t]!] = 0;
+      return out;
+    },
+    toArtifact(): ModelArtifact {
+      if (!trained || !catalog) notTrained();
+      // Past sessions, oldest first, as CSR item lists.
+      const lists: number[][] = [];
+      const started = tracker.started;
+      for (let sid = Math.max(0, started - ring); sid < started; sid++) {
+        const items = alive(sid) ? slotItems[sid % ring] : undefined;
+        if (items && items.length > 0) lists.push(items);
+      }
+      const start = new Int32Array(lists.length + 1);
+      for (let s = 0; s < lists.length; s++) start[s + 1] = start[s]! + lists[s]!.length;
+      const items = new Int32Array(start[lists.length]!);
+      lists.forEach((list, s) => items.set(list, start[s]!));
+      return {
+        kind: KIND,
+        formatVersion: FORMAT_VERSION,
+        state: { config, itemIds: catalog.idList().slice() },
+        arrays: { start, items },
+      };
+    },
+    restore(artifact: ModelArtifact, target: ItemCatalog) {
+      assertArtifactKind(artifact, KIND, FORMAT_VERSION);
+      const state = artifact.state as { itemIds: string[] };
+      const map = bindItemIds(state.itemIds, target);
+      const start = artifact.arrays.start as Int32Array;
+      const items = artifact.arrays.items as Int32Array;
+      catalog = target;
+      slotSid = new Float64Array(ring).fill(-1);
+      slotItems = new Array(ring);
+      slotMark = new Int32Array(ring);
+      tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength);
+      postings = [];
+      postingCount = new Int32Array(Math.max(1024, target.size));
+      for (let s = 0; s < start.length - 1; s++) {
+        const session = tracker.sessionAt(`restored:${s}`, 0);
+        slotSid[session.sid % ring] = session.sid;
+        slotItems[session.sid % ring] = session.items;
+        for (let k = start[s]!; k < start[s + 1]!; k++) {
+          const item = map[items[k]!]!;
+          tracker.push(session, item, 0);
+          index(item, session.sid);
+        }
+      }
+      tracker.clear();
+      trained = true;
+    },
+  };
+  return model;
+}
