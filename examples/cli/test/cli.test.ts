@@ -117,3 +117,75 @@ describe('cli generate and evaluate', () => {
     expect(result.stdout).toMatch(/ease: not evaluated: .*EASE needs/);
   });
 });
+
+describe('cli recommend --replay (answers as a live service would)', () => {
+  const T = Date.UTC(2024, 0, 1);
+  const STREAM = ['user,item,timestamp,session', `u5,x,${T + 100},s5`, `u5,y,${T + 101},s5`, `u6,x,${T + 200},s6`].join('\n');
+
+  async function replay(queries: string, stream: string, ...extra: string[]) {
+    await writeFile(join(dir, 'stream.csv'), `${stream}\n`);
+    await writeFile(join(dir, 'rq.jsonl'), queries);
+    await writeFile(join(dir, 'train-ts.csv'), ['user,item,timestamp,session', `u1,a,${T + 1},s1`, `u1,b,${T + 2},s1`, `u2,a,${T + 3},s2`, `u2,b,${T + 4},s2`].join('\n'));
+    const out = join(dir, `replay-${Math.random().toString(36).slice(2)}.jsonl`);
+    const result = cli('recommend', '--train', join(dir, 'train-ts.csv'), '--format', 'csv', '--queries', join(dir, 'rq.jsonl'), '--replay', join(dir, 'stream.csv'), '--out', out, ...extra);
+    const lines = result.code === 0 ? (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l)) : [];
+    return { ...result, lines };
+  }
+
+  const QUERIES = [
+    `{"id":"late","ts":${T + 102},"session":["x"]}`,
+    `{"id":"tie","ts":${T + 101},"session":["x"]}`,
+    `{"id":"user","ts":${T + 300},"user":"u5"}`,
+  ].join('\n');
+
+  it('sees only stream events strictly before each query, answers in query order, and reports speed', async () => {
+    const { code, lines, stderr } = await replay(QUERIES, STREAM, '--model', 'sr', '--k', '3');
+    expect(code).toBe(0);
+    expect(lines.map((l) => l.id)).toEqual(['late', 'tie', 'user']);
+    // x → y was learnt at T + 101: the query at T + 101 cannot know it, the one a millisecond later does.
+    expect(lines[0].items).toEqual(['y', 'b', 'a']);
+    expect(lines[1].items).not.toContain('y');
+    // u5 read x and y in the stream: both excluded, as are session items.
+    expect(lines[2].items).not.toContain('x');
+    expect(lines[2].items).not.toContain('y');
+    expect(stderr).toMatch(/sr \(online\): fit [\d.]+ s on 4 interactions; replayed 3 events and 3 queries in [\d.]+ s \([\d,]+ events\+queries\/s\)/);
+    const frozen = await replay(QUERIES, STREAM, '--model', 'sr', '--k', '3', '--update', 'frozen');
+    expect(frozen.lines[0].items).not.toContain('y');
+  });
+
+  it('rejects a stream out of order with its line (or sorts it when asked) and a query without ts', async () => {
+    const shuffled = ['user,item,timestamp,session', `u5,y,${T + 101},s5`, `u5,x,${T + 100},s5`].join('\n');
+    const rejected = await replay(QUERIES, shuffled, '--model', 'sr');
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(/stream\.csv:3: timestamp = .* is earlier than the previous line's .*--sort-stream/);
+    const sorted = await replay(QUERIES, shuffled, '--model', 'sr', '--k', '3', '--sort-stream');
+    expect(sorted.code).toBe(0);
+    expect(sorted.lines[0].items[0]).toBe('y');
+    const noTs = await replay('{"id":"q1","ts":5}\n{"id":"q2","user":"u1"}\n', STREAM, '--model', 'sr');
+    expect(noTs.code).toBe(1);
+    expect(noTs.stderr).toMatch(/rq\.jsonl:2: query "q2" has no "ts"/);
+    const badPolicy = await replay(QUERIES, STREAM, '--model', 'sr', '--update', 'sometimes');
+    expect(badPolicy.stderr).toContain('update policy must be frozen, retrain or online, got "sometimes"');
+  });
+
+  it('evaluate --protocol replay compares update policies on a news log', async () => {
+    const news = join(dir, 'news-replay');
+    expect(cli('generate', '--kind', 'news', '--scale', 'tiny', '--seed', '5', '--out', news).code).toBe(0);
+    const json = join(dir, 'replay.json');
+    const result = cli('evaluate', '--data', news, '--format', 'globo', '--protocol', 'replay', '--models', 'recent,sr', '--updates', 'frozen,retrain,online', '--test-ratio', '0.3', '--json', json);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Protocol: replay from .*: next click in [\d,]+ test-session prefixes/);
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    expect(report.results.map((r: { model: string; update: string }) => `${r.model} ${r.update}`)).toEqual([
+      'recent frozen',
+      'recent retrain every 1 h',
+      'recent online',
+      'sr frozen',
+      'sr retrain every 1 h',
+      'sr online',
+    ]);
+    const hr = (i: number) => report.results[i].hitRate as number;
+    expect(hr(5)).toBeGreaterThan(hr(3));
+    expect(hr(2)).toBeGreaterThan(hr(0));
+  });
+});
