@@ -130,9 +130,10 @@ describe('item-kNN with BM25 weighting', () => {
     const a = catalog.indexOf('a');
     expect(model.similar!(a, 5).items).not.toContain(fresh);
     for (const user of ['v1', 'v2', 'v3']) {
-      model.observe!({ userId: user, item: fresh, weight: 1, timestamp: T, previous: Int32Array.of(a) });
+      model.observe!({ userId: user, item: a, weight: 1, timestamp: T });
+      model.observe!({ userId: user, item: fresh, weight: 1, timestamp: T + 1000 });
     }
-    // 3 live co-occurrences (a, fresh) beat the trained 2 of (a, b).
+    // 3 live co-occurrences (a, fresh) in sessions beat the trained 2 of (a, b).
     expect(Array.from(model.similar!(a, 5).items, (i) => catalog.idAt(i))).toEqual(['fresh', 'b', 'c']);
     expect(Array.from(model.similar!(fresh, 5).items, (i) => catalog.idAt(i))).toEqual(['a']);
     const top = model.recommend({ history: Int32Array.of(a), k: 1 });
@@ -143,7 +144,8 @@ describe('item-kNN with BM25 weighting', () => {
     expect(model.similar!(a, 5).items).not.toContain(fresh);
     const off = createItemKnnModel({ similarity: 'cooccurrence', liveWeight: 0 });
     await off.fit(dataset);
-    off.observe!({ userId: 'v1', item: fresh, weight: 1, timestamp: T, previous: Int32Array.of(a) });
+    off.observe!({ userId: 'v1', item: a, weight: 1, timestamp: T });
+    off.observe!({ userId: 'v1', item: fresh, weight: 1, timestamp: T + 1000 });
     expect(off.similar!(a, 5).items).not.toContain(fresh);
   });
 });

@@ -8,6 +8,7 @@ import {
   type Interaction,
   type RecommenderModel,
   type ScoredItems,
+  type BlendedCandidate,
 } from '@mycontent/core';
 import {
   createHybridModel,
@@ -212,7 +213,7 @@ describe('hybrid', () => {
     await hybrid.fit(data);
     expect(hybrid.trained).toBe(true);
     const query = { history: new Int32Array(0), session: at(catalog, 'a'), k: 3, filter: (i: number) => i !== catalog.indexOf('a') };
-    const explained = hybrid.explain(query) as ReturnType<typeof hybrid.explain> & unknown[];
+    const explained = hybrid.explain(query) as BlendedCandidate[];
     expect(explained.map((c) => catalog.idAt(c.item))).toEqual(['b', 'c', 'd']);
     expect(explained[0]!.source).toBe('rules');
     expect(explained[0]!.contributions.rules).toBeCloseTo(0.7, 6);

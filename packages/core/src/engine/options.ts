@@ -94,5 +94,7 @@ export const engineSettingsSchema = z.object({
   diversity: diversitySchema.optional(),
   blendNormalization: z.enum(['minmax', 'rank']).default('minmax'),
   warningIntervalMs: z.number().min(0).default(60_000),
+  sessionGapMs: positive.default(30 * 60_000),
+  freshness: z.object({ halfLifeMs: positive, weight: z.number().min(0).max(1) }).optional(),
   blend: z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite')).optional(),
 });

@@ -30,7 +30,7 @@ import { DEFAULT_CACHE_TTLS, type CacheKey, type CacheTtls, type RecommendationC
 import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
 import type { Embedder } from '../ports/embedder';
 import type { InteractionErasure, ItemStatsStore, RecommendationStore, UserDataExport } from '../ports/store';
-import { blendSources, type BlendNormalization, type BlendSource } from './blend';
+import { blendSources, type BlendNormalization, type BlendSource, type BlendedCandidate } from './blend';
 import { cosineSimilarity, rerankMmr } from './diversity';
 import { interleave, learningExploreShare, progressiveSchema, type ProgressiveOptions, type ProgressivePolicy } from './progressive';
 import { articleReach, exposureSchema, type ExposurePolicy, type NewArticleOptions } from './exposure';
@@ -87,6 +87,18 @@ export interface RecommenderOptions {
   blendFor?: (context: { userId?: string }) => Record<string, number> | undefined;
   /** Diversity re-ranking of personalised lists, unless a request says otherwise. @default none */
   diversity?: DiversityOptions;
+  /**
+   * Inactivity that ends a session: the user's interactions chained by shorter gaps (or sharing
+   * the latest one's `sessionId`) are the current session that session models recommend from,
+   * when a request does not list its `session`. @default 30 minutes
+   */
+  sessionGapMs?: number;
+  /**
+   * Favour recent articles in personalised lists: each blended score is multiplied by
+   * `(1 − weight) + weight · 2^(−age / halfLifeMs)` (age from the article's `createdAt`; articles
+   * without one are not affected). For news, a half-life of a few hours. @default none
+   */
+  freshness?: { halfLifeMs: number; weight: number };
   /**
    * The seed's progressive profiling for new users: onboarding mix (preferred / popular /
    * exploration), a quick-learning phase with early interactions weighing more and a falling
@@ -473,6 +485,16 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       if (category !== undefined) rec.category = category;
       return rec;
     });
+  }
+
+  /** Rescales blended scores by article age (see the `freshness` option) and keeps the best `n`. */
+  function favourFresh(list: BlendedCandidate[], now: number, freshness: { halfLifeMs: number; weight: number }, n: number): BlendedCandidate[] {
+    const created = catalog.createdAt;
+    for (const entry of list) {
+      const at = created[entry.item]!;
+      if (at > 0) entry.score *= 1 - freshness.weight + freshness.weight * Math.pow(2, -Math.max(0, now - at) / freshness.halfLifeMs);
+    }
+    return list.sort((a, b) => b.score - a.score || a.item - b.item).slice(0, n);
   }
 
   function scored(result: ScoredItems, source: string): Recommendation[] {
@@ -917,12 +939,27 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           positiveWeights.push(w);
         } else if (w < 0) disliked.push(index);
       }
+      // The current session: as the request lists it, else the user's latest interactions
+      // (sharing the latest one's session id, or chained by gaps under sessionGapMs).
+      const session: number[] = [];
+      let sessionId: string | undefined;
       for (const id of query.session ?? []) {
         const index = catalog.indexOf(id);
         if (index < 0) continue;
         excluded.add(index);
         positive.push(index);
         positiveWeights.push(weights.click);
+        session.push(index);
+      }
+      if (session.length === 0 && history.length > 0 && now - history[0]!.timestamp <= settings.sessionGapMs) {
+        sessionId = history[0]!.sessionId;
+        let after = history[0]!.timestamp;
+        for (const x of history) {
+          if (sessionId !== undefined ? x.sessionId !== sessionId : after - x.timestamp > settings.sessionGapMs) break;
+          after = x.timestamp;
+          if (interactionWeight(x, weights) > 0) session.push(catalog.indexOf(x.itemId));
+        }
+        session.reverse();
       }
       const filters: RecommendFilters | undefined =
         profile && profile.preferences.excludedCategories.length > 0
@@ -963,6 +1000,9 @@ export function createRecommender(options: RecommenderOptions): Recommender {
           filter,
           ...(disliked.length > 0 ? { dislikes: Int32Array.from(disliked) } : {}),
           ...(query.userId === undefined ? {} : { userId: query.userId }),
+          ...(session.length > 0 ? { session: Int32Array.from(session) } : {}),
+          ...(sessionId === undefined ? {} : { sessionId }),
+          now,
         };
         const active = names.filter((name) => weightsNow[name]! > 0);
         const results = await Promise.all(active.map((name) => models[name]!.recommend(modelQuery)));
@@ -981,7 +1021,9 @@ export function createRecommender(options: RecommenderOptions): Recommender {
             sources.push({ name: 'learning:affinity', weight, result: trendingModel.trending!({ category, k: modelQuery.k, filter }) });
           }
         }
-        let blended = blendSources(sources, diversity ? Math.max(nMain, diversity.pool ?? 3 * nMain) : nMain, settings.blendNormalization);
+        const freshness = settings.freshness;
+        let blended = blendSources(sources, diversity || freshness ? Math.max(nMain, diversity?.pool ?? 3 * nMain) : nMain, settings.blendNormalization);
+        if (freshness) blended = favourFresh(blended, now, freshness, diversity ? blended.length : nMain);
         if (diversity) blended = diversify(blended, nMain, diversity);
         if (blended.length < nMain) {
           // Not enough personalised candidates: complete with popular items.
