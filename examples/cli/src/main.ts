@@ -259,6 +259,29 @@ const querySchema = z.object({
   ts: z.number().finite().nonnegative().optional(),
 });
 
+/** Reads and validates every query line of a JSONL file (a bad line fails with its number before any work). */
+async function readQueries(path: string): Promise<{ line: number; query: z.output<typeof querySchema> }[]> {
+  const out: { line: number; query: z.output<typeof querySchema> }[] = [];
+  for await (const lines of readLineBatches(path)) {
+    for (const { line, text } of lines) {
+      if (text.trim() === '') continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (cause) {
+        throw new MyContentError('FORMAT', `${path}:${line}: not valid JSON`, { source: 'cli', field: 'line', value: line, cause });
+      }
+      const parsed = querySchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new MyContentError('INVALID_INPUT', `${path}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { source: 'cli', field: issue.path.join('.'), value: line });
+      }
+      out.push({ line, query: parsed.data });
+    }
+  }
+  return out;
+}
+
 /** Each user's positive training items (oldest first) and every item they touched. */
 function histories(data: InteractionDataset) {
   const { start, order } = groupRowsByUser(data);
@@ -336,34 +359,19 @@ async function recommend(argv: string[]) {
       value: id,
     });
   };
-  for await (const lines of readLineBatches(queriesPath)) {
-    for (const { line, text } of lines) {
-      if (text.trim() === '') continue;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch (cause) {
-        throw new MyContentError('FORMAT', `${queriesPath}:${line}: not valid JSON`, { source: 'cli', field: 'line', value: line, cause });
-      }
-      const parsed = querySchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new MyContentError('INVALID_INPUT', `${queriesPath}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { source: 'cli', field: issue.path.join('.'), value: line });
-      }
-      const q = parsed.data;
-      const toIndex = (what: string) => (id: string) => {
-        const i = catalog.indexOf(id);
-        return i >= 0 ? i : unknown(line, what, id);
-      };
-      if (q.user !== undefined && !data.userIndex.has(q.user) && (q.session?.length ?? 0) === 0) unknown(line, 'user', q.user);
-      queries.push({
-        line,
-        id: q.id,
-        ...(q.user === undefined ? {} : { user: q.user }),
-        session: (q.session ?? []).map(toIndex('session item')).filter((i) => i >= 0),
-        exclude: (q.exclude ?? []).map(toIndex('excluded item')).filter((i) => i >= 0),
-      });
-    }
+  for (const { line, query: q } of await readQueries(queriesPath)) {
+    const toIndex = (what: string) => (id: string) => {
+      const i = catalog.indexOf(id);
+      return i >= 0 ? i : unknown(line, what, id);
+    };
+    if (q.user !== undefined && !data.userIndex.has(q.user) && (q.session?.length ?? 0) === 0) unknown(line, 'user', q.user);
+    queries.push({
+      line,
+      id: q.id,
+      ...(q.user === undefined ? {} : { user: q.user }),
+      session: (q.session ?? []).map(toIndex('session item')).filter((i) => i >= 0),
+      exclude: (q.exclude ?? []).map(toIndex('excluded item')).filter((i) => i >= 0),
+    });
   }
 
   const mark = new Int32Array(catalog.size);
@@ -397,35 +405,18 @@ async function recommend(argv: string[]) {
 
 /** Reads replay queries: every line needs `ts` (epoch ms). A bad line fails the run before any work. */
 async function readReplayQueries(path: string): Promise<ReplayQuery[]> {
-  const queries: ReplayQuery[] = [];
-  for await (const lines of readLineBatches(path)) {
-    for (const { line, text } of lines) {
-      if (text.trim() === '') continue;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch (cause) {
-        throw new MyContentError('FORMAT', `${path}:${line}: not valid JSON`, { source: 'cli', field: 'line', value: line, cause });
-      }
-      const parsed = querySchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new MyContentError('INVALID_INPUT', `${path}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { source: 'cli', field: issue.path.join('.'), value: line });
-      }
-      const q = parsed.data;
-      if (q.ts === undefined) {
-        throw new MyContentError('INVALID_INPUT', `${path}:${line}: query ${JSON.stringify(q.id)} has no "ts": with --replay every query needs the time it is asked (epoch ms)`, { source: 'cli', field: 'ts', value: line });
-      }
-      queries.push({
-        id: q.id,
-        ts: q.ts,
-        ...(q.user === undefined ? {} : { userId: q.user }),
-        ...(q.session === undefined ? {} : { session: q.session }),
-        ...(q.exclude === undefined ? {} : { exclude: q.exclude }),
-      });
+  return (await readQueries(path)).map(({ line, query: q }) => {
+    if (q.ts === undefined) {
+      throw new MyContentError('INVALID_INPUT', `${path}:${line}: query ${JSON.stringify(q.id)} has no "ts": with --replay every query needs the time it is asked (epoch ms)`, { source: 'cli', field: 'ts', value: line });
     }
-  }
-  return queries;
+    return {
+      id: q.id,
+      ts: q.ts,
+      ...(q.user === undefined ? {} : { userId: q.user }),
+      ...(q.session === undefined ? {} : { session: q.session }),
+      ...(q.exclude === undefined ? {} : { exclude: q.exclude }),
+    };
+  });
 }
 
 async function recommendWithReplay(args: {

@@ -3,13 +3,10 @@ import {
   blendSources,
   createRecommender,
   rerankMmr,
-  type InMemoryModel,
-  type ItemCatalog,
-  type ModelQuery,
 } from '@mycontent/core';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createPopularityModel } from '@mycontent/algorithms';
-import { rejection } from './helpers';
+import { fixedModel, rejection } from './helpers';
 
 const T0 = Date.UTC(2024, 5, 1);
 
@@ -54,29 +51,6 @@ describe('blendSources with rank normalisation', () => {
     expect(out[2]!.score).toBeCloseTo(61 / 62, 10);
   });
 });
-
-/** A personalised model that always proposes the same scored items (by id). */
-function fixedModel(scores: Record<string, number>): InMemoryModel {
-  let catalog: ItemCatalog | undefined;
-  return {
-    kind: 'fixed',
-    capabilities: { online: false, personalized: true, trending: false, similarItems: false },
-    trained: true,
-    async fit(data) {
-      catalog = data.catalog;
-    },
-    recommend(query: ModelQuery) {
-      const entries = Object.entries(scores)
-        .map(([id, score]) => [catalog!.indexOf(id), score] as const)
-        .filter(([i]) => i >= 0 && (!query.filter || query.filter(i)))
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, query.k);
-      return { items: Int32Array.from(entries.map((e) => e[0])), scores: Float32Array.from(entries.map((e) => e[1])) };
-    },
-    toArtifact: () => ({ kind: 'fixed', formatVersion: 1, state: {}, arrays: {} }),
-    restore() {},
-  };
-}
 
 async function engine(options: Partial<Parameters<typeof createRecommender>[0]> = {}) {
   const recommender = createRecommender({

@@ -1,41 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createRecommender, type InMemoryModel, type ItemCatalog, type ModelQuery } from '@mycontent/core';
+import { createRecommender } from '@mycontent/core';
+import { fixedModel } from './helpers';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createPopularityModel, createSequentialRulesModel } from '@mycontent/algorithms';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 5, 1, 12);
 
-/** A model that proposes fixed scores by id and records the queries it receives. */
-function fixedModel(scores: Record<string, number>) {
-  let catalog: ItemCatalog | undefined;
-  const queries: ModelQuery[] = [];
-  const model: InMemoryModel = {
-    kind: 'fixed',
-    capabilities: { online: false, personalized: true, trending: false, similarItems: false },
-    trained: true,
-    async fit(data) {
-      catalog = data.catalog;
-    },
-    recommend(query) {
-      queries.push(query);
-      const entries = Object.entries(scores)
-        .map(([id, score]) => [catalog!.indexOf(id), score] as const)
-        .filter(([i]) => i >= 0 && (!query.filter || query.filter(i)))
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, query.k);
-      return { items: Int32Array.from(entries.map((e) => e[0])), scores: Float32Array.from(entries.map((e) => e[1])) };
-    },
-    toArtifact: () => ({ kind: 'fixed', formatVersion: 1, state: {}, arrays: {} }),
-    restore() {},
-  };
-  return { model, queries };
-}
-
 describe('engine: sessions and freshness', () => {
   it('hands models the current session (by session id, else by inactivity) and the request time', async () => {
     const fixed = fixedModel({ a: 1 });
-    const recommender = createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel(), fixed: fixed.model }, blend: { fixed: 1 } });
+    const recommender = createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel(), fixed }, blend: { fixed: 1 } });
     await recommender.ingestItems(['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, createdAt: T0 - 60 * MIN })));
     await recommender.ingestInteractions([
       { userId: 'w', itemId: 'b', type: 'click', timestamp: T0 - 24 * 60 * MIN, sessionId: 'yesterday' },
@@ -98,7 +73,7 @@ describe('engine: sessions and freshness', () => {
     const fixed = fixedModel({ old: 10, recent: 9, fresh: 8 });
     const recommender = createRecommender({
       store: createMemoryStore(),
-      models: { popular: createPopularityModel(), fixed: fixed.model },
+      models: { popular: createPopularityModel(), fixed },
       blend: { fixed: 1 },
       blendNormalization: 'rank',
       freshness: { halfLifeMs: 6 * 60 * MIN, weight: 0.5 },

@@ -13,7 +13,7 @@ import {
   type ObservedInteraction,
   type ScoredItems,
 } from '@mycontent/core';
-import { DEFAULT_SESSION_GAP_MS, SessionTracker, checkOption, grow, querySession, replayDataset, sessionKey } from './sessions';
+import { DEFAULT_SESSION_GAP_MS, ScoreAccumulator, SessionTracker, checkOption, grow, querySession, replayDataset, sessionKey } from './sessions';
 
 /** Options of {@link createSequentialRulesModel}. */
 export interface SequentialRulesOptions {
@@ -99,9 +99,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
   let clock = 0;
   let lastExpiry = 0;
   const sessions = new SessionTracker(config.sessionGapMs, config.steps);
-  let acc = new Float32Array(0);
-  let touched = new Int32Array(0);
-  let touchedCount = 0;
+  const scores = new ScoreAccumulator();
   const heap = new TopK(16);
 
   function prune(source: number, targets: Map<number, number>): void {
@@ -166,25 +164,15 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
     throw new MyContentError('NOT_TRAINED', 'the sequential-rules model is not trained', { source: KIND });
   }
 
-  /** Accumulates rule scores of the session's last items into `acc`, recording touched items. */
+  /** Accumulates the rule scores of the session's last items. */
   function accumulate(query: Pick<ModelQuery, 'session' | 'history'>): void {
     const items = querySession(query, config.queryItems);
-    touchedCount = 0;
+    scores.reset(catalog?.size ?? 0);
     let weight = 1;
     for (let p = items.length - 1; p >= 0; p--, weight *= config.queryDecay) {
       const targets = rules.get(items[p]!);
       if (!targets || weight === 0) continue;
-      for (const [target, w] of targets) {
-        if (target >= acc.length) {
-          acc = grow(acc, target + 1);
-          touched = grow(touched, acc.length);
-        }
-        if (acc[target] === 0) {
-          if (touchedCount >= touched.length) touched = grow(touched, touchedCount + 1);
-          touched[touchedCount++] = target;
-        }
-        acc[target]! += weight * w;
-      }
+      for (const [target, w] of targets) scores.add(target, weight * w);
     }
   }
 
@@ -225,25 +213,12 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
       if (!trained) notTrained();
       if (query.k < 1) return NO_ITEMS;
       accumulate(query);
-      heap.reset(query.k);
-      for (let t = 0; t < touchedCount; t++) {
-        const item = touched[t]!;
-        const score = acc[item]!;
-        acc[item] = 0;
-        if (score >= heap.threshold && (!query.filter || query.filter(item))) heap.push(item, score);
-      }
-      return heap.drain();
+      return scores.top(query.k, query.filter);
     },
     score(query, candidates) {
       if (!trained) notTrained();
       accumulate(query);
-      const out = new Float32Array(candidates.length);
-      for (let c = 0; c < candidates.length; c++) {
-        const item = candidates[c]!;
-        out[c] = item >= 0 && item < acc.length ? acc[item]! : 0;
-      }
-      for (let t = 0; t < touchedCount; t++) acc[touched[t]!] = 0;
-      return out;
+      return scores.scoresOf(candidates);
     },
     similar(item, k, filter) {
       if (!trained) notTrained();

@@ -13,7 +13,7 @@ import {
   type ObservedInteraction,
   type ScoredItems,
 } from '@mycontent/core';
-import { DEFAULT_SESSION_GAP_MS, SessionTracker, checkOption, grow, querySession, replayDataset, sessionKey } from './sessions';
+import { DEFAULT_SESSION_GAP_MS, ScoreAccumulator, SessionTracker, checkOption, grow, querySession, replayDataset, sessionKey } from './sessions';
 
 /** Options of {@link createSessionKnnModel}. */
 export interface SessionKnnOptions {
@@ -94,12 +94,10 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
   // Query scratch.
   let itemMark = new Int32Array(0);
   let itemWeight = new Float32Array(0);
-  let acc = new Float32Array(0);
-  let touched = new Int32Array(0);
+  const scores = new ScoreAccumulator();
   let slotMark = new Int32Array(ring);
   let stamp = 0;
   const neighbourHeap = new TopK(config.neighbors);
-  const heap = new TopK(16);
 
   const alive = (sid: number) => sid >= 0 && sid > tracker.started - 1 - ring && slotSid[sid % ring] === sid;
 
@@ -139,17 +137,15 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     throw new MyContentError('NOT_TRAINED', 'the session-kNN model is not trained', { source: KIND });
   }
 
-  /** Scores items from the neighbours of the query's session into `acc`; returns how many were touched. */
-  function accumulate(query: Pick<ModelQuery, 'session' | 'history' | 'sessionId'>): number {
+  /** Scores the items of the neighbours of the query's session. */
+  function accumulate(query: Pick<ModelQuery, 'session' | 'history' | 'sessionId'>): void {
     const items = querySession(query, config.queryItems);
-    if (items.length === 0) return 0;
-    const n = catalog?.size ?? 0;
-    const size = Math.max(n, postings.length, ...items) + 1;
+    const size = Math.max(catalog?.size ?? 0, postings.length, ...items) + 1;
+    scores.reset(size);
+    if (items.length === 0) return;
     if (itemMark.length < size) {
       itemMark = grow(itemMark, size);
       itemWeight = grow(itemWeight, size);
-      acc = grow(acc, size);
-      touched = grow(touched, size);
     }
     stamp++;
     if (stamp === 0x7fffffff) {
@@ -200,17 +196,12 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     }
     const { items: neighbours, scores: similarities } = neighbourHeap.drain();
     const total = Math.max(1, Math.min(tracker.started, ring));
-    let touchedCount = 0;
     for (let k = 0; k < neighbours.length; k++) {
       const similarity = similarities[k]!;
       for (const item of slotItems[neighbours[k]! % ring]!) {
-        if (item >= acc.length) continue;
-        const vote = config.idf ? similarity * Math.log(1 + total / Math.max(1, postingCount[item]!)) : similarity;
-        if (acc[item] === 0) touched[touchedCount++] = item;
-        acc[item]! += vote;
+        scores.add(item, config.idf ? similarity * Math.log(1 + total / Math.max(1, postingCount[item]!)) : similarity);
       }
     }
-    return touchedCount;
   }
 
   const model: SessionKnnModel = {
@@ -246,26 +237,13 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     recommend(query: ModelQuery): ScoredItems {
       if (!trained) notTrained();
       if (query.k < 1) return NO_ITEMS;
-      const touchedCount = accumulate(query);
-      heap.reset(query.k);
-      for (let t = 0; t < touchedCount; t++) {
-        const item = touched[t]!;
-        const score = acc[item]!;
-        acc[item] = 0;
-        if (score >= heap.threshold && (!query.filter || query.filter(item))) heap.push(item, score);
-      }
-      return heap.drain();
+      accumulate(query);
+      return scores.top(query.k, query.filter);
     },
     score(query, candidates) {
       if (!trained) notTrained();
-      const touchedCount = accumulate(query);
-      const out = new Float32Array(candidates.length);
-      for (let c = 0; c < candidates.length; c++) {
-        const item = candidates[c]!;
-        out[c] = item >= 0 && item < acc.length ? acc[item]! : 0;
-      }
-      for (let t = 0; t < touchedCount; t++) acc[touched[t]!] = 0;
-      return out;
+      accumulate(query);
+      return scores.scoresOf(candidates);
     },
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();

@@ -1,4 +1,4 @@
-import { MyContentError, type InteractionDataset, type ObservedInteraction } from '@mycontent/core';
+import { MyContentError, TopK, type InteractionDataset, type ObservedInteraction, type ScoredItems } from '@mycontent/core';
 
 /** Default inactivity that ends a session without an explicit id: 30 minutes, as in web analytics. */
 export const DEFAULT_SESSION_GAP_MS = 30 * 60_000;
@@ -95,7 +95,9 @@ export async function replayDataset(
   for (let r = 0; r < data.length; r++) if (data.weight[r]! > 0) rows.push(r);
   const order = Int32Array.from(rows);
   const ts = data.timestamp;
-  order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+  let sorted = true;
+  for (let k = 1; k < order.length && sorted; k++) sorted = ts[order[k]!]! >= ts[order[k - 1]!]!;
+  if (!sorted) order.sort((a, b) => ts[a]! - ts[b]! || a - b);
   let lastYield = performance.now();
   for (let k = 0; k < order.length; k++) {
     const r = order[k]!;
@@ -135,4 +137,60 @@ export function grow<T extends Float64Array | Float32Array | Int32Array>(array: 
 /** Throws `INVALID_CONFIG` naming the option when `ok` is false. */
 export function checkOption(source: string, ok: boolean, field: string, value: unknown, why: string): void {
   if (!ok) throw new MyContentError('INVALID_CONFIG', `${field} ${why}, got ${JSON.stringify(value)}`, { source, field, value });
+}
+
+/**
+ * Scratch for models that accumulate scores item by item: a dense accumulator and the list of
+ * items it touched, drained into a top-k or into scores of given candidates (and cleared).
+ */
+export class ScoreAccumulator {
+  private acc = new Float32Array(0);
+  private touched = new Int32Array(0);
+  private count = 0;
+  private readonly heap = new TopK(16);
+
+  /** Starts a new accumulation over items below `size`. */
+  reset(size: number): void {
+    if (this.acc.length < size) {
+      this.acc = grow(this.acc, size);
+      this.touched = grow(this.touched, this.acc.length);
+    }
+    this.count = 0;
+  }
+
+  /** Adds `value` to `item`'s score (growing when the catalogue did). */
+  add(item: number, value: number): void {
+    if (item >= this.acc.length) {
+      this.acc = grow(this.acc, item + 1);
+      this.touched = grow(this.touched, this.acc.length);
+    }
+    if (this.acc[item] === 0) this.touched[this.count++] = item;
+    this.acc[item]! += value;
+  }
+
+  /** The best `k` touched items the filter accepts, best first; clears the accumulator. */
+  top(k: number, filter: ((item: number) => boolean) | undefined): ScoredItems {
+    const { acc, touched, heap } = this;
+    heap.reset(k);
+    for (let t = 0; t < this.count; t++) {
+      const item = touched[t]!;
+      const score = acc[item]!;
+      acc[item] = 0;
+      if (score >= heap.threshold && (!filter || filter(item))) heap.push(item, score);
+    }
+    this.count = 0;
+    return heap.drain();
+  }
+
+  /** The scores of `candidates` (0 when untouched); clears the accumulator. */
+  scoresOf(candidates: Int32Array): Float32Array {
+    const out = new Float32Array(candidates.length);
+    for (let c = 0; c < candidates.length; c++) {
+      const item = candidates[c]!;
+      out[c] = item >= 0 && item < this.acc.length ? this.acc[item]! : 0;
+    }
+    for (let t = 0; t < this.count; t++) this.acc[this.touched[t]!] = 0;
+    this.count = 0;
+    return out;
+  }
 }

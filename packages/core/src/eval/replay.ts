@@ -1,11 +1,11 @@
 import { ItemCatalog } from '../catalog/catalog';
 import type { InteractionTable } from '../data/interaction-table';
-import { tableToDataset } from '../data/interaction-table';
+import { tableRow } from '../data/interaction-table';
 import { createRandom } from '../data/random';
 import { INTERACTION_TYPES, type Item } from '../domain/schemas';
 import { MyContentError } from '../errors/error';
 import type { ObservedInteraction, Progress, RecommenderModel } from '../model/contract';
-import { interactionWeight } from '../model/dataset';
+import { DatasetBuilder, interactionWeight } from '../model/dataset';
 import { hitRateAtK, ndcgAtK, reciprocalRankAtK } from './metrics';
 
 /** A question asked during a replay: recommendations for a user or session at time `ts`. */
@@ -217,11 +217,13 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
   // Stream sessions by id, for queries that name a session without listing it.
   const sessionItems = new Map<string, number[]>();
 
+  // Training rows, then stream rows as they are applied: refits train on snapshots of it.
+  const seenRows = new DatasetBuilder(catalog, undefined, trainRows.length + (update.kind === 'retrain' ? stream.length : 0));
+  for (const row of trainRows) seenRows.add(tableRow(table, row));
+  let builtRows = 0;
   const fitOn = async (applied: number) => {
-    const rows = new Int32Array(trainRows.length + applied);
-    rows.set(trainRows);
-    rows.set(stream.subarray(0, applied), trainRows.length);
-    const data = tableToDataset(table, catalog, { rows });
+    if (update.kind === 'retrain') for (; builtRows < applied; builtRows++) seenRows.add(tableRow(table, stream[builtRows]!));
+    const data = seenRows.snapshot();
     const signal = options.signal;
     await model.fit(data, signal ? { signal } : {});
     if (fallback) await fallback.fit(data, signal ? { signal } : {});

@@ -141,13 +141,17 @@ export class DatasetBuilder {
     for (const interaction of interactions) this.add(interaction);
   }
 
-  /** The dataset; the builder must not be used afterwards. */
-  build(): InteractionDataset {
+  /**
+   * The rows added so far as a dataset of their own (arrays and id lists copied), while the
+   * builder keeps accepting rows: a replay retrains on snapshots as its stream grows.
+   */
+  snapshot(): InteractionDataset {
     const n = this.n;
+    const users = this.users.slice();
     return {
       catalog: this.catalog,
-      users: this.users,
-      userIndex: this.userIndex,
+      users,
+      userIndex: new Map(this.userIndex),
       length: n,
       user: this.user.slice(0, n),
       item: this.item.slice(0, n),
@@ -158,6 +162,11 @@ export class DatasetBuilder {
       sessions: [...this.sessionIndex.keys()],
       rating: this.rating.slice(0, n),
     };
+  }
+
+  /** The dataset (a {@link DatasetBuilder.snapshot} of every row added). */
+  build(): InteractionDataset {
+    return this.snapshot();
   }
 
   private resize(cap: number): void {
