@@ -26,9 +26,9 @@ const online: ReplayUpdate = { kind: 'online' };
 const news = () =>
   createHybridModel({
     sources: {
-      sessions: { model: createSessionKnnModel({ variant: 'vsknn' }), weight: 0.5 },
+      sessions: { model: createSessionKnnModel({ variant: 'sknn' }), weight: 0.5 },
       items: { model: createItemKnnModel({ similarity: 'cosine', recencyDecay: 0.3 }), weight: 0.5 },
-      recent: { model: createRecentPopularityModel(), weight: 0.2 },
+      recent: { model: createRecentPopularityModel(), weight: 0.1 },
     },
   });
 
@@ -40,7 +40,7 @@ const runs: { name: string; label: string; create: () => RecommenderModel; updat
   { name: 'sr', label: 'sequential rules', create: () => createSequentialRulesModel(), updates: [frozen, hourly, online] },
   { name: 'vsknn', label: 'V-SkNN', create: () => createSessionKnnModel({ variant: 'vsknn' }), updates: [frozen, online] },
   { name: 'sknn', label: 'S-kNN', create: () => createSessionKnnModel({ variant: 'sknn' }), updates: [online] },
-  { name: 'news', label: 'hybrid: V-SkNN 0.5 + item-kNN 0.5 + recent 0.2', create: news, updates: [online] },
+  { name: 'news', label: 'hybrid `news`: S-kNN 0.5 + item-kNN 0.5 + recent 0.1', create: news, updates: [online] },
 ];
 
 const t0 = performance.now();

@@ -77,7 +77,7 @@ export const MODELS: Record<string, ModelSpec> = {
     create: (p) => createSessionKnnModel({ variant: 'sknn', ...p }),
   },
   news: {
-    description: 'hybrid for news streams: V-SkNN 0.5 + item-kNN 0.5 + recent popularity 0.2 (online)',
+    description: 'hybrid for news streams: S-kNN 0.5 + item-kNN 0.5 + recent popularity 0.1 (online)',
     params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string' },
     create: (p) => createNewsHybrid(p),
   },
@@ -88,14 +88,14 @@ export const MODELS: Record<string, ModelSpec> = {
   },
 };
 
-/** The `news` hybrid: session neighbours, session item-kNN and recent popularity, learning online. */
+/** The `news` hybrid: session neighbours, session item-kNN and recent popularity, learning online (weights from bench/tuning/sweep-news-hybrid.ts). */
 function createNewsHybrid(p: Record<string, unknown>): RecommenderModel {
   const weight = (key: string, fallback: number) => (typeof p[key] === 'number' ? (p[key] as number) : fallback);
   return createHybridModel({
     sources: {
-      sessions: { model: createSessionKnnModel({ variant: 'vsknn' }), weight: weight('sessions', 0.5) },
+      sessions: { model: createSessionKnnModel({ variant: 'sknn' }), weight: weight('sessions', 0.5) },
       items: { model: createItemKnnModel({ similarity: 'cosine', recencyDecay: 0.3 }), weight: weight('items', 0.5) },
-      recent: { model: createRecentPopularityModel(typeof p.windowMs === 'number' ? { windowMs: p.windowMs } : {}), weight: weight('recent', 0.2) },
+      recent: { model: createRecentPopularityModel(typeof p.windowMs === 'number' ? { windowMs: p.windowMs } : {}), weight: weight('recent', 0.1) },
     },
     ...(typeof p.candidates === 'number' ? { candidates: p.candidates } : {}),
     ...(p.normalization === undefined ? {} : { normalization: p.normalization as BlendNormalization }),
