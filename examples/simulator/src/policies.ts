@@ -8,23 +8,26 @@ const popular = () => createPopularityModel({ halfLifeMs: 12 * 3_600_000, rerank
 const related = () => createItemKnnModel({ similarity: 'cosine', context: 'user' });
 const content = () => createContentModel({ index: (dimension) => createExactVectorIndex({ dimension }) });
 
+/**
+ * Impressions are logged as `view` events (the engine's exposure tracking counts them), but being
+ * shown an article says nothing about liking it: every policy gives views no weight, so models
+ * learn from clicks and reads only.
+ */
+const impressionsAreNotInterest = { interactionWeights: { view: 0 } };
+
+/** The mature hybrid: content carries the category taste, item-kNN the hidden style (weights tuned in this world). */
+const hybrid = () => ({
+  ...impressionsAreNotInterest,
+  models: { popular: popular(), related: related(), content: content() },
+  blend: { related: 0.2, content: 0.8, popular: 0 },
+});
+
 /** The policies the simulator compares, by name. */
 export const POLICIES: Record<string, Policy> = {
-  'popular for everyone': () => ({ models: { popular: popular() } }),
-  'item-kNN only': () => ({ models: { popular: popular(), related: related() }, blend: { related: 1, popular: 0 } }),
-  'content only': () => ({ models: { popular: popular(), content: content() }, blend: { content: 1, popular: 0 } }),
-  'hybrid (kNN 0.4 + content 0.3)': () => ({ models: { popular: popular(), related: related(), content: content() }, blend: { related: 0.4, content: 0.3, popular: 0 } }),
-  'hybrid + progressive cold start + new-article exposure': () => ({
-    models: { popular: popular(), related: related(), content: content() },
-    blend: { related: 0.4, content: 0.3, popular: 0 },
-    progressive: true,
-    newArticles: true,
-  }),
-  'the same + diversity (MMR, lambda 0.7)': () => ({
-    models: { popular: popular(), related: related(), content: content() },
-    blend: { related: 0.4, content: 0.3, popular: 0 },
-    progressive: true,
-    newArticles: true,
-    diversity: { lambda: 0.7, by: 'category' },
-  }),
+  'popular for everyone': () => ({ ...impressionsAreNotInterest, models: { popular: popular() } }),
+  'item-kNN only': () => ({ ...impressionsAreNotInterest, models: { popular: popular(), related: related() }, blend: { related: 1, popular: 0 } }),
+  'content only': () => ({ ...impressionsAreNotInterest, models: { popular: popular(), content: content() }, blend: { content: 1, popular: 0 } }),
+  'hybrid (kNN 0.2 + content 0.8)': hybrid,
+  'hybrid + progressive cold start + new-article exposure': () => ({ ...hybrid(), progressive: true, newArticles: true }),
+  'the same + diversity (MMR, lambda 0.7)': () => ({ ...hybrid(), progressive: true, newArticles: true, diversity: { lambda: 0.7, by: 'category' } }),
 };
