@@ -22,6 +22,24 @@ const hybrid = () => ({
   blend: { related: 0.2, content: 0.8, popular: 0 },
 });
 
+/**
+ * New-article exposure on its own, against the same hybrid without it, for the exposure world
+ * (`EXPOSURE_WORLD`): does quality decide how fast an article reaches a broad audience?
+ */
+export const EXPOSURE_POLICIES: Record<string, Policy> = {
+  'hybrid, no exposure policy': hybrid,
+  "hybrid + new-article exposure (the seed's numbers)": () => ({ ...hybrid(), newArticles: true }),
+  // This world's CTRs are a few percent: a 5 % reference lets the best articles score "high";
+  // growth compounds hourly, so the seed's 10 %/h multiplies a weak article's reach by 10 a day.
+  'hybrid + new-article exposure (CTR reference 5 %, weak articles +2 %/h)': () => ({
+    ...hybrid(),
+    newArticles: { references: { ctr: 0.05 }, growth: { high: 0.5, mid: 0.3, low: 0.02 } },
+  }),
+};
+
+/** A world with enough readers and sessions through the day for articles to reach 1,000 impressions. */
+export const EXPOSURE_WORLD = { seed: 1, days: 3, initialUsers: 6_000, newUsersPerDay: 300, sessionsPerDay: 6 } as const;
+
 /** The policies the simulator compares, by name. */
 export const POLICIES: Record<string, Policy> = {
   'popular for everyone': () => ({ ...impressionsAreNotInterest, models: { popular: popular() } }),

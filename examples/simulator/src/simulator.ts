@@ -102,6 +102,8 @@ export interface PolicyReport {
   intraListDiversity: number;
   /** Median hours for an article published during the run to reach `exposureTarget` impressions, by quality tercile (null: not reached). */
   hoursToExposure: { low: number | null; mid: number | null; high: number | null };
+  /** Share of the articles published during the run that reached `exposureTarget` impressions, by quality tercile. */
+  reachedShare: { low: number; mid: number; high: number };
   exposureTarget: number;
   /** Expected clicks lost against showing each user the n articles they are most likely to click, per impression. */
   regretPerImpression: number;
@@ -154,7 +156,7 @@ export async function runPolicy(
     let dayImpressions = 0, dayClicks = 0;
     const active = world.users.filter((u) => u.joinedDay <= day && (u.joinedDay === day || coin(o.seed, `${u.id}:${day}:active`) < o.activeShare));
     for (let session = 0; session < o.sessionsPerDay; session++) {
-      const t = now + 8 * HOUR + session * 8 * HOUR;
+      const t = now + Math.round(((session + 1) * 24 * HOUR) / (o.sessionsPerDay + 1)); // evenly over the day: 8 h and 16 h for two
       now = t;
       await publishUntil(t);
       const events: InteractionInput[] = [];
@@ -202,6 +204,8 @@ export async function runPolicy(
     const m = hours[Math.floor(hours.length / 2)]!;
     return Number.isFinite(m) ? Math.round(m * 10) / 10 : null;
   };
+  const share = (group: Article[]) => group.filter((a) => reached.has(a.id)).length / Math.max(1, group.length);
+  const terciles = [byQuality.slice(0, third), byQuality.slice(third, 2 * third), byQuality.slice(2 * third)] as const;
   return {
     policy,
     impressions,
@@ -214,7 +218,8 @@ export async function runPolicy(
     matureCtr: matureImpressions > 0 ? matureClicks / matureImpressions : 0,
     coverage: shown.size / world.articles.length,
     intraListDiversity: lists > 0 ? ildSum / lists : 0,
-    hoursToExposure: { low: median(byQuality.slice(0, third)), mid: median(byQuality.slice(third, 2 * third)), high: median(byQuality.slice(2 * third)) },
+    hoursToExposure: { low: median(terciles[0]), mid: median(terciles[1]), high: median(terciles[2]) },
+    reachedShare: { low: share(terciles[0]), mid: share(terciles[1]), high: share(terciles[2]) },
     exposureTarget,
     regretPerImpression: regret / impressions,
   };

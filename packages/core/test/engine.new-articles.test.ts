@@ -75,6 +75,23 @@ describe('new-article bootstrapping in the engine', () => {
     expect(list.items.some((r) => r.source === 'bootstrap:new')).toBe(false);
   });
 
+  it('holds an article at its reach back from every source, not only its own slot', async () => {
+    const { recommender, now } = await engine();
+    // 120 impressions and 30 clicks: the most popular article now, but its score (CTR capped: 0.4)
+    // grows the reach by 10 % an hour: 110 after its first hour, under the 120 impressions.
+    await recommender.ingestInteractions(views(150, now, 30));
+    for (const userId of ['fan', 'economist', 'newcomer']) {
+      const list = await recommender.recommend({ userId, n: 5, useCache: false });
+      expect(list.items.map((r) => r.itemId)).not.toContain('rates-decision');
+    }
+    // Without the exposure policy, popularity would list it first.
+    const open = createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel({ rerankIntervalMs: 0 }) }, now: () => now });
+    await open.ingestItems([{ id: 'old', createdAt: now - 72 * HOUR }, { id: 'rates-decision', createdAt: now - HOUR }]);
+    await open.ingestInteractions([{ userId: 'r', itemId: 'old', type: 'click', timestamp: now - 2 * HOUR }, ...views(150, now, 30)]);
+    await open.train();
+    expect((await open.recommend({ userId: 'fan', n: 5 })).items[0]!.itemId).toBe('rates-decision');
+  });
+
   it('keeps a well-received article open past its initial reach', async () => {
     const { recommender, now } = await engine();
     const engaged: InteractionInput[] = [

@@ -613,6 +613,24 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     }
     return set;
   }
+  /** Reads the statistics of `items` whose copy is older than the policy's `statsTtlMs`. */
+  async function refreshExposure(items: readonly number[], policy: ExposurePolicy, now: number): Promise<void> {
+    const stale = items.filter((i) => (exposureStats.get(i)?.at ?? Number.NEGATIVE_INFINITY) < now - policy.statsTtlMs);
+    if (stale.length === 0) return;
+    const stats = await itemStats.getItemStats(stale.map((i) => catalog.idAt(i)));
+    stale.forEach((item, k) => exposureStats.set(item, { stats: stats[k]!, at: now }));
+  }
+  /** Whether a new article has used up its current reach (its impressions, `views`, reached it). */
+  function atReach(item: number, policy: ExposurePolicy, now: number): boolean {
+    const entry = exposureStats.get(item);
+    return entry !== undefined && entry.stats.views >= articleReach(entry.stats, now - catalog.createdAt[item]!, policy);
+  }
+  /** New articles that have used up their reach: no source of any list shows them until it grows. */
+  async function heldBack(policy: ExposurePolicy, now: number): Promise<number[]> {
+    const fresh = Array.from(newestItems(500)).filter((i) => catalog.createdAt[i]! >= now - policy.maxAgeMs);
+    await refreshExposure(fresh, policy, now);
+    return fresh.filter((i) => atReach(i, policy, now));
+  }
   async function bootstrap(policy: ExposurePolicy, now: number, positive: ReadonlySet<number>, filter: (item: number) => boolean, taken: Set<number>): Promise<Recommendation[]> {
     const fresh = Array.from(newestItems(500)).filter((i) => catalog.createdAt[i]! >= now - policy.maxAgeMs && !taken.has(i) && filter(i));
     const eligible: number[] = [];
@@ -626,12 +644,8 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       }
     }
     if (eligible.length === 0) return [];
-    const stale = eligible.filter((i) => (exposureStats.get(i)?.at ?? Number.NEGATIVE_INFINITY) < now - policy.statsTtlMs);
-    if (stale.length > 0) {
-      const stats = await itemStats.getItemStats(stale.map((i) => catalog.idAt(i)));
-      stale.forEach((item, k) => exposureStats.set(item, { stats: stats[k]!, at: now }));
-    }
-    const open = eligible.filter((i) => exposureStats.get(i)!.stats.views < articleReach(exposureStats.get(i)!.stats, now - catalog.createdAt[i]!, policy));
+    await refreshExposure(eligible, policy, now);
+    const open = eligible.filter((i) => !atReach(i, policy, now));
     return toRecommendations(open.slice(0, policy.slots).map((item) => ({ item, score: 0, source: 'bootstrap:new', contributions: { 'bootstrap:new': 0 } })));
   }
 
@@ -961,6 +975,8 @@ export function createRecommender(options: RecommenderOptions): Recommender {
         }
         session.reverse();
       }
+      // Progressive exposure: an article at its reach waits for the reach to grow, whatever the source.
+      if (exposure) for (const item of await heldBack(exposure, now)) excluded.add(item);
       const filters: RecommendFilters | undefined =
         profile && profile.preferences.excludedCategories.length > 0
           ? {
