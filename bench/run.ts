@@ -117,8 +117,8 @@ log('bandits on a news-like world...');
 interface BanditsResult { impressions: number; seeds: number; days: number; articlesPerHour: number; results: { label: string; regret: number; ctr: number; oracleCtr: number; msPerImpression: number }[] }
 const bandits = section('bandits', () => runChild<BanditsResult>('./bandits/regret.ts'));
 log('news audience simulator...');
-interface SimReport { policy: string; clicksPerSession: number; ctr: number; newUserCtr: number; matureCtr: number; regretPerImpression: number; coverage: number; intraListDiversity: number; hoursToExposure: { low: number | null; mid: number | null; high: number | null }; exposureTarget: number }
-interface SimWorld { days: number; articles: number; users: number; seed: number; n: number; sessionsPerDay: number }
+interface SimReport { policy: string; clicksPerSession: number; ctr: number; newUserCtr: number; matureCtr: number; regretPerImpression: number; coverage: number; intraListDiversity: number; categoriesPerList: number; hoursToExposure: { low: number | null; mid: number | null; high: number | null }; exposureTarget: number }
+interface SimWorld { days: number; articles: number; users: number; seed: number; n: number; sessionsPerDay: number; categories: number }
 interface SimulatorResult { world: SimWorld; reports: SimReport[]; exposureWorld: SimWorld; exposure: (SimReport & { reachedShare: { low: number; mid: number; high: number } })[] }
 const simulator = section('simulator', () => runChild<SimulatorResult>('./simulator/run.ts'));
 log('replay of the news stream: frozen, hourly retraining, online...');
@@ -316,9 +316,9 @@ shows them (click model: quality × taste × freshness × position bias), for ${
 ${simulator.world.users.toLocaleString()} readers in all (most already there on day 1, the rest arriving daily), lists of ${simulator.world.n} articles at most two days old. Every policy sees the same world
 and the same coin flips. Regret: expected clicks lost per impression against showing each reader their likeliest articles.
 
-| policy | clicks per list | CTR | new readers, first 10 impressions | mature readers | regret / impression | coverage | intra-list diversity | hours to ${simulator.reports[0]!.exposureTarget} impressions (new articles, low / mid / high quality) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${simulator.reports.map((r) => `| ${r.policy} | ${r.clicksPerSession.toFixed(3)} | ${(100 * r.ctr).toFixed(2)} % | ${(100 * r.newUserCtr).toFixed(2)} % | ${(100 * r.matureCtr).toFixed(2)} % | ${r.regretPerImpression.toFixed(4)} | ${(100 * r.coverage).toFixed(1)} % | ${r.intraListDiversity.toFixed(3)} | ${r.hoursToExposure.low ?? '—'} / ${r.hoursToExposure.mid ?? '—'} / ${r.hoursToExposure.high ?? '—'} |`).join('\n')}
+| policy | clicks per list | CTR | new readers, first 10 impressions | mature readers | regret / impression | coverage | intra-list diversity | categories per list (of ${simulator.world.categories}) | hours to ${simulator.reports[0]!.exposureTarget} impressions (new articles, low / mid / high quality) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${simulator.reports.map((r) => `| ${r.policy} | ${r.clicksPerSession.toFixed(3)} | ${(100 * r.ctr).toFixed(2)} % | ${(100 * r.newUserCtr).toFixed(2)} % | ${(100 * r.matureCtr).toFixed(2)} % | ${r.regretPerImpression.toFixed(4)} | ${(100 * r.coverage).toFixed(1)} % | ${r.intraListDiversity.toFixed(3)} | ${r.categoriesPerList.toFixed(2)} | ${r.hoursToExposure.low ?? '—'} / ${r.hoursToExposure.mid ?? '—'} / ${r.hoursToExposure.high ?? '—'} |`).join('\n')}
 
 ${(() => {
   const by = (prefix: string) => simulator.reports.find((r) => r.policy.startsWith(prefix))!;
@@ -332,7 +332,7 @@ ${(() => {
     `Targets (issue 7), as measured:`,
     `- the progressive cold start beats "popular for everyone" on new readers' CTR over their first 10 impressions ${ok(progressive.newUserCtr > pop.newUserCtr)} (${(100 * progressive.newUserCtr).toFixed(2)} % vs ${(100 * pop.newUserCtr).toFixed(2)} %);`,
     `- the mature hybrid beats each of its single sources on CTR ${ok(hybrid.matureCtr > knn.matureCtr && hybrid.matureCtr > content.matureCtr)} (mature readers: hybrid ${(100 * hybrid.matureCtr).toFixed(2)} %, item-kNN ${(100 * knn.matureCtr).toFixed(2)} %, content ${(100 * content.matureCtr).toFixed(2)} %; every policy gives impressions no interest weight: being shown an article is not liking it);`,
-    `- diversity re-ranking raises intra-list diversity ${ok(diverse.intraListDiversity > progressive.intraListDiversity)} (${progressive.intraListDiversity.toFixed(3)} → ${diverse.intraListDiversity.toFixed(3)}) at a CTR cost of ${(100 * (progressive.ctr - diverse.ctr)).toFixed(2)} points;`,
+    `- diversity re-ranking raises intra-list diversity and category coverage ${ok(diverse.intraListDiversity > progressive.intraListDiversity && diverse.categoriesPerList > progressive.categoriesPerList)} (${progressive.intraListDiversity.toFixed(3)} → ${diverse.intraListDiversity.toFixed(3)}; ${progressive.categoriesPerList.toFixed(2)} → ${diverse.categoriesPerList.toFixed(2)} categories per list) at a CTR cost of ${(100 * (progressive.ctr - diverse.ctr)).toFixed(2)} points;`,
   ].join('\n');
 })()}
 

@@ -17,10 +17,10 @@ for (const [name, policy] of Object.entries(POLICIES)) {
   process.stderr.write(`  ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
-console.log('| policy | clicks per list | articles per list | CTR | new users, first 10 | mature users | regret / impression | coverage | diversity | hours to 100 impressions (low / mid / high quality) |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| policy | clicks per list | articles per list | CTR | new users, first 10 | mature users | regret / impression | coverage | diversity | categories per list | hours to 100 impressions (low / mid / high quality) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of reports) {
   const h = r.hoursToExposure;
-  console.log(`| ${r.policy} | ${r.clicksPerSession.toFixed(3)} | ${(r.impressions / r.sessions).toFixed(1)} | ${pct(r.ctr)} | ${pct(r.newUserCtr)} | ${pct(r.matureCtr)} | ${r.regretPerImpression.toFixed(4)} | ${pct(r.coverage)} | ${r.intraListDiversity.toFixed(3)} | ${h.low ?? '—'} / ${h.mid ?? '—'} / ${h.high ?? '—'} |`);
+  console.log(`| ${r.policy} | ${r.clicksPerSession.toFixed(3)} | ${(r.impressions / r.sessions).toFixed(1)} | ${pct(r.ctr)} | ${pct(r.newUserCtr)} | ${pct(r.matureCtr)} | ${r.regretPerImpression.toFixed(4)} | ${pct(r.coverage)} | ${r.intraListDiversity.toFixed(3)} | ${r.categoriesPerList.toFixed(2)} | ${h.low ?? '—'} / ${h.mid ?? '—'} / ${h.high ?? '—'} |`);
 }
 if (values.json) await writeFile(values.json, JSON.stringify({ world: world.options, reports }, null, 2));

@@ -100,6 +100,8 @@ export interface PolicyReport {
   coverage: number;
   /** Share of pairs of a list in different categories, averaged over lists. */
   intraListDiversity: number;
+  /** Distinct categories in a list, averaged over lists. */
+  categoriesPerList: number;
   /** Median hours for an article published during the run to reach `exposureTarget` impressions, by quality tercile (null: not reached). */
   hoursToExposure: { low: number | null; mid: number | null; high: number | null };
   /** Share of the articles published during the run that reached `exposureTarget` impressions, by quality tercile. */
@@ -147,7 +149,7 @@ export async function runPolicy(
   const reached = new Map<string, number>(); // article -> time it reached the exposure target
   const newUserSeen = new Map<string, number>();
   let sessions = 0;
-  let impressions = 0, clicks = 0, newImpressions = 0, newClicks = 0, matureImpressions = 0, matureClicks = 0, ildSum = 0, lists = 0, regret = 0;
+  let impressions = 0, clicks = 0, newImpressions = 0, newClicks = 0, matureImpressions = 0, matureClicks = 0, ildSum = 0, categorySum = 0, lists = 0, regret = 0;
   const ctrByDay: number[] = [];
   for (let day = 0; day < o.days; day++) {
     now = T0 + day * DAY;
@@ -167,7 +169,7 @@ export async function runPolicy(
         const cats = list.items.map((r) => r.category);
         let pairs = 0, different = 0;
         for (let a = 0; a < cats.length; a++) for (let b = a + 1; b < cats.length; b++) { pairs++; if (cats[a] !== cats[b]) different++; }
-        if (pairs > 0) { ildSum += different / pairs; lists++; }
+        if (pairs > 0) { ildSum += different / pairs; categorySum += new Set(cats).size; lists++; }
         // Regret against the best list this user could have had (the n likeliest live articles).
         const live = world.articles.filter((a) => a.publishedAt <= t && a.publishedAt >= t - 2 * DAY);
         const best = live.map((a) => clickProbability(world, user, a, 0, t)).sort((x, y) => y - x);
@@ -218,6 +220,7 @@ export async function runPolicy(
     matureCtr: matureImpressions > 0 ? matureClicks / matureImpressions : 0,
     coverage: shown.size / world.articles.length,
     intraListDiversity: lists > 0 ? ildSum / lists : 0,
+    categoriesPerList: lists > 0 ? categorySum / lists : 0,
     hoursToExposure: { low: median(terciles[0]), mid: median(terciles[1]), high: median(terciles[2]) },
     reachedShare: { low: share(terciles[0]), mid: share(terciles[1]), high: share(terciles[2]) },
     exposureTarget,

@@ -24,6 +24,8 @@ describe('news audience simulator', () => {
     const plain = await runPolicy(world, 'hybrid', POLICIES['hybrid + progressive cold start + new-article exposure']!);
     const diverse = await runPolicy(world, 'diverse', POLICIES['the same + diversity (MMR, lambda 0.7)']!);
     expect(diverse.intraListDiversity).toBeGreaterThan(plain.intraListDiversity);
+    expect(diverse.categoriesPerList).toBeGreaterThan(plain.categoriesPerList);
+    expect(plain.categoriesPerList).toBeGreaterThanOrEqual(1);
     // Personalised policies reach more of the catalogue than showing everyone the same list.
     const popular = await runPolicy(world, 'popular', POLICIES['popular for everyone']!);
     expect(plain.coverage).toBeGreaterThan(popular.coverage);

@@ -94,3 +94,38 @@ describe('engine: sessions and freshness', () => {
     expect(bad).toThrow(/freshness\.weight/);
   });
 });
+
+describe('engine: the default blend by model role (the seed mature hybrid)', () => {
+  async function engine(roleWeights?: { collaborative?: number; content?: number; sequential?: number }) {
+    const caps = (extra: object) => ({ online: false, personalized: true, trending: false, similarItems: false, ...extra });
+    const recommender = createRecommender({
+      store: createMemoryStore(),
+      models: {
+        popular: createPopularityModel(),
+        collab: fixedModel({ a: 10 }),
+        collab2: fixedModel({ d: 10 }),
+        content: { ...fixedModel({ b: 10 }), capabilities: caps({ content: true }) },
+        rules: { ...fixedModel({ c: 10 }), capabilities: caps({ sequential: true }) },
+      },
+      ...(roleWeights ? { roleWeights } : {}),
+    });
+    await recommender.ingestItems(['a', 'b', 'c', 'd', 'seen'].map((id) => ({ id, createdAt: T0 })));
+    await recommender.ingestInteractions([{ userId: 'u', itemId: 'seen', type: 'click', timestamp: T0 }]);
+    await recommender.train();
+    return recommender;
+  }
+
+  it('gives collaborative models 0.4, content 0.3 and sequential 0.2, shared within a role', async () => {
+    const list = await (await engine()).recommend({ userId: 'u', n: 4, now: T0 });
+    expect(list.items.map((r) => [r.itemId, r.source])).toEqual([
+      ['b', 'content'],
+      ['a', 'collab'],
+      ['c', 'rules'],
+      ['d', 'collab2'],
+    ]);
+    expect(list.items.map((r) => r.score)).toEqual([0.3, 0.2, 0.2, 0.2].map((x) => expect.closeTo(x, 6)));
+    const sequentialFirst = await (await engine({ sequential: 1 })).recommend({ userId: 'u', n: 1, now: T0 });
+    expect(sequentialFirst.items[0]!.itemId).toBe('c');
+    expect(() => createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel() }, roleWeights: { content: -1 } })).toThrow(/roleWeights\.content/);
+  });
+});

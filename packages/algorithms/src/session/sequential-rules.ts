@@ -178,7 +178,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
 
   const model: SequentialRulesModel = {
     kind: KIND,
-    capabilities: { online: true, personalized: true, trending: false, similarItems: true },
+    capabilities: { online: true, personalized: true, sequential: true, trending: false, similarItems: true },
     get trained() {
       return trained;
     },

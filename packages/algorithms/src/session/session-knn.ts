@@ -206,7 +206,7 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
 
   const model: SessionKnnModel = {
     kind: KIND,
-    capabilities: { online: true, personalized: true, trending: false, similarItems: false },
+    capabilities: { online: true, personalized: true, sequential: true, trending: false, similarItems: false },
     get trained() {
       return trained;
     },

@@ -95,6 +95,13 @@ export const engineSettingsSchema = z.object({
   blendNormalization: z.enum(['minmax', 'rank']).default('minmax'),
   warningIntervalMs: z.number().min(0).default(60_000),
   sessionGapMs: positive.default(30 * 60_000),
+  roleWeights: z
+    .object({
+      collaborative: z.number().min(0).default(0.4),
+      content: z.number().min(0).default(0.3),
+      sequential: z.number().min(0).default(0.2),
+    })
+    .default({ collaborative: 0.4, content: 0.3, sequential: 0.2 }),
   freshness: z.object({ halfLifeMs: positive, weight: z.number().min(0).max(1) }).optional(),
   blend: z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite')).optional(),
 });

@@ -88,6 +88,13 @@ export interface RecommenderOptions {
   /** Diversity re-ranking of personalised lists, unless a request says otherwise. @default none */
   diversity?: DiversityOptions;
   /**
+   * The default blend by model role, the seed's mature hybrid: collaborative models (personalised,
+   * neither content nor sequential) share `collaborative`, content models `content`, session
+   * models (`capabilities.sequential`) `sequential`; exploration is `progressive.mature.explore`.
+   * `blend` overrides it per model. @default { collaborative: 0.4, content: 0.3, sequential: 0.2 }
+   */
+  roleWeights?: { collaborative?: number; content?: number; sequential?: number };
+  /**
    * Inactivity that ends a session: the user's interactions chained by shorter gaps (or sharing
    * the latest one's `sessionId`) are the current session that session models recommend from,
    * when a request does not list its `session`. @default 30 minutes
@@ -311,9 +318,17 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       });
     }
   }
+  // The default blend is the seed's mature hybrid: each role's weight shared by its models
+  // (roles without a model leave the ratios of the others); non-personalised models weigh 0.
+  const roleOf = (m: RecommenderModel) => (m.capabilities.content ? 'content' : m.capabilities.sequential ? 'sequential' : 'collaborative');
   const defaultBlend: Record<string, number> = {};
   const anyPersonalized = names.some((n) => models[n]!.capabilities.personalized);
-  for (const name of names) defaultBlend[name] = !anyPersonalized || models[name]!.capabilities.personalized ? 1 : 0;
+  const perRole = new Map<string, number>();
+  for (const name of names) if (models[name]!.capabilities.personalized) perRole.set(roleOf(models[name]!), (perRole.get(roleOf(models[name]!)) ?? 0) + 1);
+  for (const name of names) {
+    const m = models[name]!;
+    defaultBlend[name] = !anyPersonalized ? 1 : m.capabilities.personalized ? settings.roleWeights[roleOf(m)] / perRole.get(roleOf(m))! : 0;
+  }
   /** Checks blend weights (`field` names where they come from) and completes them with zeros. */
   const checkBlend = (weights: Record<string, number>, base: Record<string, number>, field: string): Record<string, number> => {
     const out = { ...base };

@@ -83,6 +83,8 @@ export interface ObservedInteraction {
 export interface ModelCapabilities {
   /** Uses item embeddings through `indexItems` (content-based). */
   content?: boolean;
+  /** Recommends from the order of the current session's clicks (session models). */
+  sequential?: boolean;
   /** Learns from single interactions through `observe` without refitting. */
   online: boolean;
   /** Results depend on the user's history (false for popularity). */
