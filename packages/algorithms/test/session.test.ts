@@ -152,6 +152,8 @@ describe('session-kNN', () => {
     const knn = createSessionKnnModel({ maxSessions: 2, idf: false });
     await knn.fit(sessions(catalog, [['a', 'b'], ['a', 'c'], ['a', 'd']]));
     expect(knn.sessions).toBe(2);
+    // b was only in the forgotten session: its index is freed (stale articles do not accumulate).
+    expect(knn.indexedItems).toBe(3);
     const result = knn.recommend({ history: new Int32Array(0), session: at(catalog, 'a'), k: 5, filter: (i) => i !== catalog.indexOf('a') });
     expect(ids(catalog, result.items).sort()).toEqual(['c', 'd']);
     const copy = createSessionKnnModel({ maxSessions: 2, idf: false });

@@ -43,6 +43,8 @@ export interface SessionKnnOptions {
 export interface SessionKnnModel extends InMemoryModel {
   /** Past sessions currently held. */
   readonly sessions: number;
+  /** Items with an index of recent sessions (items only in forgotten sessions are dropped). */
+  readonly indexedItems: number;
 }
 
 const KIND = 'session-knn';
@@ -125,12 +127,26 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     if (slotSid[slot] !== session.sid) {
       slotSid[slot] = session.sid;
       slotItems[slot] = session.items; // shared with the tracker while the session is open
+      if (session.sid % Math.max(1, ring >> 2) === 0) dropStaleItems();
     }
     if (!session.items.includes(event.item)) {
       tracker.push(session, event.item, t);
       index(event.item, session.sid);
     } else if (t > session.last) session.last = t;
     tracker.sweep(t);
+  }
+
+  /** Frees the index of items whose newest session has been forgotten (stale articles). */
+  function dropStaleItems(): void {
+    for (let item = 0; item < postings.length; item++) {
+      const list = postings[item];
+      if (!list) continue;
+      const count = postingCount[item]!;
+      if (!alive(list[(count - 1) % list.length]!)) {
+        postings[item] = undefined;
+        postingCount[item] = 0;
+      }
+    }
   }
 
   function notTrained(): never {
@@ -209,6 +225,11 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     capabilities: { online: true, personalized: true, sequential: true, trending: false, similarItems: false },
     get trained() {
       return trained;
+    },
+    get indexedItems() {
+      let held = 0;
+      for (const list of postings) if (list) held++;
+      return held;
     },
     get sessions() {
       let held = 0;
