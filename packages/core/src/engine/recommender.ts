@@ -71,7 +71,7 @@ export interface RecommenderOptions {
   models: Record<string, RecommenderModel>;
   /**
    * Blend weight per model name. Weights need not sum to 1 (only ratios matter); a model with
-   * weight 0 is trained but not blended. @default 1 for every personalised model, 0 for the others
+   * weight 0 is trained but not blended. @default by role (see `roleWeights`) for personalised models, 0 for the others
    */
   blend?: Record<string, number>;
   /**
