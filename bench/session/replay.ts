@@ -6,7 +6,7 @@
 import { evaluateReplay, generateSyntheticNews, type RecommenderModel, type ReplayUpdate, type SyntheticScale } from '@mycontent/core';
 import {
   createAlsModel,
-  createHybridModel,
+  createNewsHybridModel,
   createItemKnnModel,
   createPopularityModel,
   createRecentPopularityModel,
@@ -23,15 +23,6 @@ const frozen: ReplayUpdate = { kind: 'frozen' };
 const hourly: ReplayUpdate = { kind: 'retrain', everyMs: HOUR };
 const online: ReplayUpdate = { kind: 'online' };
 
-const news = () =>
-  createHybridModel({
-    sources: {
-      sessions: { model: createSessionKnnModel({ variant: 'sknn' }), weight: 0.5 },
-      items: { model: createItemKnnModel({ similarity: 'cosine', recencyDecay: 0.3 }), weight: 0.5 },
-      recent: { model: createRecentPopularityModel(), weight: 0.1 },
-    },
-  });
-
 const runs: { name: string; label: string; create: () => RecommenderModel; updates: ReplayUpdate[] }[] = [
   { name: 'popular', label: 'popularity, all time', create: () => createPopularityModel({ halfLifeMs: Number.POSITIVE_INFINITY }), updates: [frozen, hourly] },
   { name: 'als', label: 'implicit ALS (64 factors)', create: () => createAlsModel({ seed: 42 }), updates: [frozen] },
@@ -40,7 +31,7 @@ const runs: { name: string; label: string; create: () => RecommenderModel; updat
   { name: 'sr', label: 'sequential rules', create: () => createSequentialRulesModel(), updates: [frozen, hourly, online] },
   { name: 'vsknn', label: 'V-SkNN', create: () => createSessionKnnModel({ variant: 'vsknn' }), updates: [frozen, online] },
   { name: 'sknn', label: 'S-kNN', create: () => createSessionKnnModel({ variant: 'sknn' }), updates: [online] },
-  { name: 'news', label: 'hybrid `news`: S-kNN 0.5 + item-kNN 0.5 + recent 0.1', create: news, updates: [online] },
+  { name: 'news', label: 'hybrid `news`: S-kNN 0.5 + item-kNN 0.5 + recent 0.1', create: () => createNewsHybridModel(), updates: [online] },
 ];
 
 const t0 = performance.now();

@@ -3,7 +3,7 @@ import {
   createAlsModel,
   createBprModel,
   createEaseModel,
-  createHybridModel,
+  createNewsHybridModel,
   createItemKnnModel,
   createPopularityModel,
   createRecentPopularityModel,
@@ -79,7 +79,13 @@ export const MODELS: Record<string, ModelSpec> = {
   news: {
     description: 'hybrid for news streams: S-kNN 0.5 + item-kNN 0.5 + recent popularity 0.1 (online)',
     params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string' },
-    create: (p) => createNewsHybrid(p),
+    create: (p) =>
+      createNewsHybridModel({
+        weights: { ...(p.sessions === undefined ? {} : { sessions: p.sessions as number }), ...(p.items === undefined ? {} : { items: p.items as number }), ...(p.recent === undefined ? {} : { recent: p.recent as number }) },
+        ...(p.windowMs === undefined ? {} : { windowMs: p.windowMs as number }),
+        ...(p.candidates === undefined ? {} : { candidates: p.candidates as number }),
+        ...(p.normalization === undefined ? {} : { normalization: p.normalization as BlendNormalization }),
+      }),
   },
   svdpp: {
     description: 'SVD++ for explicit ratings',
@@ -87,20 +93,6 @@ export const MODELS: Record<string, ModelSpec> = {
     create: (p, seed) => createSvdppModel({ seed, ...p }),
   },
 };
-
-/** The `news` hybrid: session neighbours, session item-kNN and recent popularity, learning online (weights from bench/tuning/sweep-news-hybrid.ts). */
-function createNewsHybrid(p: Record<string, unknown>): RecommenderModel {
-  const weight = (key: string, fallback: number) => (typeof p[key] === 'number' ? (p[key] as number) : fallback);
-  return createHybridModel({
-    sources: {
-      sessions: { model: createSessionKnnModel({ variant: 'sknn' }), weight: weight('sessions', 0.5) },
-      items: { model: createItemKnnModel({ similarity: 'cosine', recencyDecay: 0.3 }), weight: weight('items', 0.5) },
-      recent: { model: createRecentPopularityModel(typeof p.windowMs === 'number' ? { windowMs: p.windowMs } : {}), weight: weight('recent', 0.1) },
-    },
-    ...(typeof p.candidates === 'number' ? { candidates: p.candidates } : {}),
-    ...(p.normalization === undefined ? {} : { normalization: p.normalization as BlendNormalization }),
-  });
-}
 
 function fail(message: string, field: string, value: unknown): never {
   throw new MyContentError('INVALID_INPUT', message, { source: 'cli', field, value });

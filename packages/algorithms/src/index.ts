@@ -50,5 +50,5 @@ export { createRecentPopularityModel } from './session/recent-popularity';
 export type { RecentPopularityModel, RecentPopularityOptions } from './session/recent-popularity';
 
 // Hybrid: several models blended by weight behind the one model contract
-export { createHybridModel } from './hybrid/hybrid';
-export type { HybridModel, HybridOptions, HybridSource } from './hybrid/hybrid';
+export { createHybridModel, createNewsHybridModel } from './hybrid/hybrid';
+export type { HybridModel, HybridOptions, HybridSource, NewsHybridOptions } from './hybrid/hybrid';

@@ -12,6 +12,7 @@ import {
 } from '@mycontent/core';
 import {
   createHybridModel,
+  createNewsHybridModel,
   createItemKnnModel,
   createRecentPopularityModel,
   createSequentialRulesModel,
@@ -225,6 +226,22 @@ describe('hybrid', () => {
     });
     round.restore(decodeModelArtifact(encodeModelArtifact(hybrid.toArtifact())), catalog);
     expect(round.recommend(query)).toEqual(hybrid.recommend(query));
+  });
+
+  it('the news preset blends session neighbours, session co-reads and recent popularity, learning online', async () => {
+    const catalog = catalogOf('a', 'b', 'c');
+    const news = createNewsHybridModel();
+    expect(news.sourceNames).toEqual(['sessions', 'items', 'recent']);
+    await news.fit(sessions(catalog, [['a', 'b'], ['a', 'b'], ['c']]));
+    const fresh = catalog.ensure('fresh');
+    for (let u = 0; u < 3; u++) {
+      news.observe!({ userId: `r${u}`, sessionId: `n${u}`, item: catalog.indexOf('c'), weight: 1, timestamp: T + 60 * MIN + u });
+      news.observe!({ userId: `r${u}`, sessionId: `n${u}`, item: fresh, weight: 1, timestamp: T + 60 * MIN + u + 1 });
+    }
+    const explained = (await news.explain({ history: at(catalog, 'c'), session: at(catalog, 'c'), k: 2, filter: (i) => i !== catalog.indexOf('c') })) as BlendedCandidate[];
+    expect(catalog.idAt(explained[0]!.item)).toBe('fresh');
+    expect(Object.keys(explained[0]!.contributions).sort()).toEqual(['items', 'recent', 'sessions']);
+    expect(() => createNewsHybridModel({ weights: { recent: -0.1 } })).toThrow(/sources\.recent\.weight/);
   });
 
   it('rejects negative weights, no source and unknown normalisation by name', () => {

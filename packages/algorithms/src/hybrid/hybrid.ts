@@ -13,6 +13,9 @@ import {
   type ScoredItems,
   type ArtifactArray,
 } from '@mycontent/core';
+import { createItemKnnModel } from '../item-knn/item-knn';
+import { createRecentPopularityModel } from '../session/recent-popularity';
+import { createSessionKnnModel } from '../session/session-knn';
 
 /** One source of a hybrid: a model and its weight. */
 export interface HybridSource {
@@ -154,4 +157,42 @@ export function createHybridModel(options: HybridOptions): HybridModel {
     },
   };
   return model;
+}
+
+/** Options of {@link createNewsHybridModel}. */
+export interface NewsHybridOptions {
+  /** Source weights. @default { sessions: 0.5, items: 0.5, recent: 0.1 } */
+  weights?: { sessions?: number; items?: number; recent?: number };
+  /** Window of the recent-popularity source, ms. @default 1 hour */
+  windowMs?: number;
+  /** @default 'rank' */
+  normalization?: BlendNormalization;
+  /** Candidates asked from each source. @default 50 */
+  candidates?: number;
+}
+
+/**
+ * The hybrid for news streams, every source learning online: session neighbours (S-kNN, source
+ * `sessions`), session co-reads (item-kNN, cosine, `items`) and what is read now (recent
+ * popularity, `recent`). The weights come from a replay sweep on the synthetic news log
+ * (`bench/tuning/sweep-news-hybrid.ts`); see docs/models/session.md for the figures.
+ *
+ * @example
+ * ```ts
+ * const news = createNewsHybridModel();
+ * await news.fit(dataset);
+ * news.observe!(click); // every source learns
+ * ```
+ */
+export function createNewsHybridModel(options: NewsHybridOptions = {}): HybridModel {
+  const w = { sessions: 0.5, items: 0.5, recent: 0.1, ...options.weights };
+  return createHybridModel({
+    sources: {
+      sessions: { model: createSessionKnnModel({ variant: 'sknn' }), weight: w.sessions },
+      items: { model: createItemKnnModel({ similarity: 'cosine', recencyDecay: 0.3 }), weight: w.items },
+      recent: { model: createRecentPopularityModel(options.windowMs === undefined ? {} : { windowMs: options.windowMs }), weight: w.recent },
+    },
+    ...(options.normalization === undefined ? {} : { normalization: options.normalization }),
+    ...(options.candidates === undefined ? {} : { candidates: options.candidates }),
+  });
 }
