@@ -207,7 +207,7 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
   const record = (row: number, item: number, weight: number) => {
     const state = stateOf(table.users[table.user[row]!]!);
     state.seen.push(item);
-    if (weight > 0 && positiveTypes[table.type[row]!]) {
+    if (weight > 0) {
       state.items.push(item);
       state.weights.push(weight);
       state.times.push(table.timestamp[row]!);
