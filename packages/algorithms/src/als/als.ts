@@ -12,7 +12,8 @@ import {
   type ModelQuery,
   type InMemoryModel,
 } from '@mycontent/core';
-import { buildUserItemMatrix, shared } from '../shared/matrix';
+import { buildUserItemMatrix } from '../shared/matrix';
+import { ALS_KERNELS_WASM } from './als-kernels.wasm';
 import { checkFactorOptions, checkOption, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 import { invertSpdInPlace } from '../shared/linalg';
 
@@ -49,27 +50,60 @@ export interface AlsOptions {
 const KIND = 'als';
 const FORMAT_VERSION = 1;
 
-/** The task of one worker step: a Gram matrix over rows, a projection, or a solve of rows. */
+/** The parts of the WebAssembly API used here (its types ship with the DOM library only). */
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => WasmMemory;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+};
+
+/** Byte offsets of the arrays in the shared WebAssembly memory of one training run. */
+interface AlsLayout {
+  /** Bytes per factor vector: the factors padded with zeros to a multiple of 8 floats. */
+  fb: number;
+  /** User factors X, item factors Y, projected rows Z = other side × G⁻¹ (Woodbury). */
+  X: number;
+  Y: number;
+  Z: number;
+  /** The CSR of each side: row pointers (i32), column indices (i32), weights (f32). */
+  userIndptr: number;
+  userIndices: number;
+  userValues: number;
+  itemIndptr: number;
+  itemIndices: number;
+  itemValues: number;
+  /** Gram matrix of the fixed side plus λI (f32), and its inverse (Woodbury). */
+  G: number;
+  Gi: number;
+  /** One Gram partial and one scratch area per task slot, so concurrent tasks never share. */
+  partials: number;
+  scratch: number;
+  scratchBytes: number;
+  /** Total bytes. */
+  bytes: number;
+}
+
+/** The task of one worker step: initialise rows, a Gram partial, a projection, or a solve of rows. */
 interface AlsTask {
   kind: 'init' | 'gram' | 'project' | 'solve';
+  /** Identifies the training run: a worker instantiates the module once per run. */
+  run: number;
+  module: object;
+  memory: WasmMemory;
+  layout: AlsLayout;
+  /** True factors (the padding stays zero). */
   f: number;
+  /** Task slot: which Gram partial and scratch area this task owns. */
+  slot: number;
   from: number;
   to: number;
-  /** Factors being solved (solve) or summed (gram). */
-  target: SharedArrayBuffer;
-  /** Fixed factors (solve). */
-  other?: SharedArrayBuffer;
-  indptr?: SharedArrayBuffer;
-  indices?: SharedArrayBuffer;
-  values?: SharedArrayBuffer;
-  /** Gram matrix of `other` plus λI (solve). */
-  gram?: Float64Array;
+  /** The side being initialised, summed or solved. */
+  side: 'users' | 'items';
   alpha?: number;
   cgSteps?: number;
-  /** (YᵀY + λI)⁻¹ (project, and solve when `exactUpTo` > 0). */
-  gramInverse?: Float64Array;
-  /** Z = Y (YᵀY + λI)⁻¹ rows (project writes them; solve reads them). */
-  projected?: SharedArrayBuffer;
   /** Rows with at most this many entries are solved exactly (Woodbury) instead of by CG. */
   exactUpTo?: number;
   /** init: seed of the factor initialisation (each row has its own stream, so partitions do not matter). */
@@ -78,16 +112,37 @@ interface AlsTask {
 
 /**
  * The worker kernel. Self-contained on purpose: it is shipped to worker threads as source text.
- * `solve` runs warm-started conjugate gradient for each row u of [from, to):
+ * The heavy loops are WebAssembly SIMD (`als-kernels.wat`) over one shared memory; this function
+ * drives them. `solve` updates each row u of [from, to) towards the solution of
  *   (YᵀY + λI + Σᵢ (cᵤᵢ − 1) yᵢyᵢᵀ) xᵤ = Σᵢ cᵤᵢ yᵢ   with cᵤᵢ = 1 + α·wᵤᵢ
- * (Hu, Koren & Volinsky 2008; the CG formulation of Takács et al. 2011, as in `implicit`).
+ * (Hu, Koren & Volinsky 2008): exactly by the Woodbury identity for short rows, else by
+ * warm-started conjugate gradient (Takács et al. 2011, as in `implicit`).
  */
-function alsKernel(task: AlsTask): Float64Array | null {
+function alsKernel(task: AlsTask): null {
+  interface Kernels {
+    gram(X: number, from: number, to: number, G: number, fb: number): void;
+    project(X: number, from: number, to: number, Gi: number, Z: number, fb: number): void;
+    cgRow(x: number, Y: number, idx: number, w: number, n: number, alpha: number, G: number, steps: number, scratch: number, fb: number): void;
+    rowDots(Y: number, idx: number, n: number, x: number, out: number, fb: number): void;
+    crossDots(Y: number, Z: number, idx: number, n: number, M: number, fb: number): void;
+    axpyRows(out: number, Z: number, idx: number, coef: number, n: number, fb: number): void;
+  }
+  const cache = globalThis as { __mycontentAls?: { run: number; kernels: Kernels } };
+  if (cache.__mycontentAls?.run !== task.run) {
+    const instance = new WebAssembly.Instance(task.module, { env: { memory: task.memory } });
+    cache.__mycontentAls = { run: task.run, kernels: instance.exports as unknown as Kernels };
+  }
+  const kernels = cache.__mycontentAls!.kernels;
+  const L = task.layout;
+  const fb = L.fb;
+  const fp = fb >> 2;
   const f = task.f;
-  const X = new Float32Array(task.target);
-  const f4 = f - (f % 4);
+  const F32 = new Float32Array(task.memory.buffer);
+  const I32 = new Int32Array(task.memory.buffer);
+  const users = task.side === 'users';
+  const target = users ? L.X : L.Y;
   if (task.kind === 'init') {
-    // N(0, 0.01²) per value, from a per-row xorshift stream seeded by (seed, row).
+    // N(0, 0.01²) per value, from a per-row xorshift stream seeded by (seed, row); padding stays 0.
     for (let r = task.from; r < task.to; r++) {
       let state = (Math.imul(task.seed! ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(r + 1, 0xc2b2ae35)) >>> 0 || 1;
       const next = () => {
@@ -98,194 +153,152 @@ function alsKernel(task: AlsTask): Float64Array | null {
         state >>>= 0;
         return (state + 0.5) / 4294967296;
       };
-      const o = r * f;
-      for (let a = 0; a < f; a++) X[o + a] = 0.01 * Math.sqrt(-2 * Math.log(next())) * Math.cos(2 * Math.PI * next());
+      const o = (target >> 2) + r * fp;
+      for (let a = 0; a < f; a++) F32[o + a] = 0.01 * Math.sqrt(-2 * Math.log(next())) * Math.cos(2 * Math.PI * next());
+      for (let a = f; a < fp; a++) F32[o + a] = 0;
     }
     return null;
   }
-  // Dot products with four accumulators, one per pair of array types (monomorphic for V8).
-  const dot32x64 = (A: Float32Array, ao: number, B: Float64Array) => {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, a = 0;
-    for (; a < f4; a += 4) {
-      s0 += A[ao + a]! * B[a]!;
-      s1 += A[ao + a + 1]! * B[a + 1]!;
-      s2 += A[ao + a + 2]! * B[a + 2]!;
-      s3 += A[ao + a + 3]! * B[a + 3]!;
-    }
-    for (; a < f; a++) s0 += A[ao + a]! * B[a]!;
-    return s0 + s1 + s2 + s3;
-  };
-  const dot64x64 = (A: Float64Array, ao: number, B: Float64Array) => {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, a = 0;
-    for (; a < f4; a += 4) {
-      s0 += A[ao + a]! * B[a]!;
-      s1 += A[ao + a + 1]! * B[a + 1]!;
-      s2 += A[ao + a + 2]! * B[a + 2]!;
-      s3 += A[ao + a + 3]! * B[a + 3]!;
-    }
-    for (; a < f; a++) s0 += A[ao + a]! * B[a]!;
-    return s0 + s1 + s2 + s3;
-  };
-  const dot32x32 = (A: Float32Array, ao: number, B: Float32Array, bo: number) => {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, a = 0;
-    for (; a < f4; a += 4) {
-      s0 += A[ao + a]! * B[bo + a]!;
-      s1 += A[ao + a + 1]! * B[bo + a + 1]!;
-      s2 += A[ao + a + 2]! * B[bo + a + 2]!;
-      s3 += A[ao + a + 3]! * B[bo + a + 3]!;
-    }
-    for (; a < f; a++) s0 += A[ao + a]! * B[bo + a]!;
-    return s0 + s1 + s2 + s3;
-  };
-  /** out += c × A[ao..ao+f) */
-  const axpy = (out: Float64Array, c: number, A: Float32Array, ao: number) => {
-    let a = 0;
-    for (; a < f4; a += 4) {
-      out[a]! += c * A[ao + a]!;
-      out[a + 1]! += c * A[ao + a + 1]!;
-      out[a + 2]! += c * A[ao + a + 2]!;
-      out[a + 3]! += c * A[ao + a + 3]!;
-    }
-    for (; a < f; a++) out[a]! += c * A[ao + a]!;
-  };
   if (task.kind === 'gram') {
-    const G = new Float64Array(f * f);
-    for (let r = task.from; r < task.to; r++) {
-      const o = r * f;
-      for (let a = 0; a < f; a++) {
-        const xa = X[o + a]!;
-        if (xa === 0) continue;
-        const row = a * f;
-        let b = a;
-        for (; b + 3 < f; b += 4) {
-          G[row + b]! += xa * X[o + b]!;
-          G[row + b + 1]! += xa * X[o + b + 1]!;
-          G[row + b + 2]! += xa * X[o + b + 2]!;
-          G[row + b + 3]! += xa * X[o + b + 3]!;
-        }
-        for (; b < f; b++) G[row + b]! += xa * X[o + b]!;
-      }
-    }
-    for (let a = 0; a < f; a++) for (let b = 0; b < a; b++) G[a * f + b] = G[b * f + a]!;
-    return G;
+    const partial = L.partials + task.slot * fp * fb;
+    F32.fill(0, partial >> 2, (partial >> 2) + fp * fp);
+    kernels.gram(target, task.from, task.to, partial, fb);
+    return null;
   }
   if (task.kind === 'project') {
-    // Z[r] = X[r] · G⁻¹ (G symmetric), for rows [from, to).
-    const Z = new Float32Array(task.projected!);
-    const Gi = task.gramInverse!;
-    for (let r = task.from; r < task.to; r++) {
-      const o = r * f;
-      for (let a = 0; a < f; a++) {
-        let s = 0;
-        const row = a * f;
-        for (let b = 0; b < f; b++) s += Gi[row + b]! * X[o + b]!;
-        Z[o + a] = s;
-      }
-    }
+    kernels.project(target, task.from, task.to, L.Gi, L.Z, fb);
     return null;
   }
-  const Y = new Float32Array(task.other!);
-  const indptr = new Int32Array(task.indptr!);
-  const indices = new Int32Array(task.indices!);
-  const values = new Float32Array(task.values!);
-  const G = task.gram!;
+  const other = users ? L.Y : L.X;
+  const indptr = (users ? L.userIndptr : L.itemIndptr) >> 2;
+  const indices = users ? L.userIndices : L.itemIndices;
+  const values = users ? L.userValues : L.itemValues;
   const alpha = task.alpha!;
   const steps = task.cgSteps!;
-  const x = new Float64Array(f);
-  const r = new Float64Array(f);
-  const p = new Float64Array(f);
-  const Ap = new Float64Array(f);
   const exactUpTo = task.exactUpTo ?? 0;
-  const Z = exactUpTo > 0 ? new Float32Array(task.projected!) : undefined;
+  // Scratch: CG's r, p, Ap; then Woodbury's x, coefficients, v and M (n × n).
+  const scratch = L.scratch + task.slot * L.scratchBytes;
+  const xs = scratch + 3 * fb;
+  const coef = xs + fb;
+  const v = coef + 4 * exactUpTo;
+  const Mf = v + 4 * exactUpTo;
   const M = new Float64Array(exactUpTo * exactUpTo);
-  const v = new Float64Array(exactUpTo);
+  const s = new Float64Array(exactUpTo);
   for (let u = task.from; u < task.to; u++) {
-    const a0 = indptr[u]!;
-    const a1 = indptr[u + 1]!;
-    const o = u * f;
-    const n = a1 - a0;
+    const a0 = I32[indptr + u]!;
+    const n = I32[indptr + u + 1]! - a0;
+    const x = target + u * fb;
     if (n === 0) {
       // No interaction: the solution of (YᵀY + λI) x = 0.
-      for (let a = 0; a < f; a++) X[o + a] = 0;
+      F32.fill(0, x >> 2, (x >> 2) + fp);
       continue;
     }
-    if (n <= exactUpTo) {
-      // Exact solve by the Woodbury identity, with A = G + Uᵀ D U, D = diag(c − 1), zᵢ = G⁻¹ yᵢ:
-      // g = G⁻¹ b = Σ cᵢ zᵢ;  M = D⁻¹ + U G⁻¹ Uᵀ;  M s = U g;  x = g − Σ sⱼ zⱼ.  O(n² f + n³).
-      for (let a = 0; a < f; a++) x[a] = 0;
-      for (let j = 0; j < n; j++) axpy(x, 1 + alpha * values[a0 + j]!, Z!, indices[a0 + j]! * f);
-      for (let j = 0; j < n; j++) {
-        const yo = indices[a0 + j]! * f;
-        v[j] = dot32x64(Y, yo, x);
-        for (let k = 0; k <= j; k++) {
-          const d = dot32x32(Y, yo, Z!, indices[a0 + k]! * f);
-          M[j * n + k] = d;
-          M[k * n + j] = d;
-        }
-        M[j * n + j]! += 1 / (alpha * values[a0 + j]!);
-      }
-      // Cholesky M = L Lᵀ in place (lower triangle), then two triangular solves on v.
-      for (let j = 0; j < n; j++) {
-        let d = M[j * n + j]!;
-        for (let k = 0; k < j; k++) d -= M[j * n + k]! * M[j * n + k]!;
-        d = Math.sqrt(d);
-        M[j * n + j] = d;
-        for (let i = j + 1; i < n; i++) {
-          let s = M[i * n + j]!;
-          for (let k = 0; k < j; k++) s -= M[i * n + k]! * M[j * n + k]!;
-          M[i * n + j] = s / d;
-        }
-      }
-      for (let j = 0; j < n; j++) {
-        let s = v[j]!;
-        for (let k = 0; k < j; k++) s -= M[j * n + k]! * v[k]!;
-        v[j] = s / M[j * n + j]!;
-      }
-      for (let j = n - 1; j >= 0; j--) {
-        let s = v[j]!;
-        for (let k = j + 1; k < n; k++) s -= M[k * n + j]! * v[k]!;
-        v[j] = s / M[j * n + j]!;
-      }
-      for (let j = 0; j < n; j++) axpy(x, -v[j]!, Z!, indices[a0 + j]! * f);
-      for (let a = 0; a < f; a++) X[o + a] = x[a]!;
+    const idx = indices + 4 * a0;
+    const w = values + 4 * a0;
+    if (n > exactUpTo) {
+      kernels.cgRow(x, other, idx, w, n, alpha, L.G, steps, scratch, fb);
       continue;
     }
-    for (let a = 0; a < f; a++) x[a] = X[o + a]!;
-    // r = b − A x
-    for (let a = 0; a < f; a++) r[a] = -dot64x64(G, a * f, x);
-    for (let k = a0; k < a1; k++) {
-      const yo = indices[k]! * f;
-      const c = 1 + alpha * values[k]!;
-      axpy(r, c - (c - 1) * dot32x64(Y, yo, x), Y, yo);
+    // Exact solve by the Woodbury identity, with A = G + Uᵀ D U, D = diag(c − 1), zᵢ = G⁻¹ yᵢ:
+    // g = G⁻¹ b = Σ cᵢ zᵢ;  M = D⁻¹ + U G⁻¹ Uᵀ;  M s = U g;  x = g − Σ sⱼ zⱼ.  O(n² f + n³).
+    for (let j = 0; j < n; j++) F32[(coef >> 2) + j] = 1 + alpha * F32[(w >> 2) + j]!;
+    F32.fill(0, xs >> 2, (xs >> 2) + fp);
+    kernels.axpyRows(xs, L.Z, idx, coef, n, fb);
+    kernels.rowDots(other, idx, n, xs, v, fb);
+    kernels.crossDots(other, L.Z, idx, n, Mf, fb);
+    for (let j = 0; j < n * n; j++) M[j] = F32[(Mf >> 2) + j]!;
+    for (let j = 0; j < n; j++) {
+      M[j * n + j]! += 1 / (alpha * F32[(w >> 2) + j]!);
+      s[j] = F32[(v >> 2) + j]!;
     }
-    let rsold = 0;
-    for (let a = 0; a < f; a++) {
-      p[a] = r[a]!;
-      rsold += r[a]! * r[a]!;
-    }
-    for (let it = 0; it < steps && rsold > 1e-20; it++) {
-      for (let a = 0; a < f; a++) Ap[a] = dot64x64(G, a * f, p);
-      for (let k = a0; k < a1; k++) {
-        const yo = indices[k]! * f;
-        axpy(Ap, alpha * values[k]! * dot32x64(Y, yo, p), Y, yo);
+    // Cholesky M = L Lᵀ in place (lower triangle), then two triangular solves on s.
+    for (let j = 0; j < n; j++) {
+      let d = M[j * n + j]!;
+      for (let k = 0; k < j; k++) d -= M[j * n + k]! * M[j * n + k]!;
+      d = Math.sqrt(d);
+      M[j * n + j] = d;
+      for (let i = j + 1; i < n; i++) {
+        let t = M[i * n + j]!;
+        for (let k = 0; k < j; k++) t -= M[i * n + k]! * M[j * n + k]!;
+        M[i * n + j] = t / d;
       }
-      let pAp = 0;
-      for (let a = 0; a < f; a++) pAp += p[a]! * Ap[a]!;
-      if (!(pAp > 0)) break;
-      const step = rsold / pAp;
-      let rsnew = 0;
-      for (let a = 0; a < f; a++) {
-        x[a]! += step * p[a]!;
-        r[a]! -= step * Ap[a]!;
-        rsnew += r[a]! * r[a]!;
-      }
-      const beta = rsnew / rsold;
-      for (let a = 0; a < f; a++) p[a] = r[a]! + beta * p[a]!;
-      rsold = rsnew;
     }
-    for (let a = 0; a < f; a++) X[o + a] = x[a]!;
+    for (let j = 0; j < n; j++) {
+      let t = s[j]!;
+      for (let k = 0; k < j; k++) t -= M[j * n + k]! * s[k]!;
+      s[j] = t / M[j * n + j]!;
+    }
+    for (let j = n - 1; j >= 0; j--) {
+      let t = s[j]!;
+      for (let k = j + 1; k < n; k++) t -= M[k * n + j]! * s[k]!;
+      s[j] = t / M[j * n + j]!;
+    }
+    for (let j = 0; j < n; j++) F32[(coef >> 2) + j] = -s[j]!;
+    kernels.axpyRows(xs, L.Z, idx, coef, n, fb);
+    F32.copyWithin(x >> 2, xs >> 2, (xs >> 2) + fp);
   }
   return null;
+}
+
+/** Numbers the training runs, so that a worker knows when to instantiate the kernels again. */
+let nextRun = Math.floor(Math.random() * 2 ** 30);
+
+let compiledModule: object | undefined;
+/** The compiled kernels (compiled once per process; workers receive the module, not the bytes). */
+function alsModule(): object {
+  compiledModule ??= new WebAssembly.Module(Uint8Array.from(atob(ALS_KERNELS_WASM), (c) => c.charCodeAt(0)));
+  return compiledModule;
+}
+
+/** Largest shared WebAssembly memory: 65,536 pages of 64 KiB (wasm32). */
+const MAX_WASM_BYTES = 65536 * 65536;
+
+/** Lays out a training run's arrays in one memory (64-byte aligned), or refuses one over 4 GiB. */
+function alsLayout(fp: number, users: number, items: number, nnz: number, zRows: number, parts: number, exactUpTo: number): AlsLayout {
+  const fb = fp * 4;
+  let at = 0;
+  const take = (bytes: number) => {
+    const offset = at;
+    at += Math.ceil(bytes / 64) * 64;
+    return offset;
+  };
+  const scratchBytes = Math.ceil((4 * fb + 8 * exactUpTo + 4 * exactUpTo * exactUpTo) / 64) * 64;
+  const layout = {
+    fb,
+    X: take(users * fb),
+    Y: take(items * fb),
+    Z: take(zRows * fb),
+    userIndptr: take(4 * (users + 1)),
+    userIndices: take(4 * nnz),
+    userValues: take(4 * nnz),
+    itemIndptr: take(4 * (items + 1)),
+    itemIndices: take(4 * nnz),
+    itemValues: take(4 * nnz),
+    G: take(fp * fb),
+    Gi: take(fp * fb),
+    partials: take(parts * fp * fb),
+    scratch: take(parts * scratchBytes),
+    scratchBytes,
+    bytes: 0,
+  };
+  layout.bytes = Math.ceil(at / 65536) * 65536;
+  if (layout.bytes > MAX_WASM_BYTES) {
+    throw new MyContentError(
+      'CAPACITY',
+      `ALS needs ${(layout.bytes / 2 ** 30).toFixed(1)} GiB of training memory for ${users} users × ${items} items at ${fp} factors, over the 4 GiB a WebAssembly memory holds; use fewer factors, or train on a sample of users and fold the others in`,
+      { source: KIND, field: 'factors', value: fp },
+    );
+  }
+  return layout;
+}
+
+/** Copies rows out of the padded layout into a plain array of `rows × f`. */
+function unpad(buffer: SharedArrayBuffer, offset: number, rows: number, f: number, fp: number): Float32Array {
+  const padded = new Float32Array(buffer, offset, rows * fp);
+  if (f === fp) return padded.slice();
+  const out = new Float32Array(rows * f);
+  for (let r = 0; r < rows; r++) out.set(padded.subarray(r * fp, r * fp + f), r * f);
+  return out;
 }
 
 /** The implicit ALS model returned by {@link createAlsModel}. */
@@ -390,24 +403,14 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       if (byUser.indptr[byUser.rows] === 0) {
         throw new MyContentError('INVALID_INPUT', 'ALS needs at least one positive interaction to train', { source: KIND, field: 'data', value: data.length });
       }
-      const X = shared.f32(byUser.rows * f);
-      const Y = shared.f32(byItem.rows * f);
-      const pool = createKernelPool(alsKernel, { ...(options.workers ? { workers: options.workers } : {}), name: KIND });
+      const users = byUser.rows;
+      const items = byItem.rows;
+      const fp = Math.ceil(f / 8) * 8;
       // A fixed partition (not tied to the worker count) keeps the sums' order, so results are
       // bit-identical whatever the number of threads.
       const parts = 16;
       const userRanges = balancedRanges(byUser.indptr, parts, f);
       const itemRanges = balancedRanges(byItem.indptr, parts, f);
-      const gramOf = async (factors: Float32Array, rows: number): Promise<Float64Array> => {
-        const step = Math.ceil(rows / parts);
-        const tasks: AlsTask[] = [];
-        for (let from = 0; from < rows; from += step) tasks.push({ kind: 'gram', f, from, to: Math.min(rows, from + step), target: factors.buffer as SharedArrayBuffer });
-        const partials = (await pool.map(tasks)) as Float64Array[];
-        const G = new Float64Array(f * f);
-        for (const part of partials) for (let k = 0; k < G.length; k++) G[k]! += part[k]!;
-        for (let a = 0; a < f; a++) G[a * f + a]! += config.regularization;
-        return G;
-      };
       // Per side, the rows short enough for the exact Woodbury solve to beat CG, and whether the
       // savings pay for projecting the other side (Z = Y G⁻¹, rows × f² once per half-iteration).
       const cgCost = (n: number) => (config.cgSteps + 1) * (f * f + 2 * n * f);
@@ -422,64 +425,77 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
         }
         return savings > otherRows * f * f ? threshold : 0;
       };
-      const userExact = exactLimit(byUser, byItem.rows);
-      const itemExact = exactLimit(byItem, byUser.rows);
-      const projected = shared.f32(Math.max(userExact > 0 ? byItem.rows : 0, itemExact > 0 ? byUser.rows : 0) * f);
-      const solve = async (target: Float32Array, other: Float32Array, otherRows: number, csr: typeof byUser, ranges: [number, number][], G: Float64Array, exactUpTo: number) => {
-        let gramInverse: Float64Array | undefined;
-        if (exactUpTo > 0) {
-          gramInverse = G.slice();
-          invertSpdInPlace(gramInverse, f, KIND);
-          const step = Math.ceil(otherRows / parts);
-          const tasks: AlsTask[] = [];
-          for (let from = 0; from < otherRows; from += step) {
-            tasks.push({ kind: 'project', f, from, to: Math.min(otherRows, from + step), target: other.buffer as SharedArrayBuffer, projected: projected.buffer as SharedArrayBuffer, gramInverse });
-          }
-          await pool.map(tasks);
+      const userExact = exactLimit(byUser, items);
+      const itemExact = exactLimit(byItem, users);
+      const layout = alsLayout(fp, users, items, byUser.indices.length, Math.max(userExact > 0 ? items : 0, itemExact > 0 ? users : 0), parts, Math.max(userExact, itemExact));
+      const memory = new WebAssembly.Memory({ initial: layout.bytes / 65536, maximum: layout.bytes / 65536, shared: true });
+      const wasm = alsModule();
+      const buffer = memory.buffer;
+      new Int32Array(buffer, layout.userIndptr, users + 1).set(byUser.indptr);
+      new Int32Array(buffer, layout.userIndices, byUser.indices.length).set(byUser.indices);
+      new Float32Array(buffer, layout.userValues, byUser.values.length).set(byUser.values);
+      new Int32Array(buffer, layout.itemIndptr, items + 1).set(byItem.indptr);
+      new Int32Array(buffer, layout.itemIndices, byItem.indices.length).set(byItem.indices);
+      new Float32Array(buffer, layout.itemValues, byItem.values.length).set(byItem.values);
+      const pool = createKernelPool(alsKernel, { ...(options.workers ? { workers: options.workers } : {}), name: KIND });
+      const base = { run: nextRun++, module: wasm, memory, layout, f };
+      const slices = (rows: number) => {
+        const step = Math.ceil(rows / parts);
+        const out: [number, number][] = [];
+        for (let from = 0; from < rows; from += step) out.push([from, Math.min(rows, from + step)]);
+        return out;
+      };
+      const gramOf = async (side: 'users' | 'items'): Promise<Float64Array> => {
+        const ranges = slices(side === 'users' ? users : items);
+        await pool.map(ranges.map(([from, to], slot) => ({ ...base, kind: 'gram' as const, side, slot, from, to })));
+        const G = new Float64Array(fp * fp);
+        for (let slot = 0; slot < ranges.length; slot++) {
+          const part = new Float32Array(buffer, layout.partials + slot * fp * layout.fb, fp * fp);
+          for (let k = 0; k < G.length; k++) G[k]! += part[k]!;
         }
+        for (let a = 0; a < fp; a++) G[a * fp + a]! += config.regularization;
+        return G;
+      };
+      const solve = async (side: 'users' | 'items', exactUpTo: number) => {
+        const other = side === 'users' ? 'items' : 'users';
+        const G = await gramOf(other);
+        new Float32Array(buffer, layout.G, fp * fp).set(G);
+        if (exactUpTo > 0) {
+          invertSpdInPlace(G, fp, KIND);
+          new Float32Array(buffer, layout.Gi, fp * fp).set(G);
+          const ranges = slices(other === 'users' ? users : items);
+          await pool.map(ranges.map(([from, to], slot) => ({ ...base, kind: 'project' as const, side: other, slot, from, to })));
+        }
+        const ranges = side === 'users' ? userRanges : itemRanges;
         await pool.map(
-          ranges.map(([from, to]) => ({
-            kind: 'solve' as const,
-            f,
-            from,
-            to,
-            target: target.buffer as SharedArrayBuffer,
-            other: other.buffer as SharedArrayBuffer,
-            indptr: csr.indptr.buffer as SharedArrayBuffer,
-            indices: csr.indices.buffer as SharedArrayBuffer,
-            values: csr.values.buffer as SharedArrayBuffer,
-            gram: G,
-            alpha: config.alpha,
-            cgSteps: config.cgSteps,
-            exactUpTo,
-            ...(gramInverse ? { gramInverse, projected: projected.buffer as SharedArrayBuffer } : {}),
-          })),
+          ranges.map(([from, to], slot) => ({ ...base, kind: 'solve' as const, side, slot, from, to, alpha: config.alpha, cgSteps: config.cgSteps, exactUpTo })),
         );
       };
       try {
         // Seeded initialisation, in the workers: item rows from seed, user rows from seed + 1.
-        const initTasks: AlsTask[] = [];
-        for (const [factors, rows, seed] of [[X, byUser.rows, config.seed + 1], [Y, byItem.rows, config.seed]] as const) {
-          const step = Math.ceil(rows / parts);
-          for (let from = 0; from < rows; from += step) initTasks.push({ kind: 'init', f, from, to: Math.min(rows, from + step), target: factors.buffer as SharedArrayBuffer, seed });
-        }
-        await pool.map(initTasks);
+        await pool.map(
+          (['users', 'items'] as const).flatMap((side) =>
+            slices(side === 'users' ? users : items).map(([from, to], slot) => ({ ...base, kind: 'init' as const, side, slot, from, to, seed: side === 'users' ? config.seed + 1 : config.seed })),
+          ),
+        );
         for (let it = 0; it < config.iterations; it++) {
           if (context.signal?.aborted) throw new MyContentError('ABORTED', 'ALS training aborted', { source: KIND });
-          await solve(X, Y, byItem.rows, byUser, userRanges, await gramOf(Y, byItem.rows), userExact);
-          await solve(Y, X, byUser.rows, byItem, itemRanges, await gramOf(X, byUser.rows), itemExact);
+          await solve('users', userExact);
+          await solve('items', itemExact);
           context.onProgress?.({ phase: 'iteration', done: it + 1, total: config.iterations });
           if (options.onIteration?.(it + 1) === false) break;
         }
-        gram = await gramOf(Y, byItem.rows);
+        const G = await gramOf('items');
+        gram = new Float64Array(f * f);
+        for (let a = 0; a < f; a++) for (let b = 0; b < f; b++) gram[a * f + b] = G[a * fp + b]!;
       } finally {
         await pool.close();
       }
       userIds = data.users;
       userIndex = data.userIndex; // datasets are immutable once built: no copy
       stale.clear();
-      userFactors = X; // the workers are done with it
-      scorer = factorScorer(new Float32Array(Y), f, matrix.itemCatalog, data.catalog.size, data.catalog);
+      userFactors = unpad(buffer, layout.X, users, f, fp);
+      scorer = factorScorer(unpad(buffer, layout.Y, items, f, fp), f, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;
     },
     ...factorQueries(() => (trained ? scorer : undefined), userVector, KIND),
