@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ItemCatalog, decodeModelArtifact, encodeModelArtifact, isMyContentError } from '@mycontent/core';
+import { readFileSync } from 'node:fs';
+import { ItemCatalog, createRandom, datasetFromInteractions, decodeModelArtifact, encodeModelArtifact, isMyContentError, type Interaction } from '@mycontent/core';
 import { createAlsModel } from '@mycontent/algorithms';
+import { alsLayout } from '../src/als/als';
+import { generatedPath, generatedSource, watFiles } from '../../../scripts/build-wasm.mjs';
 import { historyOf, ids, twoClusters } from './fixtures';
 
 const small = { factors: 8, iterations: 10, regularization: 5, alpha: 4 };
@@ -90,6 +93,52 @@ describe('implicit ALS', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(createAlsModel(small).fit(data, { signal: controller.signal })).rejects.toSatisfy((e: unknown) => isMyContentError(e, 'ABORTED'));
+  });
+
+  it('solves every row: at convergence each trained user vector is the exact solve against the item factors', async () => {
+    // Rows from 1 to 30 interactions, so that short rows take the exact (Woodbury) path and long
+    // ones conjugate gradient; factor counts that are not multiples of 8 exercise the padding.
+    const rng = createRandom(5);
+    const catalog = new ItemCatalog();
+    for (let i = 0; i < 40; i++) catalog.upsert({ id: `i${i}`, createdAt: 0 });
+    const rows: Interaction[] = [];
+    const types = ['click', 'read', 'like', 'share'] as const; // different weights
+    for (let u = 0; u < 60; u++) {
+      const picked = new Set<number>();
+      const n = 1 + (u % 30);
+      while (picked.size < n) picked.add(rng.int(40));
+      for (const i of picked) rows.push({ userId: `u${u}`, itemId: `i${i}`, type: types[rng.int(types.length)]!, timestamp: rows.length });
+    }
+    const data = datasetFromInteractions(rows, catalog);
+    for (const factors of [5, 12]) {
+      const als = createAlsModel({ factors, iterations: 60, cgSteps: 12, regularization: 2, alpha: 4 });
+      await als.fit(data);
+      for (let u = 0; u < 60; u++) {
+        const mine = Array.from({ length: data.length }, (_, r) => r).filter((r) => data.user[r] === data.userIndex.get(`u${u}`));
+        const history = Int32Array.from(mine, (r) => data.item[r]!);
+        const weights = Float32Array.from(mine, (r) => data.weight[r]!);
+        const trained = als.userVector({ userId: `u${u}`, history });
+        const exact = als.userVector({ userId: 'new', history, historyWeights: weights });
+        expect(trained.length).toBe(factors);
+        let diff = 0, norm = 0;
+        for (let a = 0; a < factors; a++) {
+          diff += (trained[a]! - exact[a]!) ** 2;
+          norm += exact[a]! ** 2;
+        }
+        expect(Math.sqrt(diff / norm)).toBeLessThan(0.01);
+      }
+    }
+  });
+
+  it('refuses, naming the need, a problem over the 4 GiB a WebAssembly memory holds', () => {
+    expect(() => alsLayout(1024, 1_100_000, 1000, 1000, 0, 16, 0)).toThrow(/ALS needs 4\.3 GiB .* 1100000 users × 1000 items at 1024 factors/);
+    expect(alsLayout(64, 322_897, 46_934, 2_988_360, 46_934, 16, 17).bytes).toBeLessThan(300 * 2 ** 20);
+  });
+
+  it('runs the kernels compiled from their WebAssembly text (npm run wasm is up to date)', async () => {
+    const files = watFiles();
+    expect(files.some((file) => file.endsWith('als-kernels.wat'))).toBe(true);
+    for (const file of files) expect(readFileSync(generatedPath(file), 'utf8')).toBe(await generatedSource(file));
   });
 
   it('rejects bad options and use before training', () => {

@@ -253,8 +253,11 @@ function alsModule(): object {
 /** Largest shared WebAssembly memory: 65,536 pages of 64 KiB (wasm32). */
 const MAX_WASM_BYTES = 65536 * 65536;
 
-/** Lays out a training run's arrays in one memory (64-byte aligned), or refuses one over 4 GiB. */
-function alsLayout(fp: number, users: number, items: number, nnz: number, zRows: number, parts: number, exactUpTo: number): AlsLayout {
+/**
+ * Lays out a training run's arrays in one memory (64-byte aligned), or refuses one over 4 GiB.
+ * @internal exported for tests
+ */
+export function alsLayout(fp: number, users: number, items: number, nnz: number, zRows: number, parts: number, exactUpTo: number): AlsLayout {
   const fb = fp * 4;
   let at = 0;
   const take = (bytes: number) => {
