@@ -36,7 +36,8 @@ const constantName = (path) => `${basename(path, '.wat').replace(/[^a-z0-9]+/gi,
 /** The TypeScript module generated from one `.wat` file. */
 export async function generatedSource(path) {
   const wabt = await initWabt();
-  const parsed = wabt.parseWat(basename(path), readFileSync(path, 'utf8'), FEATURES);
+  // Bytes, not a string: wabt sizes a string argument by its UTF-16 length, which cuts UTF-8 text short.
+  const parsed = wabt.parseWat(basename(path), readFileSync(path), FEATURES);
   try {
     parsed.resolveNames();
     parsed.validate(FEATURES); // (takes the features, though its typings say nothing)

@@ -3,6 +3,7 @@
 import { ItemCatalog, createRandom, loadGloboDataset, tableToDataset, groupRowsByUser } from '@mycontent/core';
 import { createAlsModel, createBprModel, createEaseModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { gc, memoryMb, peakRssMb, percentile, report, withEventLoopProbe } from '../lib';
+import { trainAlsPlainJs } from './baseline-als-js';
 
 const [dir, name, epochs = '30'] = process.argv.slice(2) as [string, string, string?];
 const { clicks, items } = await loadGloboDataset(dir, { embeddings: false });
@@ -11,8 +12,11 @@ for (const item of items) catalog.upsert(item);
 const data = tableToDataset(clicks, catalog);
 gc();
 const before = memoryMb();
+// `als-js`: the plain-JavaScript ALS kernel, the baseline of the ALS row (training time only).
+const baselineAls = { async fit() { await trainAlsPlainJs(data, { factors: 64, iterations: 15, regularization: 100, alpha: 4, cgSteps: 3, seed: 42 }); } };
 const model =
-  name === 'popular' ? createPopularityModel()
+  name === 'als-js' ? baselineAls
+  : name === 'popular' ? createPopularityModel()
   : name === 'itemknn' ? createItemKnnModel({ similarity: 'bm25' })
   : name === 'als' ? createAlsModel({ factors: 64, iterations: 15 })
   : name === 'als-cg2' ? createAlsModel({ factors: 64, iterations: 15, cgSteps: 2 })
@@ -32,7 +36,7 @@ const { maxGapMs: maxGap } = await withEventLoopProbe(async () => {
 });
 const after = memoryMb();
 const latency: number[] = [];
-if (!refused) {
+if (!refused && 'recommend' in model) {
   const { start, order } = groupRowsByUser(data);
   const rng = createRandom(3);
   for (let q = 0; q < 1100; q++) {

@@ -12,10 +12,11 @@ import {
   type ModelQuery,
   type InMemoryModel,
 } from '@mycontent/core';
-import { buildUserItemMatrix } from '../shared/matrix';
+import { buildUserItemMatrix, copyBreathing, createBreather } from '../shared/matrix';
 import { ALS_KERNELS_WASM } from './als-kernels.wasm';
 import { checkFactorOptions, checkOption, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 import { invertSpdInPlace } from '../shared/linalg';
+import { checkWasmCapacity, compileKernels, createArena, createSharedMemory, paddedFactors, unpadRows, type WasmMemory } from '../shared/wasm';
 
 /** Options of {@link createAlsModel}. */
 export interface AlsOptions {
@@ -50,15 +51,8 @@ export interface AlsOptions {
 const KIND = 'als';
 const FORMAT_VERSION = 1;
 
-/** The parts of the WebAssembly API used here (its types ship with the DOM library only). */
-interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-};
+/** Instantiation, in the worker kernel (the WebAssembly types ship with the DOM library only). */
+declare const WebAssembly: { Instance: new (module: object, imports: object) => { exports: Record<string, unknown> } };
 
 /** Byte offsets of the arrays in the shared WebAssembly memory of one training run. */
 interface AlsLayout {
@@ -241,17 +235,7 @@ function alsKernel(task: AlsTask): null {
 }
 
 /** Numbers the training runs, so that a worker knows when to instantiate the kernels again. */
-let nextRun = Math.floor(Math.random() * 2 ** 30);
-
-let compiledModule: object | undefined;
-/** The compiled kernels (compiled once per process; workers receive the module, not the bytes). */
-function alsModule(): object {
-  compiledModule ??= new WebAssembly.Module(Uint8Array.from(atob(ALS_KERNELS_WASM), (c) => c.charCodeAt(0)));
-  return compiledModule;
-}
-
-/** Largest shared WebAssembly memory: 65,536 pages of 64 KiB (wasm32). */
-const MAX_WASM_BYTES = 65536 * 65536;
+let nextRun = 0;
 
 /**
  * Lays out a training run's arrays in one memory (64-byte aligned), or refuses one over 4 GiB.
@@ -259,49 +243,28 @@ const MAX_WASM_BYTES = 65536 * 65536;
  */
 export function alsLayout(fp: number, users: number, items: number, nnz: number, zRows: number, parts: number, exactUpTo: number): AlsLayout {
   const fb = fp * 4;
-  let at = 0;
-  const take = (bytes: number) => {
-    const offset = at;
-    at += Math.ceil(bytes / 64) * 64;
-    return offset;
-  };
+  const arena = createArena();
   const scratchBytes = Math.ceil((4 * fb + 8 * exactUpTo + 4 * exactUpTo * exactUpTo) / 64) * 64;
   const layout = {
     fb,
-    X: take(users * fb),
-    Y: take(items * fb),
-    Z: take(zRows * fb),
-    userIndptr: take(4 * (users + 1)),
-    userIndices: take(4 * nnz),
-    userValues: take(4 * nnz),
-    itemIndptr: take(4 * (items + 1)),
-    itemIndices: take(4 * nnz),
-    itemValues: take(4 * nnz),
-    G: take(fp * fb),
-    Gi: take(fp * fb),
-    partials: take(parts * fp * fb),
-    scratch: take(parts * scratchBytes),
+    X: arena.take(users * fb),
+    Y: arena.take(items * fb),
+    Z: arena.take(zRows * fb),
+    userIndptr: arena.take(4 * (users + 1)),
+    userIndices: arena.take(4 * nnz),
+    userValues: arena.take(4 * nnz),
+    itemIndptr: arena.take(4 * (items + 1)),
+    itemIndices: arena.take(4 * nnz),
+    itemValues: arena.take(4 * nnz),
+    G: arena.take(fp * fb),
+    Gi: arena.take(fp * fb),
+    partials: arena.take(parts * fp * fb),
+    scratch: arena.take(parts * scratchBytes),
     scratchBytes,
-    bytes: 0,
+    bytes: arena.bytes(),
   };
-  layout.bytes = Math.ceil(at / 65536) * 65536;
-  if (layout.bytes > MAX_WASM_BYTES) {
-    throw new MyContentError(
-      'CAPACITY',
-      `ALS needs ${(layout.bytes / 2 ** 30).toFixed(1)} GiB of training memory for ${users} users × ${items} items at ${fp} factors, over the 4 GiB a WebAssembly memory holds; use fewer factors, or train on a sample of users and fold the others in`,
-      { source: KIND, field: 'factors', value: fp },
-    );
-  }
+  checkWasmCapacity(KIND, layout.bytes, `${users} users × ${items} items at ${fp} factors`, 'factors', fp);
   return layout;
-}
-
-/** Copies rows out of the padded layout into a plain array of `rows × f`. */
-function unpad(buffer: SharedArrayBuffer, offset: number, rows: number, f: number, fp: number): Float32Array {
-  const padded = new Float32Array(buffer, offset, rows * fp);
-  if (f === fp) return padded.slice();
-  const out = new Float32Array(rows * f);
-  for (let r = 0; r < rows; r++) out.set(padded.subarray(r * fp, r * fp + f), r * f);
-  return out;
 }
 
 /** The implicit ALS model returned by {@link createAlsModel}. */
@@ -408,7 +371,7 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       }
       const users = byUser.rows;
       const items = byItem.rows;
-      const fp = Math.ceil(f / 8) * 8;
+      const fp = paddedFactors(f);
       // A fixed partition (not tied to the worker count) keeps the sums' order, so results are
       // bit-identical whatever the number of threads.
       const parts = 16;
@@ -431,15 +394,16 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       const userExact = exactLimit(byUser, items);
       const itemExact = exactLimit(byItem, users);
       const layout = alsLayout(fp, users, items, byUser.indices.length, Math.max(userExact > 0 ? items : 0, itemExact > 0 ? users : 0), parts, Math.max(userExact, itemExact));
-      const memory = new WebAssembly.Memory({ initial: layout.bytes / 65536, maximum: layout.bytes / 65536, shared: true });
-      const wasm = alsModule();
+      const memory = createSharedMemory(layout.bytes);
+      const wasm = compileKernels(ALS_KERNELS_WASM);
       const buffer = memory.buffer;
-      new Int32Array(buffer, layout.userIndptr, users + 1).set(byUser.indptr);
-      new Int32Array(buffer, layout.userIndices, byUser.indices.length).set(byUser.indices);
-      new Float32Array(buffer, layout.userValues, byUser.values.length).set(byUser.values);
-      new Int32Array(buffer, layout.itemIndptr, items + 1).set(byItem.indptr);
-      new Int32Array(buffer, layout.itemIndices, byItem.indices.length).set(byItem.indices);
-      new Float32Array(buffer, layout.itemValues, byItem.values.length).set(byItem.values);
+      const breathe = createBreather();
+      await copyBreathing(new Int32Array(buffer, layout.userIndptr, users + 1), byUser.indptr, breathe);
+      await copyBreathing(new Int32Array(buffer, layout.userIndices, byUser.indices.length), byUser.indices, breathe);
+      await copyBreathing(new Float32Array(buffer, layout.userValues, byUser.values.length), byUser.values, breathe);
+      await copyBreathing(new Int32Array(buffer, layout.itemIndptr, items + 1), byItem.indptr, breathe);
+      await copyBreathing(new Int32Array(buffer, layout.itemIndices, byItem.indices.length), byItem.indices, breathe);
+      await copyBreathing(new Float32Array(buffer, layout.itemValues, byItem.values.length), byItem.values, breathe);
       const pool = createKernelPool(alsKernel, { ...(options.workers ? { workers: options.workers } : {}), name: KIND });
       const base = { run: nextRun++, module: wasm, memory, layout, f };
       const slices = (rows: number) => {
@@ -497,8 +461,8 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       userIds = data.users;
       userIndex = data.userIndex; // datasets are immutable once built: no copy
       stale.clear();
-      userFactors = unpad(buffer, layout.X, users, f, fp);
-      scorer = factorScorer(unpad(buffer, layout.Y, items, f, fp), f, matrix.itemCatalog, data.catalog.size, data.catalog);
+      userFactors = await unpadRows(buffer, layout.X, users, f, fp, breathe);
+      scorer = factorScorer(await unpadRows(buffer, layout.Y, items, f, fp, breathe), f, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;
     },
     ...factorQueries(() => (trained ? scorer : undefined), userVector, KIND),

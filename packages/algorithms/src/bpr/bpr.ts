@@ -10,7 +10,9 @@ import {
   type ModelQuery,
   type InMemoryModel,
 } from '@mycontent/core';
-import { buildUserItemMatrix, shared } from '../shared/matrix';
+import { buildUserItemMatrix, copyBreathing, createBreather } from '../shared/matrix';
+import { checkWasmCapacity, compileKernels, createArena, createSharedMemory, paddedFactors, unpadRows, type WasmMemory } from '../shared/wasm';
+import { BPR_KERNELS_WASM } from './bpr-kernels.wasm';
 import { checkFactorOptions, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 
 /** Options of {@link createBprModel}. */
@@ -34,9 +36,27 @@ export interface BprOptions {
 const KIND = 'bpr';
 const FORMAT_VERSION = 1;
 
+/** Instantiation, in the worker kernel (the WebAssembly types ship with the DOM library only). */
+declare const WebAssembly: { Instance: new (module: object, imports: object) => { exports: Record<string, unknown> } };
+
+/** Byte offsets of a training run's arrays in its shared WebAssembly memory. */
+interface BprLayout {
+  /** Bytes per factor vector: the factors padded with zeros to a multiple of 8 floats. */
+  fb: number;
+  U: number;
+  V: number;
+  bias: number;
+  indptr: number;
+  indices: number;
+  bytes: number;
+}
+
 interface BprTask {
   /** `init`: draw the initial factors; `epoch`: one pass of SGD. */
   kind: 'init' | 'epoch';
+  module: object;
+  memory: WasmMemory;
+  layout: BprLayout;
   f: number;
   users: number;
   items: number;
@@ -45,93 +65,41 @@ interface BprTask {
   learningRate: number;
   regularization: number;
   biasRegularization: number;
-  U: SharedArrayBuffer;
-  V: SharedArrayBuffer;
-  bias: SharedArrayBuffer;
-  indptr: SharedArrayBuffer;
-  indices: SharedArrayBuffer;
 }
 
 /**
- * One BPR epoch (Rendle et al. 2009): as many SGD steps as positive pairs, each on a triple
- * (user u, positive i, sampled negative j) maximising ln σ(x̂ᵤᵢ − x̂ᵤⱼ), x̂ᵤᵢ = uᵤ·vᵢ + bᵢ.
- * Self-contained: shipped to a worker as source text. Its random stream is seeded per epoch.
+ * Runs one BPR task in the training worker: the initial factors (here), or one SGD epoch (the
+ * WebAssembly SIMD kernel of `bpr-kernels.wat`, which returns the summed loss). Self-contained:
+ * shipped to the worker as source text.
  */
 function bprKernel(task: BprTask): number {
-  const { f, users, items, learningRate: lr, regularization: reg, biasRegularization: breg } = task;
-  const U = new Float32Array(task.U);
-  const V = new Float32Array(task.V);
-  const bias = new Float32Array(task.bias);
+  const { f, users, items } = task;
+  const L = task.layout;
+  const fp = L.fb >> 2;
   if (task.kind === 'init') {
-    // N(0, 0.1²) from a seeded linear congruential stream with Box–Muller.
+    // N(0, 0.1²) from a seeded linear congruential stream with Box–Muller; padding stays 0.
+    const F32 = new Float32Array(task.memory.buffer);
     let s = task.seed >>> 0 || 1;
     const uniform = () => {
       s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
       return (s + 0.5) / 4294967296;
     };
-    for (const m of [U, V]) for (let i = 0; i < m.length; i++) m[i] = 0.1 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+    for (const [offset, rows] of [[L.U, users], [L.V, items]] as const) {
+      for (let r = 0; r < rows; r++) {
+        const o = (offset >> 2) + r * fp;
+        for (let a = 0; a < f; a++) F32[o + a] = 0.1 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+        for (let a = f; a < fp; a++) F32[o + a] = 0;
+      }
+    }
+    F32.fill(0, L.bias >> 2, (L.bias >> 2) + items);
     return 0;
   }
-  const indptr = new Int32Array(task.indptr);
-  const indices = new Int32Array(task.indices);
+  const instance = new WebAssembly.Instance(task.module, { env: { memory: task.memory }, math: { exp: Math.exp, log1p: Math.log1p } });
+  const epoch = instance.exports.epoch as (...args: number[]) => number;
   // xorshift32, seeded by (seed, epoch).
-  let state = (task.seed * 2654435761 + task.epoch * 40503 + 1) >>> 0 || 1;
-  const rand = () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-  const has = (u: number, item: number) => {
-    let lo = indptr[u]!;
-    let hi = indptr[u + 1]! - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = indices[mid]!;
-      if (v === item) return true;
-      if (v < item) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return false;
-  };
-  const nnz = indptr[users]!;
-  let loss = 0;
-  for (let step = 0; step < nnz; step++) {
-    // Sample a positive pair uniformly, then a negative the user never interacted with.
-    const k = Math.floor(rand() * nnz);
-    let lo = 0;
-    let hi = users - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (indptr[mid]! <= k) lo = mid;
-      else hi = mid - 1;
-    }
-    const u = lo;
-    const i = indices[k]!;
-    if (indptr[u + 1]! - indptr[u]! >= items) continue;
-    let j = Math.floor(rand() * items);
-    while (has(u, j)) j = Math.floor(rand() * items);
-    const uo = u * f;
-    const io = i * f;
-    const jo = j * f;
-    let x = bias[i]! - bias[j]!;
-    for (let a = 0; a < f; a++) x += U[uo + a]! * (V[io + a]! - V[jo + a]!);
-    const z = 1 / (1 + Math.exp(x)); // σ(−x): the gradient scale
-    loss += Math.log1p(Math.exp(-x));
-    bias[i]! += lr * (z - breg * bias[i]!);
-    bias[j]! += lr * (-z - breg * bias[j]!);
-    for (let a = 0; a < f; a++) {
-      const ua = U[uo + a]!;
-      const via = V[io + a]!;
-      const vja = V[jo + a]!;
-      U[uo + a] = ua + lr * (z * (via - vja) - reg * ua);
-      V[io + a] = via + lr * (z * ua - reg * via);
-      V[jo + a] = vja + lr * (-z * ua - reg * vja);
-    }
-  }
-  return loss / Math.max(1, nnz);
+  const state = (task.seed * 2654435761 + task.epoch * 40503 + 1) >>> 0 || 1;
+  const loss = epoch(L.U, L.V, L.bias, L.indptr, L.indices, users, items, state | 0, task.learningRate, task.regularization, task.biasRegularization, L.fb);
+  return loss / Math.max(1, new Int32Array(task.memory.buffer, L.indptr, users + 1)[users]!);
 }
 
 /** The BPR model returned by {@link createBprModel}. */
@@ -224,26 +192,41 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       if (byUser.indptr[byUser.rows] === 0) {
         throw new MyContentError('INVALID_INPUT', 'BPR needs at least one positive interaction', { source: KIND, field: 'data', value: 0 });
       }
-      const U = shared.f32(byUser.rows * f);
-      const V = shared.f32(items * f);
-      const bias = shared.f32(items);
+      const users = byUser.rows;
+      const nnz = byUser.indices.length;
+      const fp = paddedFactors(f);
+      const arena = createArena();
+      const layout: BprLayout = {
+        fb: fp * 4,
+        U: arena.take(users * fp * 4),
+        V: arena.take(items * fp * 4),
+        bias: arena.take(items * 4),
+        indptr: arena.take((users + 1) * 4),
+        indices: arena.take(nnz * 4),
+        bytes: 0,
+      };
+      layout.bytes = arena.bytes();
+      checkWasmCapacity(KIND, layout.bytes, `${users} users × ${items} items at ${fp} factors`, 'factors', fp);
+      const memory = createSharedMemory(layout.bytes);
+      const buffer = memory.buffer;
+      const breathe = createBreather();
+      await copyBreathing(new Int32Array(buffer, layout.indptr, users + 1), byUser.indptr, breathe);
+      await copyBreathing(new Int32Array(buffer, layout.indices, nnz), byUser.indices, breathe);
       const pool = createKernelPool(bprKernel, { workers: 1, name: KIND });
       losses = [];
       const task = (kind: BprTask['kind'], epoch: number): BprTask => ({
         kind,
+        module: compileKernels(BPR_KERNELS_WASM),
+        memory,
+        layout,
         f,
-        users: byUser.rows,
+        users,
         items,
         epoch,
         seed: config.seed,
         learningRate: config.learningRate,
         regularization: config.regularization,
         biasRegularization: config.biasRegularization,
-        U: U.buffer as SharedArrayBuffer,
-        V: V.buffer as SharedArrayBuffer,
-        bias: bias.buffer as SharedArrayBuffer,
-        indptr: byUser.indptr.buffer as SharedArrayBuffer,
-        indices: byUser.indices.buffer as SharedArrayBuffer,
       });
       try {
         await pool.run(task('init', 0));
@@ -258,9 +241,9 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       }
       userIds = data.users;
       userIndex = data.userIndex; // datasets are immutable once built: no copy
-      userFactors = U;
-      itemBias = new Float32Array(bias);
-      scorer = factorScorer(extended(V, bias, items), f + 1, matrix.itemCatalog, data.catalog.size, data.catalog);
+      userFactors = await unpadRows(buffer, layout.U, users, f, fp, breathe);
+      itemBias = new Float32Array(buffer, layout.bias, items).slice();
+      scorer = factorScorer(extended(await unpadRows(buffer, layout.V, items, f, fp, breathe), itemBias, items), f + 1, matrix.itemCatalog, data.catalog.size, data.catalog);
       trained = true;
     },
     ...factorQueries(() => (trained ? scorer : undefined), userVector, KIND),

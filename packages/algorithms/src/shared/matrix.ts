@@ -36,10 +36,34 @@ export interface UserItemMatrix {
 /** What a cell holds: the summed positive signal weights, the last explicit rating, or 1. */
 export type CellValue = 'weight' | 'rating' | 'binary';
 
-function transpose(m: Csr): Csr {
+/**
+ * Returns a function to await between chunks of a long synchronous job: it yields to the event
+ * loop once `budgetMs` have passed since the last yield, so a host keeps answering meanwhile.
+ */
+export function createBreather(budgetMs = 20): () => Promise<void> {
+  let lastYield = performance.now();
+  return async () => {
+    if (performance.now() - lastYield > budgetMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  };
+}
+
+/** Copies `source` into `target` (same length) in chunks, yielding between them. */
+export async function copyBreathing(target: Int32Array | Float32Array, source: Int32Array | Float32Array, breathe: () => Promise<void>): Promise<void> {
+  const CHUNK = 1 << 20;
+  for (let at = 0; at < source.length; at += CHUNK) {
+    target.set(source.subarray(at, Math.min(source.length, at + CHUNK)), at);
+    await breathe();
+  }
+}
+
+async function transpose(m: Csr, breathe: () => Promise<void>): Promise<Csr> {
   const indptr = shared.i32(m.cols + 1);
   for (let k = 0; k < m.indices.length; k++) indptr[m.indices[k]! + 1]!++;
   for (let c = 0; c < m.cols; c++) indptr[c + 1]! += indptr[c]!;
+  await breathe();
   const fill = indptr.slice(0, m.cols);
   const indices = shared.i32(m.indices.length);
   const values = shared.f32(m.indices.length);
@@ -49,6 +73,7 @@ function transpose(m: Csr): Csr {
       indices[at] = r;
       values[at] = m.values[k]!;
     }
+    if ((r & 4095) === 0) await breathe();
   }
   return { rows: m.cols, cols: m.rows, indptr, indices, values };
 }
@@ -59,18 +84,17 @@ function transpose(m: Csr): Csr {
  * every ~20 ms, so a host keeps answering while a large matrix is built.
  */
 export async function buildUserItemMatrix(data: InteractionDataset, value: CellValue = 'weight'): Promise<UserItemMatrix> {
-  let lastYield = performance.now();
-  const breathe = async () => {
-    if (performance.now() - lastYield > 20) {
-      await new Promise((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
-  };
+  const breathe = createBreather();
+  const CHUNK = 1 << 18;
   const compactOf = new Int32Array(data.catalog.size).fill(-1);
   const itemList: number[] = [];
   const keep = (r: number) => (value === 'rating' ? !Number.isNaN(data.rating[r]!) : data.weight[r]! > 0);
+  const kept = new Int32Array(data.length);
+  let keptCount = 0;
   for (let r = 0; r < data.length; r++) {
+    if ((r & (CHUNK - 1)) === 0) await breathe();
     if (!keep(r)) continue;
+    kept[keptCount++] = r;
     const i = data.item[r]!;
     if (compactOf[i] === -1) {
       compactOf[i] = itemList.length;
@@ -81,16 +105,14 @@ export async function buildUserItemMatrix(data: InteractionDataset, value: CellV
   const items = itemList.length;
   // Two stable counting sorts — by item, then by user — group the kept rows by user with items
   // ascending, in O(rows) without comparisons.
-  let keptCount = 0;
-  for (let r = 0; r < data.length; r++) if (keep(r)) keptCount++;
-  const kept = new Int32Array(keptCount);
-  for (let r = 0, k = 0; r < data.length; r++) if (keep(r)) kept[k++] = r;
   await breathe();
-  const CHUNK = 1 << 18;
   const byItemOrder = new Int32Array(keptCount);
   {
     const count = new Int32Array(items + 1);
-    for (let k = 0; k < keptCount; k++) count[compactOf[data.item[kept[k]!]!]! + 1]!++;
+    for (let k = 0; k < keptCount; k++) {
+      count[compactOf[data.item[kept[k]!]!]! + 1]!++;
+      if ((k & (CHUNK - 1)) === 0) await breathe();
+    }
     for (let i = 0; i < items; i++) count[i + 1]! += count[i]!;
     for (let k = 0; k < keptCount; k++) {
       const r = kept[k]!;
@@ -100,7 +122,10 @@ export async function buildUserItemMatrix(data: InteractionDataset, value: CellV
   }
   const rowsOf = new Int32Array(keptCount);
   const start = new Int32Array(users + 1);
-  for (let k = 0; k < keptCount; k++) start[data.user[kept[k]!]! + 1]!++;
+  for (let k = 0; k < keptCount; k++) {
+    start[data.user[kept[k]!]! + 1]!++;
+    if ((k & (CHUNK - 1)) === 0) await breathe();
+  }
   for (let u = 0; u < users; u++) start[u + 1]! += start[u]!;
   {
     const fill = start.slice(0, users);
@@ -142,9 +167,9 @@ export async function buildUserItemMatrix(data: InteractionDataset, value: CellV
   }
   const cellCount = cells;
   const indices = shared.i32(cellCount);
-  indices.set(cellItem.subarray(0, cellCount));
+  await copyBreathing(indices, cellItem.subarray(0, cellCount), breathe);
   const values = shared.f32(cellCount);
-  values.set(cellValue.subarray(0, cellCount));
+  await copyBreathing(values, cellValue.subarray(0, cellCount), breathe);
   const byUser: Csr = { rows: users, cols: items, indptr, indices, values };
-  return { byUser, byItem: transpose(byUser), itemCatalog: Int32Array.from(itemList), compactOf, userIds: data.users };
+  return { byUser, byItem: await transpose(byUser, breathe), itemCatalog: Int32Array.from(itemList), compactOf, userIds: data.users };
 }
