@@ -54,6 +54,49 @@ describe('EASE', () => {
     expect(scores[2]).toBeCloseTo(expected(0, 2), 5);
   });
 
+  it('inverts in parallel: the same weights as ml-matrix, bit-identical for 1, 2 or 3 workers', async () => {
+    const catalog = new ItemCatalog();
+    const rows: { userId: string; itemId: string; type: 'click'; timestamp: number }[] = [];
+    let state = 7;
+    const next = () => (state = (state * 48271) % 2147483647) / 2147483647;
+    for (let u = 0; u < 120; u++) for (let i = 0; i < 40; i++) if (next() < 0.15 + (i % 5) * 0.03) rows.push({ userId: `u${u}`, itemId: `i${i}`, type: 'click', timestamp: rows.length });
+    const data = datasetFromInteractions(rows, catalog);
+    const n = catalog.size;
+    const X = Matrix.zeros(120, n);
+    for (const r of rows) X.set(Number(r.userId.slice(1)), catalog.indexOf(r.itemId), 1);
+    const P = inverse(X.transpose().mmul(X).add(Matrix.eye(n).mul(8)));
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const weights: Float32Array[] = [];
+    for (const workers of [1, 2, 3]) {
+      const ease = createEaseModel({ regularization: 8, workers });
+      await ease.fit(data);
+      const B = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) B.set(ease.score!({ history: Int32Array.from([i]) }, all), i * n);
+      weights.push(B);
+    }
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(weights[0]![i * n + j]).toBeCloseTo(i === j ? 0 : -P.get(i, j) / P.get(j, j), 5);
+    expect(Buffer.from(weights[1]!.buffer).equals(Buffer.from(weights[0]!.buffer))).toBe(true);
+    expect(Buffer.from(weights[2]!.buffer).equals(Buffer.from(weights[0]!.buffer))).toBe(true);
+  });
+
+  it('stops every worker with ABORTED when the signal fires during the inversion', async () => {
+    const catalog = new ItemCatalog();
+    const rows = [];
+    for (let u = 0; u < 50; u++) for (let i = u % 7; i < 1000; i += 7) rows.push({ userId: `u${u}`, itemId: `i${i}`, type: 'click' as const, timestamp: rows.length });
+    const data = datasetFromInteractions(rows, catalog);
+    const controller = new AbortController();
+    const progress: number[] = [];
+    const fit = createEaseModel({ workers: 2 }).fit(data, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        progress.push(p.done);
+        if (p.done >= 64) controller.abort();
+      },
+    });
+    await expect(fit).rejects.toSatisfy((e: unknown) => isMyContentError(e, 'ABORTED'));
+    expect(progress.at(-1)).toBeLessThan(1000);
+  });
+
   it('refuses a catalogue too large for memory before allocating, with CAPACITY', async () => {
     const { data } = twoClusters();
     const ease = createEaseModel({ maxBytes: easeMemoryBytes(19) });
