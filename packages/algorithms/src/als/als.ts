@@ -275,9 +275,11 @@ export interface AlsModel extends InMemoryModel {
 
 /**
  * Implicit-feedback matrix factorisation by alternating least squares with confidence weights
- * (Hu, Koren & Volinsky), each half-iteration solved row by row with warm-started conjugate
- * gradient in worker threads over shared memory — every core is used and the host's event loop
- * stays free. Deterministic for a seed (each row's solve depends only on the other side).
+ * (Hu, Koren & Volinsky), each half-iteration solved row by row — exactly (Woodbury) for short
+ * rows, by warm-started conjugate gradient for long ones — by WebAssembly SIMD kernels in worker
+ * threads over one shared memory: every core is used and the host's event loop stays free.
+ * Deterministic for a seed (each row's solve depends only on the other side). Training memory
+ * over 4 GiB (about 8 million users at 64 factors) is refused with a `CAPACITY` error.
  * New users are folded in: their vector is solved exactly (Cholesky, `ml-matrix`) from their
  * interactions against the trained item factors, without retraining.
  *

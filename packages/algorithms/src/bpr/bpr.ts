@@ -112,7 +112,7 @@ export interface BprModel extends InMemoryModel {
  * Bayesian personalised ranking matrix factorisation (Rendle et al. 2009): learns to rank each
  * user's items above items they never touched, by SGD on sampled (user, positive, negative)
  * triples with item biases. Training runs in a worker thread (the host's event loop stays free),
- * one epoch per task so it can stop early; it is sequential SGD, so the same seed gives the same
+ * one WebAssembly SIMD epoch per task so it can stop early; it is sequential SGD, so the same seed gives the same
  * model. Users absent from training get the mean of their history's item factors.
  *
  * @example

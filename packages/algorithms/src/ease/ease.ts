@@ -147,7 +147,8 @@ function easeKernel(task: EaseTask, report: (progress: unknown) => void): string
  * EASE (Steck 2019): a closed-form item–item linear model, B = I − P·diag(1/diag(P)) with
  * P = (XᵀX + λI)⁻¹ and a zero diagonal. Strong on small catalogues (MovieLens-size); it needs two
  * dense item × item matrices, so it refuses catalogues larger than `maxBytes` allows with a
- * `CAPACITY` error before allocating anything.
+ * `CAPACITY` error before allocating anything. The Gram matrix and its inversion are computed by
+ * `workers` threads together, off the host's event loop, with bit-identical results for any count.
  *
  * @example
  * ```ts
