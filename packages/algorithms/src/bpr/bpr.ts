@@ -212,11 +212,12 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       const breathe = createBreather();
       await copyBreathing(new Int32Array(buffer, layout.indptr, users + 1), byUser.indptr, breathe);
       await copyBreathing(new Int32Array(buffer, layout.indices, nnz), byUser.indices, breathe);
+      const module = compileKernels(BPR_KERNELS_WASM);
       const pool = createKernelPool(bprKernel, { workers: 1, name: KIND });
       losses = [];
       const task = (kind: BprTask['kind'], epoch: number): BprTask => ({
         kind,
-        module: compileKernels(BPR_KERNELS_WASM),
+        module,
         memory,
         layout,
         f,
