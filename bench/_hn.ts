@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createRandom, readNpyMatrix } from '@mycontent/core';
+import { createRandom, readNpyMatrix } from '@mycontent/core/data';
 import { createExactVectorIndex } from '@mycontent/adapters/memory';
 import { createHnswVectorIndex } from '@mycontent/adapters/hnsw';
 const m0 = await readNpyMatrix(join('bench/.data/full-seed42', 'articles_embeddings.npy'));

@@ -4,7 +4,8 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { PGlite } from '@electric-sql/pglite';
-import { createRandom, createRecommender, loadGloboDataset, tableBatches, type Interaction, type RecommendationCache, type RecommendationStore } from '@mycontent/core';
+import { createRecommender, type Interaction, type RecommendationCache, type RecommendationStore } from '@mycontent/core';
+import { createRandom, loadGloboDataset, tableBatches } from '@mycontent/core/data';
 import { createMemoryCache, createMemoryStore } from '@mycontent/adapters/memory';
 import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache } from '@mycontent/adapters/redis';
@@ -26,14 +27,14 @@ const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
 try {
   // 1. Bulk ingestion of every click into PostgreSQL, one transaction per batch of 50,000.
   const store = createPostgresStore({ pool, schema });
-  await store.upsertItems(items.slice(0, 1)); // migrations
+  await store.items.upsert(items.slice(0, 1)); // migrations
   let t = performance.now();
-  for (let from = 0; from < items.length; from += BATCH) await store.upsertItems(items.slice(from, from + BATCH));
+  for (let from = 0; from < items.length; from += BATCH) await store.items.upsert(items.slice(from, from + BATCH));
   const itemsMs = performance.now() - t;
   t = performance.now();
   let done = 0;
   for (const batch of tableBatches(clicks, BATCH)) {
-    await store.appendInteractions(batch);
+    await store.interactions.append(batch);
     done += batch.length;
     if (done % 500_000 < BATCH) log(`postgres: ${done.toLocaleString()} clicks`);
   }
@@ -57,17 +58,17 @@ try {
   const naiveMs = performance.now() - t;
   t = performance.now();
   const memory = createMemoryStore();
-  for (const batch of tableBatches(clicks, BATCH)) await memory.appendInteractions(batch);
+  for (const batch of tableBatches(clicks, BATCH)) await memory.interactions.append(batch);
   const memoryIngestMs = performance.now() - t;
 
   // PGlite (embedded), on the first 500,000 clicks.
   const lite = new PGlite();
   const liteStore = createPostgresStore({ pglite: lite });
-  await liteStore.countInteractions();
+  await liteStore.interactions.count();
   let liteRows = 0;
   t = performance.now();
   for (const batch of tableBatches(clicks, BATCH)) {
-    await liteStore.appendInteractions(batch);
+    await liteStore.interactions.append(batch);
     liteRows += batch.length;
     if (liteRows >= 500_000) break;
   }
@@ -91,7 +92,7 @@ try {
   // 2. The training scan: every interaction, paged.
   t = performance.now();
   let scanned = 0;
-  for await (const page of store.scanInteractions({ batchSize: 20_000 })) scanned += page.length;
+  for await (const page of store.interactions.scan({ batchSize: 20_000 })) scanned += page.length;
   const scanMs = performance.now() - t;
 
   // 3. recommend() on PostgreSQL + Redis and on memory, same data, same models, same users.
@@ -130,7 +131,7 @@ try {
     };
   }
   const production = await latency('postgres + redis', store, createRedisCache({ client, prefix }));
-  await memory.upsertItems(items);
+  await memory.items.upsert(items);
   const inMemory = await latency('memory', memory, createMemoryCache({ maxEntries: 200_000 }));
 
   const { rows: version } = await pool.query('SHOW server_version');

@@ -2,7 +2,8 @@
 // decays with age; every impression shows one article of the last 48 hours. Cumulative regret
 // against an oracle that always shows the best live article, same world and seeds for every
 // policy, including "pure popularity" (the most-clicked live article).
-import { createRandom, type BanditStateStore } from '@mycontent/core';
+import { type BanditStateStore } from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createEpsilonGreedyBandit, createThompsonBandit, createUcb1Bandit, type Bandit } from '@mycontent/algorithms';
 import { report } from '../lib';
@@ -85,12 +86,12 @@ async function run(label: string, make: (seed: number, clock: () => number) => B
 }
 
 const results = [
-  await run('pure popularity (most clicks)', () => popularity(createMemoryStore(), 'pop')),
-  await run('epsilon-greedy (ε 0.1)', (seed) => createEpsilonGreedyBandit({ store: createMemoryStore(), name: 'eps', epsilon: 0.1, seed })),
-  await run('UCB1', () => createUcb1Bandit({ store: createMemoryStore(), name: 'ucb' })),
-  await run('Thompson sampling', (seed) => createThompsonBandit({ store: createMemoryStore(), name: 'ts', seed })),
+  await run('pure popularity (most clicks)', () => popularity(createMemoryStore().bandits, 'pop')),
+  await run('epsilon-greedy (ε 0.1)', (seed) => createEpsilonGreedyBandit({ state: createMemoryStore().bandits, name: 'eps', epsilon: 0.1, seed })),
+  await run('UCB1', () => createUcb1Bandit({ state: createMemoryStore().bandits, name: 'ucb' })),
+  await run('Thompson sampling', (seed) => createThompsonBandit({ state: createMemoryStore().bandits, name: 'ts', seed })),
   await run('Thompson sampling, discounted (half-life 6 h)', (seed, clock) =>
-    createThompsonBandit({ store: createMemoryStore(), name: 'tsd', seed, now: clock, discount: { halfLifeMs: 6 * HOUR, bucketMs: HOUR } }),
+    createThompsonBandit({ state: createMemoryStore().bandits, name: 'tsd', seed, now: clock, discount: { halfLifeMs: 6 * HOUR, bucketMs: HOUR } }),
   ),
 ];
 report({ impressions: IMPRESSIONS, seeds: SEEDS.length, days: DAYS, articlesPerHour: ARTICLES_PER_HOUR, results });

@@ -2,7 +2,8 @@
 // matrices, projections, the same partitions) as the plain-JavaScript kernel that `createAlsModel`
 // used before its WebAssembly SIMD kernels (commit 1f9198c), frozen here so that both run side by
 // side in one benchmark run. It trains factors and returns them; nothing else.
-import { MyContentError, balancedRanges, createKernelPool, type InteractionDataset } from '@mycontent/core';
+import { MyContentError, type InteractionDataset } from '@mycontent/core';
+import { balancedRanges, createKernelPool } from '@mycontent/core/internal';
 import { buildUserItemMatrix, shared } from '../../packages/algorithms/src/shared/matrix';
 import { invertSpdInPlace } from '../../packages/algorithms/src/shared/linalg';
 

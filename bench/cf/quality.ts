@@ -1,6 +1,8 @@
 // Ranking quality and rating error on MovieLens-100k-shaped synthetic ratings (same protocol as
 // the published MovieLens-100k references: per-user random 75/25 split, full ranking, k = 10).
-import { ItemCatalog, evaluateModels, evaluateRatings, generateSyntheticRatings, splitRandomPerUser } from '@mycontent/core';
+import { ItemCatalog } from '@mycontent/core';
+import { evaluateModels, evaluateRatings, splitRandomPerUser } from '@mycontent/core/eval';
+import { generateSyntheticRatings } from '@mycontent/core/data';
 import { createAlsModel, createBprModel, createEaseModel, createItemKnnModel, createPopularityModel, createSvdppModel } from '@mycontent/algorithms';
 import { report } from '../lib';
 

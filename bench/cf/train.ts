@@ -1,6 +1,8 @@
 // Trains one model on the full-scale synthetic Globo clicks and measures training time, memory
 // and single-user recommendation latency.
-import { ItemCatalog, createRandom, loadGloboDataset, tableToDataset, groupRowsByUser } from '@mycontent/core';
+import { ItemCatalog } from '@mycontent/core';
+import { createRandom, loadGloboDataset, tableToDataset } from '@mycontent/core/data';
+import { groupRowsByUser } from '@mycontent/core/internal';
 import { createAlsModel, createBprModel, createEaseModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { gc, memoryMb, peakRssMb, percentile, report, withEventLoopProbe } from '../lib';
 import { trainAlsPlainJs } from './baseline-als-js';

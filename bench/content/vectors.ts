@@ -1,6 +1,6 @@
 // Exact and HNSW vector indexes on the full-scale synthetic Globo embeddings.
 import { join } from 'node:path';
-import { createRandom, readGloboArticles, readNpyMatrix } from '@mycontent/core';
+import { createRandom, readGloboArticles, readNpyMatrix } from '@mycontent/core/data';
 import { createExactVectorIndex } from '@mycontent/adapters/memory';
 import { createHnswVectorIndex } from '@mycontent/adapters/hnsw';
 import { log, memoryMb, peakRssMb, percentile, report, withEventLoopProbe } from '../lib';

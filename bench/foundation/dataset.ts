@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateSyntheticNews, writeGloboDataset, type SyntheticScale } from '@mycontent/core';
+import { generateSyntheticNews, writeGloboDataset, type SyntheticScale } from '@mycontent/core/data';
 import { DATA_DIR, log, peakRssMb, report } from '../lib';
 
 const scale = (process.argv[2] ?? 'full') as SyntheticScale;

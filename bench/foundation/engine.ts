@@ -1,6 +1,7 @@
 // Ingests the full Globo-format dataset into the engine on memory adapters, trains, and measures
 // recommend() latency with a cold and a warm cache.
-import { createRandom, createRecommender, loadGloboDataset, tableBatches } from '@mycontent/core';
+import { createRecommender } from '@mycontent/core';
+import { createRandom, loadGloboDataset, tableBatches } from '@mycontent/core/data';
 import { createMemoryCache, createMemoryStore } from '@mycontent/adapters/memory';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { log, memoryMb, peakRssMb, percentile, report } from '../lib';
@@ -15,7 +16,7 @@ let rawMs: number;
 {
   const raw = createMemoryStore();
   const start = performance.now();
-  for (const batch of tableBatches(clicks, BATCH)) await raw.appendInteractions(batch);
+  for (const batch of tableBatches(clicks, BATCH)) await raw.interactions.append(batch);
   rawMs = performance.now() - start;
 }
 

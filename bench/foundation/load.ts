@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { listGloboClickFiles, loadGloboDataset } from '@mycontent/core';
+import { listGloboClickFiles, loadGloboDataset } from '@mycontent/core/data';
 import { gc, memoryMb, peakRssMb, report } from '../lib';
 
 const [dir, mode] = process.argv.slice(2) as [string, 'ours' | 'baseline'];

@@ -3,10 +3,11 @@
 // Frozen models, hourly retraining and online learning, side by side in one run.
 //
 //   node --conditions=@mycontent/source --import tsx bench/session/replay.ts [scale] [maxCases] [only-models]
-import { evaluateReplay, generateSyntheticNews, type RecommenderModel, type ReplayUpdate, type SyntheticScale } from '@mycontent/core';
+import { evaluateReplay, type ReplayRanking, type ReplayUpdate } from '@mycontent/core/eval';
+import { generateSyntheticNews, type SyntheticScale } from '@mycontent/core/data';
 import {
   createAlsModel,
-  createNewsHybridModel,
+  newsPreset,
   createItemKnnModel,
   createPopularityModel,
   createRecentPopularityModel,
@@ -23,7 +24,7 @@ const frozen: ReplayUpdate = { kind: 'frozen' };
 const hourly: ReplayUpdate = { kind: 'retrain', everyMs: HOUR };
 const online: ReplayUpdate = { kind: 'online' };
 
-const runs: { name: string; label: string; create: () => RecommenderModel; updates: ReplayUpdate[] }[] = [
+const runs: { name: string; label: string; create: () => ReplayRanking; updates: ReplayUpdate[] }[] = [
   { name: 'popular', label: 'popularity, all time', create: () => createPopularityModel({ halfLifeMs: Number.POSITIVE_INFINITY }), updates: [frozen, hourly] },
   { name: 'als', label: 'implicit ALS (64 factors)', create: () => createAlsModel({ seed: 42 }), updates: [frozen] },
   { name: 'recent', label: 'most read in the last hour', create: () => createRecentPopularityModel(), updates: [frozen, hourly, online] },
@@ -31,7 +32,7 @@ const runs: { name: string; label: string; create: () => RecommenderModel; updat
   { name: 'sr', label: 'sequential rules', create: () => createSequentialRulesModel(), updates: [frozen, hourly, online] },
   { name: 'vsknn', label: 'V-SkNN', create: () => createSessionKnnModel({ variant: 'vsknn' }), updates: [frozen, online] },
   { name: 'sknn', label: 'S-kNN', create: () => createSessionKnnModel({ variant: 'sknn' }), updates: [online] },
-  { name: 'news', label: 'hybrid `news`: S-kNN 0.5 + item-kNN 0.5 + recent 0.1', create: () => createNewsHybridModel(), updates: [online] },
+  { name: 'news', label: 'the `news` preset: S-kNN 0.5 + item-kNN 0.5 + recent 0.1', create: () => newsPreset(), updates: [online] },
 ];
 
 const t0 = performance.now();

@@ -1,4 +1,6 @@
-import { evaluateModels, generateSyntheticRatings, splitRandomPerUser, type RecommenderModel } from '@mycontent/core';
+import { type RecommenderModel } from '@mycontent/core';
+import { evaluateModels, splitRandomPerUser } from '@mycontent/core/eval';
+import { generateSyntheticRatings } from '@mycontent/core/data';
 import { createAlsModel, createBprModel } from '@mycontent/algorithms';
 const { ratings, items } = generateSyntheticRatings(undefined, { seed: 1 });
 const split = splitRandomPerUser(ratings, { ratio: 0.75, seed: 42 });

@@ -1,13 +1,20 @@
-// Sweep of the `news` hybrid's sources and weights under replay (synthetic news, full scale by default).
+// Sweep of the `news` preset's sources and weights under replay (synthetic news, full scale by default).
 //   node --conditions=@mycontent/source --import tsx bench/tuning/sweep-news-hybrid.ts [scale] [maxCases]
-import { evaluateReplay, formatReplayReport, generateSyntheticNews, type RecommenderModel, type SyntheticScale } from '@mycontent/core';
-import { createHybridModel, createItemKnnModel, createRecentPopularityModel, createSequentialRulesModel, createSessionKnnModel } from '@mycontent/algorithms';
+import { type RankingOptions, type RecommenderModel } from '@mycontent/core';
+import { evaluateReplay, formatReplayReport } from '@mycontent/core/eval';
+import { generateSyntheticNews, type SyntheticScale } from '@mycontent/core/data';
+import { createItemKnnModel, createRecentPopularityModel, createSequentialRulesModel, createSessionKnnModel } from '@mycontent/algorithms';
 
 const scale = (process.argv[2] ?? 'full') as SyntheticScale;
 const news = generateSyntheticNews(scale, { seed: 42 });
 const knn = () => createItemKnnModel({ similarity: 'cosine', recencyDecay: 0.3 });
-const hybrid = (sources: Record<string, [() => RecommenderModel, number]>, normalization: 'rank' | 'minmax' = 'rank') => () =>
-  createHybridModel({ normalization, sources: Object.fromEntries(Object.entries(sources).map(([name, [create, weight]]) => [name, { model: create(), weight }])) });
+// A blend is ranking options: the models, their weights, candidates asked from each.
+const hybrid = (sources: Record<string, [() => RecommenderModel, number]>, normalization: 'rank' | 'minmax' = 'rank') => (): RankingOptions => ({
+  models: Object.fromEntries(Object.entries(sources).map(([name, [create]]) => [name, create()])),
+  blend: Object.fromEntries(Object.entries(sources).map(([name, [, weight]]) => [name, weight])),
+  blendNormalization: normalization,
+  candidates: 50,
+});
 const report = await evaluateReplay({
   table: news.clicks,
   items: news.items,

@@ -1,14 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  MyContentError,
-  loadGloboDataset,
-  loadInteractionsFile,
-  loadMovieLens,
-  readGloboClickTable,
-  type InteractionTable,
-  type Item,
-} from '@mycontent/core';
+import { MyContentError, type Item } from '@mycontent/core';
+import { loadGloboDataset, loadInteractionsFile, loadMovieLens, readGloboClickTable, type InteractionTable } from '@mycontent/core/data';
 
 /** Input formats of the CLI. */
 export const FORMATS = ['movielens', 'globo', 'csv'] as const;

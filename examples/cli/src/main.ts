@@ -10,43 +10,37 @@ import { createWriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { ItemCatalog, MyContentError, idSchema, isMyContentError, type RankingOptions } from '@mycontent/core';
 import {
-  ItemCatalog,
-  MyContentError,
   evaluateModels,
   evaluateRatings,
   formatEvaluationReport,
-  generateSyntheticNews,
-  generateSyntheticRatings,
-  idSchema,
-  isMyContentError,
-  readLineBatches,
   splitLeaveLastOut,
   splitRandomPerUser,
   splitSessionNextClick,
   splitTemporal,
-  tableToDataset,
-  writeGloboDataset,
-  writeMovieLensDataset,
-  MOVIELENS_100K_SHAPE,
-  groupRowsByUser,
-  concatTables,
   describeUpdate,
   evaluateReplay,
   formatReplayReport,
-  loadInteractionsFile,
   replayRecommendations,
   type EvaluationReport,
-  type InteractionTable,
   type ReplayQuery,
   type ReplayUpdate,
-  type InteractionDataset,
-  type RecommenderModel,
+} from '@mycontent/core/eval';
+import {
+  generateSyntheticNews,
+  generateSyntheticRatings,
+  readLineBatches,
+  writeGloboDataset,
+  writeMovieLensDataset,
+  MOVIELENS_100K_SHAPE,
+  concatTables,
+  loadInteractionsFile,
+  type InteractionTable,
   type SyntheticScale,
-} from '@mycontent/core';
+} from '@mycontent/core/data';
 import { loadData } from './data';
-import { createHybridModel } from '@mycontent/algorithms';
-import { MODELS, createModel } from './models';
+import { MODELS, createModel, createRanking } from './models';
 import { progressBar } from './progress';
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -209,17 +203,15 @@ function parseUpdates(raw: string, retrainEvery: string | undefined): ReplayUpda
   });
 }
 
-/** Completes short lists during a replay: what is read now, then what was read most overall. */
-function replayFallback(seed: number): RecommenderModel {
-  return createHybridModel({
-    sources: { recent: { model: createModel('recent', [], seed), weight: 1 }, popular: { model: createModel('popular', [], seed), weight: 0.01 } },
-  });
-}
+/** What completes short lists during a replay: what is read now, then what was read most overall. */
+const REPLAY_FILL = { 'fallback:recent': 'recent', 'fallback:popular': 'popular' };
+/** What completes short lists without a stream: what was read most overall. */
+const BATCH_FILL = { 'fallback:popular': 'popular' };
 
 async function evaluateWithReplay(values: Record<string, string | string[] | boolean | undefined>, path: string, format: string, k: number, seed: number) {
   const names = String(values.models ?? 'recent,sr,vsknn,news').split(',').map((m) => m.trim());
   const params = values.param as string[];
-  for (const name of names) createModel(name, params, seed); // unknown names fail before any work
+  for (const name of names) createRanking(name, params, seed, REPLAY_FILL); // unknown names fail before any work
   const updates = parseUpdates(String(values.updates ?? 'online'), values['retrain-every'] as string | undefined);
   const { table, items } = await loadData(path, format);
   let at: number | undefined;
@@ -235,9 +227,8 @@ async function evaluateWithReplay(values: Record<string, string | string[] | boo
   const report = await evaluateReplay({
     table,
     items,
-    models: Object.fromEntries(names.map((name) => [name, () => createModel(name, params, seed)])),
+    models: Object.fromEntries(names.map((name) => [name, () => createRanking(name, params, seed, REPLAY_FILL)])),
     updates,
-    fallback: () => replayFallback(seed),
     k,
     seed,
     ...(at === undefined ? {} : { at }),
@@ -282,27 +273,6 @@ async function readQueries(path: string): Promise<{ line: number; query: z.outpu
   return out;
 }
 
-/** Each user's positive training items (oldest first) and every item they touched. */
-function histories(data: InteractionDataset) {
-  const { start, order } = groupRowsByUser(data);
-  return (userId: string) => {
-    const u = data.userIndex.get(userId);
-    if (u === undefined) return undefined;
-    const items: number[] = [];
-    const weights: number[] = [];
-    const seen: number[] = [];
-    for (let k = start[u]!; k < start[u + 1]!; k++) {
-      const r = order[k]!;
-      seen.push(data.item[r]!);
-      if (data.weight[r]! > 0) {
-        items.push(data.item[r]!);
-        weights.push(data.weight[r]!);
-      }
-    }
-    return { items, weights, seen };
-  };
-}
-
 async function recommend(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
@@ -329,30 +299,27 @@ async function recommend(argv: string[]) {
   const out = required(values, 'out');
   const k = positiveInt(values.k, 'k', 10);
   const seed = positiveInt(values.seed, 'seed', 42);
-  const model: RecommenderModel = createModel(name, values.param!, seed);
   const allowUnknown = values['allow-unknown'] === true;
   if (values.replay !== undefined) {
     const [update] = parseUpdates(values.update!, values['retrain-every']);
     if (values.update!.includes(',')) throw new MyContentError('INVALID_INPUT', `--update takes one policy, got ${values.update}`, { source: 'cli', field: 'update', value: values.update });
-    return recommendWithReplay({ trainPath, format, queriesPath, name, out, k, seed, model, update: update!, streamPath: values.replay, sort: values['sort-stream'] === true });
+    const ranking = createRanking(name, values.param!, seed, REPLAY_FILL);
+    return recommendWithReplay({ trainPath, format, queriesPath, name, out, k, ranking, update: update!, streamPath: values.replay, sort: values['sort-stream'] === true });
   }
+  const ranking = createRanking(name, values.param!, seed, BATCH_FILL);
 
   const { table, items } = await loadData(trainPath, format);
-  const catalog = new ItemCatalog();
-  for (const item of items) catalog.upsert(item);
-  const data = tableToDataset(table, catalog);
-  let t = performance.now();
-  await model.fit(data, { onProgress: progressBar(`fit ${name}`).update });
-  const fitMs = performance.now() - t;
-  // Lists shorter than k (cold users, sparse neighbourhoods) are completed with popular items.
-  const fallback = name === 'popular' ? model : createModel('popular', [], seed);
-  if (fallback !== model) await fallback.fit(data);
-  const historyOf = histories(data);
+  if (table.length === 0) throw new MyContentError('INVALID_INPUT', `${trainPath}: the training set is empty`, { source: 'cli', field: 'train', value: trainPath });
+  const knownItems = new Set([...table.items, ...items.map((item) => item.id)]);
+  const knownUsers = new Set(table.users);
+  let trainEnd = Number.NEGATIVE_INFINITY;
+  for (let r = 0; r < table.length; r++) if (table.timestamp[r]! > trainEnd) trainEnd = table.timestamp[r]!;
 
   // Read and validate every query first: a bad line fails the run before any output is written.
-  const queries: { line: number; id: string; user?: string; session: number[]; exclude: number[] }[] = [];
-  const unknown = (line: number, what: string, id: string): number => {
-    if (allowUnknown) return -1;
+  // Each is asked just after the training data, with its session as listed (none when omitted).
+  const queries: ReplayQuery[] = [];
+  const unknown = (line: number, what: string, id: string): void => {
+    if (allowUnknown) return;
     throw new MyContentError('INVALID_INPUT', `${queriesPath}:${line}: ${what} ${JSON.stringify(id)} is not in the training data (use --allow-unknown to treat it as cold)`, {
       source: 'cli',
       field: what,
@@ -360,47 +327,39 @@ async function recommend(argv: string[]) {
     });
   };
   for (const { line, query: q } of await readQueries(queriesPath)) {
-    const toIndex = (what: string) => (id: string) => {
-      const i = catalog.indexOf(id);
-      return i >= 0 ? i : unknown(line, what, id);
-    };
-    if (q.user !== undefined && !data.userIndex.has(q.user) && (q.session?.length ?? 0) === 0) unknown(line, 'user', q.user);
+    const keep = (what: string) => (id: string) => knownItems.has(id) || (unknown(line, what, id), false);
+    if (q.user !== undefined && !knownUsers.has(q.user) && (q.session?.length ?? 0) === 0) unknown(line, 'user', q.user);
     queries.push({
-      line,
       id: q.id,
-      ...(q.user === undefined ? {} : { user: q.user }),
-      session: (q.session ?? []).map(toIndex('session item')).filter((i) => i >= 0),
-      exclude: (q.exclude ?? []).map(toIndex('excluded item')).filter((i) => i >= 0),
+      ts: trainEnd + 1,
+      ...(q.user === undefined || !knownUsers.has(q.user) ? {} : { userId: q.user }),
+      session: (q.session ?? []).filter(keep('session item')),
+      exclude: (q.exclude ?? []).filter(keep('excluded item')),
     });
   }
 
-  const mark = new Int32Array(catalog.size);
-  const stream = createWriteStream(out);
-  t = performance.now();
-  let stamp = 0;
-  for (const q of queries) {
-    const history = q.user === undefined ? undefined : historyOf(q.user);
-    const items = [...(history?.items ?? []), ...q.session];
-    const weights = [...(history?.weights ?? []), ...q.session.map(() => 1)];
-    stamp++;
-    for (const i of history?.seen ?? []) mark[i] = stamp;
-    for (const i of q.session) mark[i] = stamp;
-    for (const i of q.exclude) mark[i] = stamp;
-    const token = stamp;
-    const filter = (i: number) => i < mark.length && mark[i] !== token;
-    const query = { ...(q.user === undefined ? {} : { userId: q.user }), history: Int32Array.from(items), historyWeights: Float32Array.from(weights), k, filter };
-    const result = Array.from((await model.recommend(query)).items);
-    if (result.length < k) {
-      const taken = new Set(result);
-      result.push(...(await fallback.recommend({ ...query, k: k - result.length, filter: (i) => filter(i) && !taken.has(i) })).items);
-    }
-    if (!stream.write(`${JSON.stringify({ id: q.id, items: result.map((i) => catalog.idAt(i)) })}\n`)) {
-      await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  const t = performance.now();
+  const train = Int32Array.from({ length: table.length }, (_, i) => i);
+  const { answers, stats } = await replayRecommendations({
+    table,
+    train,
+    stream: new Int32Array(0),
+    queries,
+    ranking,
+    k,
+    items,
+    update: { kind: 'frozen' },
+    onProgress: progressBar(`fit and recommend ${name}`).update,
+  });
+  const output = createWriteStream(out);
+  for (const [q, answer] of answers.entries()) {
+    if (!output.write(`${JSON.stringify({ id: queries[q]!.id, items: answer })}\n`)) {
+      await new Promise<void>((resolve) => output.once('drain', () => resolve()));
     }
   }
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  const recMs = performance.now() - t;
-  stderr(`${name}: fit ${(fitMs / 1000).toFixed(2)} s on ${data.length.toLocaleString('en-US')} interactions; ${queries.length.toLocaleString('en-US')} queries in ${(recMs / 1000).toFixed(2)} s (${Math.round(queries.length / Math.max(1e-9, recMs / 1000)).toLocaleString('en-US')} queries/s)`);
+  await new Promise<void>((resolve, reject) => output.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  const recMs = performance.now() - t - stats.fitMs;
+  stderr(`${name}: fit ${(stats.fitMs / 1000).toFixed(2)} s on ${table.length.toLocaleString('en-US')} interactions; ${queries.length.toLocaleString('en-US')} queries in ${(recMs / 1000).toFixed(2)} s (${Math.round(queries.length / Math.max(1e-9, recMs / 1000)).toLocaleString('en-US')} queries/s)`);
 }
 
 /** Reads replay queries: every line needs `ts` (epoch ms). A bad line fails the run before any work. */
@@ -428,8 +387,7 @@ async function recommendWithReplay(args: {
   name: string;
   out: string;
   k: number;
-  seed: number;
-  model: RecommenderModel;
+  ranking: RankingOptions;
   update: ReplayUpdate;
 }) {
   const queries = await readReplayQueries(args.queriesPath);
@@ -455,8 +413,7 @@ async function recommendWithReplay(args: {
     train,
     stream,
     queries,
-    model: args.model,
-    fallback: replayFallback(args.seed),
+    ranking: args.ranking,
     k: args.k,
     update: args.update,
     items,

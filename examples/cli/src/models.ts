@@ -1,9 +1,9 @@
-import { MyContentError, type BlendNormalization, type RecommenderModel } from '@mycontent/core';
+import { MyContentError, type BlendNormalization, type RankingOptions, type RecommenderModel } from '@mycontent/core';
 import {
   createAlsModel,
   createBprModel,
   createEaseModel,
-  createNewsHybridModel,
+  newsPreset,
   createItemKnnModel,
   createPopularityModel,
   createRecentPopularityModel,
@@ -16,7 +16,8 @@ type ParamType = 'number' | 'string' | 'boolean';
 interface ModelSpec {
   description: string;
   params: Record<string, ParamType>;
-  create: (params: Record<string, unknown>, seed: number) => RecommenderModel;
+  /** A model, or ranking options blending several (a preset). */
+  create: (params: Record<string, unknown>, seed: number) => RecommenderModel | RankingOptions;
 }
 
 /** Every model the CLI knows, by name, with the parameters `--param key=value` accepts. */
@@ -77,10 +78,10 @@ export const MODELS: Record<string, ModelSpec> = {
     create: (p) => createSessionKnnModel({ variant: 'sknn', ...p }),
   },
   news: {
-    description: 'hybrid for news streams: S-kNN 0.5 + item-kNN 0.5 + recent popularity 0.1 (online)',
+    description: 'the news preset: S-kNN 0.5 + item-kNN 0.5 + recent popularity 0.1, blended by rank (online)',
     params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string' },
     create: (p) =>
-      createNewsHybridModel({
+      newsPreset({
         weights: { ...(p.sessions === undefined ? {} : { sessions: p.sessions as number }), ...(p.items === undefined ? {} : { items: p.items as number }), ...(p.recent === undefined ? {} : { recent: p.recent as number }) },
         ...(p.windowMs === undefined ? {} : { windowMs: p.windowMs as number }),
         ...(p.candidates === undefined ? {} : { candidates: p.candidates as number }),
@@ -129,8 +130,30 @@ export function parseParams(model: string, raw: readonly string[]): Record<strin
   return out;
 }
 
-/** A fresh model by CLI name. */
+const isModel = (x: RecommenderModel | RankingOptions): x is RecommenderModel => typeof (x as RecommenderModel).fit === 'function';
+
+function known(name: string): ModelSpec {
+  if (!Object.prototype.hasOwnProperty.call(MODELS, name)) fail(`unknown model "${name}" (models: ${Object.keys(MODELS).join(', ')})`, 'model', name);
+  return MODELS[name]!;
+}
+
+/** A fresh model by CLI name (for the rating evaluation, which scores one model at a time). */
 export function createModel(name: string, params: readonly string[], seed: number): RecommenderModel {
-  if (!(name in MODELS)) fail(`unknown model "${name}" (models: ${Object.keys(MODELS).join(', ')})`, 'model', name);
-  return MODELS[name]!.create(parseParams(name, params), seed);
+  const created = known(name).create(parseParams(name, params), seed);
+  if (!isModel(created)) fail(`"${name}" blends several models: evaluate it with --protocol replay`, 'model', name);
+  return created;
+}
+
+/**
+ * The ranking options the engine would serve `name` with, completed by fill models (weight 0)
+ * that complete short lists in order, e.g. `{ 'fallback:recent': 'recent' }`. The user's whole
+ * history is given to the models and every item they saw is excluded, whatever its length.
+ */
+export function createRanking(name: string, params: readonly string[], seed: number, fill: Record<string, string>): RankingOptions {
+  const created = known(name).create(parseParams(name, params), seed);
+  const ranking: RankingOptions = isModel(created) ? { models: { [name]: created } } : created;
+  const blend = ranking.blend ?? Object.fromEntries(Object.keys(ranking.models).map((n) => [n, 1]));
+  const extra = Object.fromEntries(Object.entries(fill).map(([label, model]) => [label, MODELS[model]!.create({}, seed) as RecommenderModel]));
+  const unblended = Object.fromEntries(Object.keys(fill).map((label) => [label, 0]));
+  return { ...ranking, models: { ...ranking.models, ...extra }, blend: { ...blend, ...unblended }, fill: Object.keys(fill), historyLength: 10_000, seenWindow: 1_000_000 };
 }

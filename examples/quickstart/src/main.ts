@@ -6,16 +6,8 @@
  *   npm start -- --scale tiny --seed 7
  */
 import { parseArgs } from 'node:util';
-import {
-  createRecommender,
-  generateSyntheticNews,
-  loadGloboDataset,
-  tableBatches,
-  type Item,
-  type InteractionTable,
-  type RecommendationList,
-  type SyntheticScale,
-} from '@mycontent/core';
+import { createRecommender, type Item, type RecommendationList } from '@mycontent/core';
+import { generateSyntheticNews, loadGloboDataset, tableBatches, type InteractionTable, type SyntheticScale } from '@mycontent/core/data';
 import { createExactVectorIndex, createMemoryCache, createMemoryStore } from '@mycontent/adapters/memory';
 import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 

@@ -6,7 +6,8 @@
  * click draws depend only on (user, session, article, position), so policies are compared on the
  * same coin flips wherever they show the same thing.
  */
-import { createRandom, createRecommender, type InteractionInput, type Recommender, type RecommenderOptions } from '@mycontent/core';
+import { createRecommender, type InteractionInput, type Recommender, type RecommenderOptions } from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 
 /** Size and seed of a simulated world. */

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { createRandom } from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
 import { createRedisEventBus } from '@mycontent/adapters/redis';
 
 const { values } = parseArgs({

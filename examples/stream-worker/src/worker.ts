@@ -62,7 +62,7 @@ try {
   await recommender.loadModels();
   emit({ type: 'models', source: 'registry' });
 } catch {
-  if ((await store.countInteractions()) > 0) {
+  if ((await store.interactions.count()) > 0) {
     const report = await recommender.train();
     emit({ type: 'models', source: 'trained', interactions: report.interactions, ms: Math.round(report.ms) });
   } else {

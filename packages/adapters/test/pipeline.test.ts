@@ -56,10 +56,10 @@ describe.skipIf(skip)('event pipeline on Redis Streams + PostgreSQL', () => {
     const clicked = before.items[0]!.itemId;
     await bus.publish('interactions', { userId: 'newbie', itemId: clicked, type: 'click', timestamp: Date.now() });
     await until(() => processor.stats().processed === 1);
-    const profile = await store.getProfile('newbie');
+    const profile = await store.profiles.get('newbie');
     expect(profile?.interactionCount).toBe(1);
     expect(profile?.recentItems).toEqual([clicked]);
-    expect((await store.getItemStats([clicked]))[0]!.clicks).toBeGreaterThan(0);
+    expect((await store.itemStats.getItemStats([clicked]))[0]!.clicks).toBeGreaterThan(0);
     // The cold user's list is recomputed by the processor in the background: then served from
     // the cache, without the clicked item.
     await until(() => processor.stats().recomputed === 1);
@@ -77,8 +77,8 @@ describe.skipIf(skip)('event pipeline on Redis Streams + PostgreSQL', () => {
     await bus.publish('interactions', event);
     await until(() => processor.stats().duplicates === 3);
     expect(processor.stats().processed).toBe(1);
-    expect((await store.getProfile('u1'))?.interactionCount).toBe(1);
-    expect((await store.getItemStats(['a3']))[0]!.likes).toBe(1);
+    expect((await store.profiles.get('u1'))?.interactionCount).toBe(1);
+    expect((await store.itemStats.getItemStats(['a3']))[0]!.likes).toBe(1);
     await processor.stop();
   });
 
@@ -105,7 +105,7 @@ describe.skipIf(skip)('event pipeline on Redis Streams + PostgreSQL', () => {
       expect(letter?.message.deliveries).toBe(3);
     }
     expect(processor.stats()).toMatchObject({ processed: 30, deadLettered: bad.length, running: true });
-    expect((await store.getProfile('g0'))?.interactionCount).toBe(10);
+    expect((await store.profiles.get('g0'))?.interactionCount).toBe(10);
     await processor.stop();
   });
 });
@@ -133,8 +133,8 @@ describe.skipIf(skip || !binary)('event pipeline across a Redis restart', () => 
     await until(() => processor.stats().processed === 3_000, 60_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(processor.stats().processed).toBe(3_000);
-    expect(await store.countInteractions()).toBe(3_000 + 40);
-    const stats = await store.getItemStats(Array.from({ length: 20 }, (_, i) => `a${i}`));
+    expect(await store.interactions.count()).toBe(3_000 + 40);
+    const stats = await store.itemStats.getItemStats(Array.from({ length: 20 }, (_, i) => `a${i}`));
     expect(stats.reduce((n, s) => n + s.clicks, 0)).toBe(3_000 + 40);
     await processor.stop();
     client.disconnect();

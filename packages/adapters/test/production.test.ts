@@ -55,11 +55,11 @@ describe.skipIf(skip)('engine on PostgreSQL + Redis', () => {
         ...batches.map(() => recommender.recommend({ userId: 'hot', n: 5 })),
       ]);
       expect(results.slice(0, 20).every((r) => (r as { written: number }).written === 5)).toBe(true);
-      const profile = await store.getProfile('hot');
+      const profile = await store.profiles.get('hot');
       expect(profile?.interactionCount).toBe(100);
       expect(profile?.counts.click).toBe(100);
-      expect((await store.getUserInteractions('hot', { limit: 1_000 })).length).toBe(100);
-      const stats = await (itemStats ?? store).getItemStats(Array.from({ length: 30 }, (_, i) => `a${i}`));
+      expect((await store.interactions.ofUser('hot', { limit: 1_000 })).length).toBe(100);
+      const stats = await (itemStats ?? store.itemStats).getItemStats(Array.from({ length: 30 }, (_, i) => `a${i}`));
       expect(stats.reduce((sum, s) => sum + s.clicks, 0)).toBe(130); // 30 warm-up clicks + 100
     }
   });
@@ -70,16 +70,16 @@ describe.skipIf(skip)('engine on PostgreSQL + Redis', () => {
       CREATE FUNCTION "${schema}".poison() RETURNS trigger AS $$
       BEGIN IF NEW.article_id = 'poison' THEN RAISE EXCEPTION 'poisoned row'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
     await pgServer.pool!.query(`CREATE TRIGGER poison BEFORE INSERT ON "${schema}".interactions FOR EACH ROW EXECUTE FUNCTION "${schema}".poison()`);
-    const before = await store.countInteractions();
+    const before = await store.interactions.count();
     // 12,000 rows: three INSERT statements; the poisoned row is in the last one.
     const batch: InteractionInput[] = Array.from({ length: 12_000 }, (_, i) => ({ userId: `u${i % 50}`, itemId: i === 11_999 ? 'poison' : `a${i % 30}`, type: 'click', timestamp: T0 + i }));
     const error = await rejection(recommender.ingestInteractions(batch));
     expect(error.code).toBe('BACKEND');
     expect(error.message).toContain('poisoned row');
-    expect(error.message).toContain('recordInteractions');
-    expect(await store.countInteractions()).toBe(before);
-    expect(await store.getProfile('u1')).toBeUndefined();
-    expect((await store.getItemStats(['a1']))[0]?.clicks).toBe(1);
+    expect(error.message).toContain('interactions.record');
+    expect(await store.interactions.count()).toBe(before);
+    expect(await store.profiles.get('u1')).toBeUndefined();
+    expect((await store.itemStats.getItemStats(['a1']))[0]?.clicks).toBe(1);
   });
 
   it('erases a user from the store, the cache and everywhere in Redis', async () => {
@@ -120,11 +120,11 @@ describe.skipIf(skip)('engine on PostgreSQL + Redis', () => {
   it('shares bandit state between service instances, losing no concurrent update', async () => {
     const schema = `${pgServer.schema}_${run++}`;
     // Two "service instances": separate store objects on one database.
-    const instances = [0, 1].map((seed) => createThompsonBandit({ store: createPostgresStore({ pool: pgServer.pool!, schema }), name: 'homepage', seed }));
+    const instances = [0, 1].map((seed) => createThompsonBandit({ state: createPostgresStore({ pool: pgServer.pool!, schema }).bandits, name: 'homepage', seed }));
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => instances[i % 2]!.update([{ arm: 'good', reward: 1 }, { arm: 'bad', reward: 0 }])),
     );
-    const rows = await createPostgresStore({ pool: pgServer.pool!, schema }).getArms('homepage');
+    const rows = await createPostgresStore({ pool: pgServer.pool!, schema }).bandits.getArms('homepage');
     expect(rows.map((r) => [r.arm, r.pulls, r.reward]).sort()).toEqual([['bad', 40, 0], ['good', 40, 40]]);
     for (const bandit of instances) expect(await bandit.select(['bad', 'good'], 2)).toEqual(['good', 'bad']);
   });
@@ -137,7 +137,7 @@ describe.skipIf(skip)('engine on PostgreSQL + Redis', () => {
     expect(error.message).toContain('U+0000');
     const evil = `x'); DROP TABLE interactions; --\r\n*1\r\n$8\r\nFLUSHALL\r\n`;
     await recommender.ingestInteractions([{ userId: evil, itemId: 'a1', type: 'click', timestamp: T0 + 5, context: { referrer: evil } }]);
-    const [x] = await store.getUserInteractions(evil);
+    const [x] = await store.interactions.ofUser(evil);
     expect(x?.userId).toBe(evil);
     expect(x?.context?.referrer).toBe(evil);
     expect((await recommender.recommend({ userId: evil, n: 3 })).items.length).toBe(3);
@@ -150,12 +150,12 @@ describe('PostgreSQL refusing connections', () => {
     const port = await freePort(); // nothing listens there
     const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'test', connectionTimeoutMillis: 2_000 });
     const store = createPostgresStore({ pool, migrate: false });
-    const error = await rejection(store.appendInteractions([{ userId: 'u', itemId: 'i', type: 'click', timestamp: T0 }]));
+    const error = await rejection(store.interactions.append([{ userId: 'u', itemId: 'i', type: 'click', timestamp: T0 }]));
     expect(error.code).toBe('BACKEND');
     expect(error.source).toBe('postgres');
     expect(error.message).toContain('unreachable (ECONNREFUSED)');
     const migrating = createPostgresStore({ pool });
-    expect((await rejection(migrating.getUser('u'))).code).toBe('BACKEND');
+    expect((await rejection(migrating.profiles.getUser('u'))).code).toBe('BACKEND');
     await pool.end();
   });
 });

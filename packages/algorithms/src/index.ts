@@ -49,6 +49,6 @@ export type { SessionKnnModel, SessionKnnOptions } from './session/session-knn';
 export { createRecentPopularityModel } from './session/recent-popularity';
 export type { RecentPopularityModel, RecentPopularityOptions } from './session/recent-popularity';
 
-// Hybrid: several models blended by weight behind the one model contract
-export { createHybridModel, createNewsHybridModel } from './hybrid/hybrid';
-export type { HybridModel, HybridOptions, HybridSource, NewsHybridOptions } from './hybrid/hybrid';
+// Presets: ranking options for a kind of site, for the engine and the replay alike
+export { newsPreset } from './presets/news';
+export type { NewsPresetOptions } from './presets/news';

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ItemCatalog, createRandom, datasetFromInteractions, decodeModelArtifact, encodeModelArtifact, isMyContentError, type Interaction } from '@mycontent/core';
+import {
+  ItemCatalog,
+  datasetFromInteractions,
+  decodeModelArtifact,
+  encodeModelArtifact,
+  isMyContentError,
+  type Interaction,
+} from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
 import { createAlsModel } from '@mycontent/algorithms';
 import { alsLayout } from '../src/als/als';
 import { generatedPath, generatedSource, watFiles } from '../../../scripts/build-wasm.mjs';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom, isMyContentError } from '@mycontent/core';
+import { isMyContentError } from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createEpsilonGreedyBandit, createLinUcbBandit, createThompsonBandit, createUcb1Bandit, crossFeatures, type Bandit } from '@mycontent/algorithms';
 
@@ -26,9 +27,9 @@ describe('bandits', () => {
     let greedyRegret = 0;
     let ucbRegret = 0;
     for (const seed of [1, 2, 3]) {
-      const thompson = await simulate(createThompsonBandit({ store: createMemoryStore(), name: 't', seed }), 2_000, seed);
-      const greedy = await simulate(createEpsilonGreedyBandit({ store: createMemoryStore(), name: 'g', epsilon: 0.1, seed }), 2_000, seed);
-      const ucb = await simulate(createUcb1Bandit({ store: createMemoryStore(), name: 'u' }), 2_000, seed);
+      const thompson = await simulate(createThompsonBandit({ state: createMemoryStore().bandits, name: 't', seed }), 2_000, seed);
+      const greedy = await simulate(createEpsilonGreedyBandit({ state: createMemoryStore().bandits, name: 'g', epsilon: 0.1, seed }), 2_000, seed);
+      const ucb = await simulate(createUcb1Bandit({ state: createMemoryStore().bandits, name: 'u' }), 2_000, seed);
       thompsonRegret += thompson.regret;
       greedyRegret += greedy.regret;
       ucbRegret += ucb.regret;
@@ -42,7 +43,7 @@ describe('bandits', () => {
   });
 
   it('UCB1 plays every arm once before exploiting', async () => {
-    const bandit = createUcb1Bandit({ store: createMemoryStore(), name: 'u' });
+    const bandit = createUcb1Bandit({ state: createMemoryStore().bandits, name: 'u' });
     const first: string[] = [];
     for (let t = 0; t < 5; t++) {
       const [arm] = await bandit.select(ARMS, 1);
@@ -54,15 +55,15 @@ describe('bandits', () => {
 
   it('shares its state between instances through the store', async () => {
     const store = createMemoryStore();
-    const one = createThompsonBandit({ store, name: 'shared', seed: 1 });
-    const two = createThompsonBandit({ store, name: 'shared', seed: 2 });
-    const other = createThompsonBandit({ store, name: 'another', seed: 3 });
+    const one = createThompsonBandit({ state: store.bandits, name: 'shared', seed: 1 });
+    const two = createThompsonBandit({ state: store.bandits, name: 'shared', seed: 2 });
+    const other = createThompsonBandit({ state: store.bandits, name: 'another', seed: 3 });
     await one.update([
       ...Array.from({ length: 100 }, () => ({ arm: 'x', reward: 1 })),
       ...Array.from({ length: 100 }, () => ({ arm: 'y', reward: 0 })),
     ]);
     expect(await two.select(['y', 'x'], 2)).toEqual(['x', 'y']);
-    expect(await store.getArms('another')).toEqual([]);
+    expect(await store.bandits.getArms('another')).toEqual([]);
     expect(await other.select(['y', 'x'], 1)).toHaveLength(1);
   });
 
@@ -77,8 +78,8 @@ describe('bandits', () => {
       ...Array.from({ length: 30 }, () => ({ arm: 'old-hit', reward: 0, at: now })),
       ...Array.from({ length: 30 }, () => ({ arm: 'rising', reward: 1, at: now })),
     ];
-    const fading = createThompsonBandit({ store, name: 'fading', discount: { halfLifeMs: 2 * HOUR }, now: () => now });
-    const steady = createThompsonBandit({ store, name: 'steady', now: () => now });
+    const fading = createThompsonBandit({ state: store.bandits, name: 'fading', discount: { halfLifeMs: 2 * HOUR }, now: () => now });
+    const steady = createThompsonBandit({ state: store.bandits, name: 'steady', now: () => now });
     await fading.update(feedback);
     await steady.update(feedback);
     let fadingPicks = 0;
@@ -90,22 +91,22 @@ describe('bandits', () => {
     expect(fadingPicks).toBeGreaterThan(45);
     expect(steadyPicks).toBeLessThan(5);
     // Buckets that weigh under 1/1000 are pruned from the store.
-    const buckets = new Set((await store.getArms('fading')).map((r) => r.bucket));
+    const buckets = new Set((await store.bandits.getArms('fading')).map((r) => r.bucket));
     expect(buckets.size).toBe(1);
   });
 
   it('drops an arm that disappears', async () => {
     const store = createMemoryStore();
-    const bandit = createEpsilonGreedyBandit({ store, name: 'g', epsilon: 0 });
+    const bandit = createEpsilonGreedyBandit({ state: store.bandits, name: 'g', epsilon: 0 });
     await bandit.update([{ arm: 'deleted', reward: 1 }, { arm: 'kept', reward: 0.5 }]);
     expect(await bandit.select(['deleted', 'kept'], 1)).toEqual(['deleted']);
     await bandit.forget(['deleted']);
-    expect((await store.getArms('g')).map((r) => r.arm)).toEqual(['kept']);
+    expect((await store.bandits.getArms('g')).map((r) => r.arm)).toEqual(['kept']);
     expect(await bandit.select(['kept', 'new'], 2)).toEqual(['new', 'kept']); // optimistic start for the new arm
   });
 
   it('LinUCB learns which items suit which users from user × item features', async () => {
-    const bandit = createLinUcbBandit({ store: createMemoryStore(), name: 'lin', dimension: 4, alpha: 0.5 });
+    const bandit = createLinUcbBandit({ state: createMemoryStore().bandits, name: 'lin', dimension: 4, alpha: 0.5 });
     const itemType: Record<string, number> = { i0: 0, i1: 0, i2: 1, i3: 1 };
     const oneHot = (k: number) => (k === 0 ? [1, 0] : [0, 1]);
     const rng = createRandom(5);
@@ -124,18 +125,18 @@ describe('bandits', () => {
 
   it('rejects rewards outside [0, 1], bad features and bad options', async () => {
     const store = createMemoryStore();
-    const bandit = createThompsonBandit({ store, name: 't' });
+    const bandit = createThompsonBandit({ state: store.bandits, name: 't' });
     for (const reward of [1.5, -0.1, Number.NaN]) {
       await expect(bandit.update([{ arm: 'a', reward: 1 }, { arm: 'b', reward }])).rejects.toSatisfy(
         (e: unknown) => isMyContentError(e, 'INVALID_INPUT') && e.field === 'feedback[1].reward',
       );
     }
-    expect(await store.getArms('t')).toEqual([]); // nothing of the rejected batch was written
-    const lin = createLinUcbBandit({ store, name: 'lin', dimension: 2 });
+    expect(await store.bandits.getArms('t')).toEqual([]); // nothing of the rejected batch was written
+    const lin = createLinUcbBandit({ state: store.bandits, name: 'lin', dimension: 2 });
     await expect(lin.update([{ arm: 'a', reward: 1, features: [1] }])).rejects.toSatisfy((e: unknown) => isMyContentError(e, 'INVALID_INPUT') && e.field === 'feedback[0].features');
     await expect(lin.select(['a'], 1)).rejects.toSatisfy((e: unknown) => isMyContentError(e, 'INVALID_INPUT') && e.field === 'context.features');
-    expect(() => createEpsilonGreedyBandit({ store, name: 'g', epsilon: 2 })).toThrow(/epsilon must be in \[0, 1\]/);
-    expect(() => createThompsonBandit({ store, name: 'g', prior: { alpha: 0, beta: 1 } })).toThrow(/prior/);
-    expect(() => createLinUcbBandit({ store, name: 'g', dimension: 0 })).toThrow(/dimension/);
+    expect(() => createEpsilonGreedyBandit({ state: store.bandits, name: 'g', epsilon: 2 })).toThrow(/epsilon must be in \[0, 1\]/);
+    expect(() => createThompsonBandit({ state: store.bandits, name: 'g', prior: { alpha: 0, beta: 1 } })).toThrow(/prior/);
+    expect(() => createLinUcbBandit({ state: store.bandits, name: 'g', dimension: 0 })).toThrow(/dimension/);
   });
 });

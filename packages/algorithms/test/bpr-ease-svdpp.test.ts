@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Matrix, inverse } from 'ml-matrix';
-import { ItemCatalog, datasetFromInteractions, decodeModelArtifact, encodeModelArtifact, evaluateRatings, generateSyntheticRatings, isMyContentError, splitRandomPerUser, tableToDataset } from '@mycontent/core';
+import { ItemCatalog, datasetFromInteractions, decodeModelArtifact, encodeModelArtifact, isMyContentError } from '@mycontent/core';
+import { evaluateRatings, splitRandomPerUser } from '@mycontent/core/eval';
+import { generateSyntheticRatings, tableToDataset } from '@mycontent/core/data';
 import { createBprModel, createEaseModel, createSvdppModel, easeMemoryBytes } from '@mycontent/algorithms';
 import { historyOf, ids, twoClusters } from './fixtures';
 

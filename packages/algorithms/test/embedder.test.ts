@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
 import { createHashingEmbedder, tokenize } from '@mycontent/algorithms';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);

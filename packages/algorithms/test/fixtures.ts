@@ -1,4 +1,5 @@
-import { ItemCatalog, createRandom, datasetFromInteractions, type Interaction, type InteractionDataset } from '@mycontent/core';
+import { ItemCatalog, datasetFromInteractions, type Interaction, type InteractionDataset } from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
 
 /**
  * Two taste clusters: users a0..a{n-1} interact with 6 of the items A0..A9, users b* with 6 of

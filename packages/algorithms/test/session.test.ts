@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ItemCatalog,
+  createRecommender,
   datasetFromInteractions,
   decodeModelArtifact,
   encodeModelArtifact,
@@ -8,11 +9,10 @@ import {
   type Interaction,
   type RecommenderModel,
   type ScoredItems,
-  type BlendedCandidate,
 } from '@mycontent/core';
+import { createMemoryStore } from '@mycontent/adapters/memory';
 import {
-  createHybridModel,
-  createNewsHybridModel,
+  newsPreset,
   createItemKnnModel,
   createRecentPopularityModel,
   createSequentialRulesModel,
@@ -206,60 +206,33 @@ describe('recent popularity', () => {
   });
 });
 
-describe('hybrid', () => {
-  it('blends sources by weight with rank normalisation, labels them, and fits and observes every source', async () => {
-    const catalog = catalogOf('a', 'b', 'c', 'd');
-    const data = sessions(catalog, [['a', 'b'], ['a', 'b'], ['a', 'c'], ['d', 'd']]);
-    const hybrid = createHybridModel({
-      sources: { rules: { model: createSequentialRulesModel(), weight: 0.7 }, recent: { model: createRecentPopularityModel(), weight: 0.3 } },
-    });
-    await hybrid.fit(data);
-    expect(hybrid.trained).toBe(true);
-    const query = { history: new Int32Array(0), session: at(catalog, 'a'), k: 3, filter: (i: number) => i !== catalog.indexOf('a') };
-    const explained = hybrid.explain(query) as BlendedCandidate[];
-    expect(explained.map((c) => catalog.idAt(c.item))).toEqual(['b', 'c', 'd']);
-    expect(explained[0]!.source).toBe('rules');
-    expect(explained[0]!.contributions.rules).toBeCloseTo(0.7, 6);
-    expect(explained[2]!.source).toBe('recent');
-    const round = createHybridModel({
-      sources: { rules: { model: createSequentialRulesModel(), weight: 0.7 }, recent: { model: createRecentPopularityModel(), weight: 0.3 } },
-    });
-    round.restore(decodeModelArtifact(encodeModelArtifact(hybrid.toArtifact())), catalog);
-    expect(round.recommend(query)).toEqual(hybrid.recommend(query));
+describe('news preset', () => {
+  it('is ranking options: the engine blends session neighbours, co-reads and recent popularity, learning online', async () => {
+    const news = newsPreset();
+    expect(Object.keys(news.models)).toEqual(['sessions', 'items', 'recent']);
+    expect(news).toMatchObject({ blend: { sessions: 0.5, items: 0.5, recent: 0.1 }, blendNormalization: 'rank', candidates: 50 });
+    const recommender = createRecommender({ store: createMemoryStore(), ...news });
+    await recommender.ingestItems(['a', 'b', 'c', 'fresh'].map((id) => ({ id, category: 'news', createdAt: T })));
+    const clicks = (lists: string[][], minute: number, prefix: string) =>
+      lists.flatMap((items, s) => items.map((itemId, p) => ({ userId: `${prefix}${s}`, itemId, type: 'click' as const, sessionId: `${prefix}s${s}`, timestamp: T + (minute + s) * MIN + p * 1000 })));
+    await recommender.ingestInteractions(clicks([['a', 'b'], ['a', 'b'], ['c']], 0, 'u'));
+    await recommender.train();
+    // Three readers go from c to an article published after training: every model learns it online.
+    await recommender.ingestInteractions(clicks([['c', 'fresh'], ['c', 'fresh'], ['c', 'fresh']], 60, 'r'));
+    const list = await recommender.recommend({ session: ['c'], n: 2, now: T + 64 * MIN });
+    expect(list.items[0]!.itemId).toBe('fresh');
+    expect(Object.keys(list.items[0]!.contributions).sort()).toEqual(['items', 'recent', 'sessions']);
   });
 
-  it('the news preset blends session neighbours, session co-reads and recent popularity, learning online', async () => {
-    const catalog = catalogOf('a', 'b', 'c');
-    const news = createNewsHybridModel();
-    expect(news.sourceNames).toEqual(['sessions', 'items', 'recent']);
-    await news.fit(sessions(catalog, [['a', 'b'], ['a', 'b'], ['c']]));
-    const fresh = catalog.ensure('fresh');
-    for (let u = 0; u < 3; u++) {
-      news.observe!({ userId: `r${u}`, sessionId: `n${u}`, item: catalog.indexOf('c'), weight: 1, timestamp: T + 60 * MIN + u });
-      news.observe!({ userId: `r${u}`, sessionId: `n${u}`, item: fresh, weight: 1, timestamp: T + 60 * MIN + u + 1 });
-    }
-    const explained = (await news.explain({ history: at(catalog, 'c'), session: at(catalog, 'c'), k: 2, filter: (i) => i !== catalog.indexOf('c') })) as BlendedCandidate[];
-    expect(catalog.idAt(explained[0]!.item)).toBe('fresh');
-    expect(Object.keys(explained[0]!.contributions).sort()).toEqual(['items', 'recent', 'sessions']);
-    expect(() => createNewsHybridModel({ weights: { recent: -0.1 } })).toThrow(/sources\.recent\.weight/);
-  });
-
-  it('rejects negative weights, no source and unknown normalisation by name', () => {
-    const model = createRecentPopularityModel();
-    const cases: [Parameters<typeof createHybridModel>[0], string][] = [
-      [{ sources: { a: { model, weight: -1 } } }, 'sources.a.weight'],
-      [{ sources: {} }, 'sources'],
-      [{ sources: { a: { model, weight: 0 } } }, 'sources'],
-      [{ sources: { a: model }, normalization: 'zscore' as never }, 'normalization'],
-    ];
-    for (const [options, field] of cases) {
+  it('rejects a negative weight by name, through the engine', () => {
+    const error = (() => {
       try {
-        createHybridModel(options);
-        expect.unreachable();
-      } catch (error) {
-        expect(isMyContentError(error) && error.field).toBe(field);
+        createRecommender({ store: createMemoryStore(), ...newsPreset({ weights: { recent: -0.1 } }) });
+      } catch (caught) {
+        return caught;
       }
-    }
+    })();
+    expect(isMyContentError(error) && error.issues[0]?.field).toBe('blend.recent');
   });
 });
 

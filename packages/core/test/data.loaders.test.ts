@@ -10,7 +10,7 @@ import {
   splitCsvLine,
   tableRow,
   writeNpyMatrix,
-} from '@mycontent/core';
+} from '@mycontent/core/data';
 import { rejection } from './helpers';
 
 let dir: string;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateSyntheticNews, loadGloboDataset, readGloboClicks, writeGloboDataset } from '@mycontent/core';
+import { generateSyntheticNews, loadGloboDataset, readGloboClicks, writeGloboDataset } from '@mycontent/core/data';
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  blendSources,
-  createRecommender,
-  rerankMmr,
-} from '@mycontent/core';
+import { blendSources, createRecommender, rerankMmr } from '@mycontent/core';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createPopularityModel } from '@mycontent/algorithms';
 import { fixedModel, rejection } from './helpers';

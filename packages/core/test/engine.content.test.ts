@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRecommender, generateSyntheticNews, isMyContentError, tableBatches, type Embedder } from '@mycontent/core';
+import { createRecommender, isMyContentError, type Embedder } from '@mycontent/core';
+import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
 import { createExactVectorIndex, createMemoryStore } from '@mycontent/adapters/memory';
 import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
@@ -68,12 +69,12 @@ describe('content recommendations and the new-article path', () => {
       { id: 'b', createdAt: 0, embedding: [0, 1, 0] },
     ]);
     expect(calls).toEqual([['Hello\nworld']]);
-    expect(Array.from((await store.getItems(['a']))[0]!.embedding!)).toEqual([11, 1, 0]);
+    expect(Array.from((await store.items.get(['a']))[0]!.embedding!)).toEqual([11, 1, 0]);
     expect(content.indexed).toBe(2);
     const error = await recommender.ingestItems([{ id: 'c', createdAt: 0, embedding: [1, 2] }]).catch((e) => e);
     expect(isMyContentError(error, 'INVALID_INPUT')).toBe(true);
     expect(error.issues[0]).toMatchObject({ index: 0, field: 'embedding', value: 2 });
-    expect((await store.getItems(['c']))[0]).toBeUndefined();
+    expect((await store.items.get(['c']))[0]).toBeUndefined();
   });
 
   it('re-ranks by embedding distance (MMR) for more varied lists', async () => {

@@ -31,8 +31,8 @@ describe('ingestion', () => {
     ]);
     expect(error.value).toBe(-5);
     expect(error.message).toContain('record 1: timestamp = -5');
-    expect(await store.countInteractions()).toBe(0);
-    expect(await store.getProfile('u1')).toBeUndefined();
+    expect(await store.interactions.count()).toBe(0);
+    expect(await store.profiles.get('u1')).toBeUndefined();
   });
 
   it('validates items: missing time, non-finite embedding, over-long id', async () => {
@@ -56,8 +56,8 @@ describe('ingestion', () => {
     const { store, recommender } = engine();
     await recommender.ingestItems([{ id: 42, createdAt: new Date(T0) }]);
     await recommender.ingestInteractions([{ userId: 7, itemId: 42, type: 'read', timestamp: new Date(T0).toISOString(), duration: 30 }]);
-    expect((await store.getItems(['42']))[0]?.createdAt).toBe(T0);
-    const [x] = await store.getUserInteractions('7');
+    expect((await store.items.get(['42']))[0]?.createdAt).toBe(T0);
+    const [x] = await store.interactions.ofUser('7');
     expect(x).toMatchObject({ userId: '7', itemId: '42', type: 'read', timestamp: T0, duration: 30 });
   });
 
@@ -84,7 +84,7 @@ describe('ingestion', () => {
       { userId: 'u3', itemId: 'b', type: 'read', timestamp: T0 + 3000, duration: 90 },
     ]);
     expect((await recommender.trending({ n: 2, useCache: false })).map((r) => r.itemId)).toEqual(['b', 'a']);
-    const [stats] = await store.getItemStats(['b']);
+    const [stats] = await store.itemStats.getItemStats(['b']);
     expect(stats).toMatchObject({ shares: 1, likes: 1, reads: 1, readSeconds: 90, lastInteractionAt: T0 + 3000 });
   });
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { articleQualityScore, articleReach, createRecommender, emptyItemStats, exposureSchema, expansionRate, type InteractionInput, type ItemStats } from '@mycontent/core';
+import {
+  articleQualityScore,
+  articleReach,
+  createRecommender,
+  emptyItemStats,
+  exposureSchema,
+  expansionRate,
+  type InteractionInput,
+  type ItemStats,
+} from '@mycontent/core';
 import { createExactVectorIndex, createMemoryStore } from '@mycontent/adapters/memory';
 import { createContentModel, createPopularityModel } from '@mycontent/algorithms';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRecommender, interleave, type InteractionInput } from '@mycontent/core';
+import { createRecommender, type InteractionInput } from '@mycontent/core';
+import { interleave } from '@mycontent/core/internal';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { rejection } from './helpers';
@@ -66,10 +67,10 @@ describe('progressive profiling (the seed cold-start strategy)', () => {
     // 0.3 - 2 × 0.05 = 0.2: two explored articles, at ranks 4 and 7.
     expect(list.items.filter((r) => r.source === 'explore:fresh').map((r) => r.rank)).toEqual([4, 7]);
     expect(list.items.some((r) => (r.contributions['learning:affinity'] ?? 0) > 0)).toBe(true);
-    const profile = await store.getProfile('learner');
+    const profile = await store.profiles.get('learner');
     const { recommender: plain, store: plainStore } = await engine(undefined);
     await plain.ingestInteractions(clicksOf('learner', ['c1', 'c2']));
-    const plainProfile = await plainStore.getProfile('learner');
+    const plainProfile = await plainStore.profiles.get('learner');
     expect(profile!.categoryAffinity.culture!).toBeCloseTo(2 * plainProfile!.categoryAffinity.culture!, 10);
     // Past 10 interactions: the mature blend, 10 % exploration.
     await recommender.ingestInteractions(clicksOf('learner', ['c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10', 'c11']));

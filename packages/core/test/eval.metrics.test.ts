@@ -12,7 +12,7 @@ import {
   recallAtK,
   reciprocalRankAtK,
   serendipityAtK,
-} from '@mycontent/core';
+} from '@mycontent/core/eval';
 
 // The list recommends items 10, 20, 30, 40, 50; the user's relevant items are 20, 50 and 99.
 const list = [10, 20, 30, 40, 50];

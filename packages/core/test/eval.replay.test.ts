@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  InteractionTableBuilder,
-  evaluateReplay,
-  formatReplayReport,
-  generateSyntheticNews,
-  replayRecommendations,
-  streamRowsInOrder,
-  NO_ITEMS,
-  type InteractionDataset,
-  type ModelQuery,
-  type ObservedInteraction,
-  type RecommenderModel,
-} from '@mycontent/core';
+import { NO_ITEMS, type InteractionDataset, type ModelQuery, type ObservedInteraction, type RecommenderModel } from '@mycontent/core';
+import { evaluateReplay, formatReplayReport, replayRecommendations, streamRowsInOrder } from '@mycontent/core/eval';
+import { InteractionTableBuilder, generateSyntheticNews } from '@mycontent/core/data';
 import { createRecentPopularityModel, createSequentialRulesModel } from '@mycontent/algorithms';
 import { rejection } from './helpers';
 
@@ -119,8 +109,8 @@ describe('replayRecommendations', () => {
       model,
       items: [{ id: 'scoop', createdAt: T + 15 * MIN }],
       queries: [
-        { id: 'before', ts: T + 14 * MIN },
-        { id: 'after', ts: T + 16 * MIN },
+        { id: 'before', ts: T + 14 * MIN, session: ['a'] },
+        { id: 'after', ts: T + 16 * MIN, session: ['a'] },
       ],
     });
     expect(seen.queries.map((q) => q.catalog)).toEqual([4, 5]);
@@ -183,8 +173,9 @@ describe('evaluateReplay', () => {
     });
     expect(report.unseenTargets).toBeGreaterThan(0.3);
     const hr = Object.fromEntries(report.results.map((r) => [`${r.model} ${r.update}`, r.hitRate]));
-    expect(hr['recent online']!).toBeGreaterThan(2 * hr['recent frozen']!);
-    expect(hr['rules online']!).toBeGreaterThan(2 * hr['rules frozen']!);
+    // A frozen model's lists are completed by the engine's fill (the newest articles), as served.
+    expect(hr['recent online']!).toBeGreaterThan(hr['recent frozen']!);
+    expect(hr['rules online']!).toBeGreaterThan(1.5 * hr['rules frozen']!);
     expect(hr['rules online']!).toBeGreaterThan(hr['recent online']!);
   });
 

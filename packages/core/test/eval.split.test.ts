@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { isMyContentError, type RecommenderModel } from '@mycontent/core';
 import {
-  InteractionTableBuilder,
   evaluateModels,
   formatEvaluationReport,
-  generateSyntheticNews,
-  isMyContentError,
   splitLeaveLastOut,
   splitRandomPerUser,
   splitSessionNextClick,
   splitTemporal,
-  type InteractionTable,
-  type RecommenderModel,
-} from '@mycontent/core';
+} from '@mycontent/core/eval';
+import { InteractionTableBuilder, generateSyntheticNews, type InteractionTable } from '@mycontent/core/data';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
 function table(rows: [string, string, number, string?][]): InteractionTable {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { balancedRanges, createKernelPool, isMyContentError } from '@mycontent/core';
+import { isMyContentError } from '@mycontent/core';
+import { balancedRanges, createKernelPool } from '@mycontent/core/internal';
 
 describe('kernel pool', () => {
   it('runs a kernel on shared memory in worker threads, with progress', async () => {

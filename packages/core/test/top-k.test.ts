@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TopK, blendSources, createRandom } from '@mycontent/core';
+import { blendSources } from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
+import { TopK } from '@mycontent/core/internal';
 
 describe('TopK', () => {
   it('keeps the k best of random scores, best first, like a full sort', () => {

@@ -3,7 +3,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { MyContentError, TopK, createKernelPool, type Progress, type VectorIndex, type VectorMatch, type VectorMetric, type VectorSearchOptions } from '@mycontent/core';
+import {
+  MyContentError,
+  type Progress,
+  type VectorIndex,
+  type VectorMatch,
+  type VectorMetric,
+  type VectorSearchOptions,
+} from '@mycontent/core';
+import { TopK, createBreather, createKernelPool } from '@mycontent/core/internal';
 import type { HierarchicalNSW } from 'hnswlib-node';
 import { checkK, checkVector } from '../memory/vector-index';
 
@@ -275,13 +283,7 @@ export function createHnswVectorIndex(options: HnswVectorIndexOptions): HnswVect
       }
       const nextCapacity = Math.ceil(ids.length * 1.25) + 1024;
       const shared = new Float32Array(new SharedArrayBuffer(nextCapacity * dim * 4));
-      let lastYield = performance.now();
-      const breathe = async () => {
-        if (performance.now() - lastYield > 20) {
-          await new Promise((resolve) => setImmediate(resolve)); // large inputs take a while: let the host run
-          lastYield = performance.now();
-        }
-      };
+      const breathe = createBreather(); // large inputs take a while: let the host run
       // One pass: validate each vector, check ids are unique, and build the label map.
       const nextIdOf: (string | null)[] = new Array(ids.length);
       const nextLabelOf = new Map<string, number>();

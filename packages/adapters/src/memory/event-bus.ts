@@ -1,4 +1,12 @@
-import { handleEachMessage, type BatchHandler, type BusMessage, type DeadLetter, type EventBus, type Subscription, type SubscribeOptions } from '@mycontent/core';
+import {
+  handleEachMessage,
+  type BatchHandler,
+  type BusMessage,
+  type DeadLetter,
+  type EventBus,
+  type Subscription,
+  type SubscribeOptions,
+} from '@mycontent/core';
 
 /** Name of the in-process event bus adapter. */
 export const MEMORY_EVENT_BUS_NAME = 'memory-event-bus';
@@ -7,6 +15,8 @@ export const MEMORY_EVENT_BUS_NAME = 'memory-event-bus';
 export interface MemoryEventBusOptions {
   /** Messages each topic retains for groups created later with `startFrom: 'earliest'`. @default 100_000 */
   retain?: number;
+  /** Clock of `publishedAt`. @default Date.now */
+  now?: () => number;
 }
 
 interface Consumer {
@@ -42,6 +52,7 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
  */
 export function createMemoryEventBus(options: MemoryEventBusOptions = {}): EventBus {
   const retain = options.retain ?? 100_000;
+  const clock = options.now ?? Date.now;
   const topics = new Map<string, Map<string, Group>>();
   const history = new Map<string, BusMessage<unknown>[]>();
   const dead = new Map<string, DeadLetter<unknown>[]>();
@@ -112,9 +123,9 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
   }
 
   function publishOne(topic: string, payload: unknown): string {
-    const id = `${Date.now()}-${sequence++}`;
+    const id = String(++sequence);
     const json = JSON.stringify(payload);
-    const message: BusMessage<unknown> = { id, topic, payload: JSON.parse(json), deliveries: 0, bytes: Buffer.byteLength(json) };
+    const message: BusMessage<unknown> = { id, publishedAt: clock(), topic, payload: JSON.parse(json), deliveries: 0, bytes: Buffer.byteLength(json) };
     let kept = history.get(topic);
     if (!kept) history.set(topic, (kept = []));
     kept.push(message);

@@ -1,14 +1,15 @@
 import {
   INTERACTION_TYPES,
   ITEM_STAT_COUNTERS,
-  cloneProfile,
-  mergeArmDeltas,
-  addVectors,
-  StringInterner,
   emptyItemStats,
   type Interaction,
   type ArmState,
+  type BanditStateStore,
   type InteractionErasure,
+  type InteractionLog,
+  type ItemStore,
+  type ItemStatsStore,
+  type ProfileStore,
   type Item,
   type ItemStats,
   type ItemStatsDelta,
@@ -18,6 +19,7 @@ import {
   type UserInteractionsOptions,
   type UserProfile,
 } from '@mycontent/core';
+import { cloneProfile, mergeArmDeltas, addVectors, StringInterner } from '@mycontent/core/internal';
 
 /** Name of the memory store adapter. */
 export const MEMORY_STORE_NAME = 'memory-store';
@@ -48,7 +50,7 @@ function grown<T extends Int32Array | Float64Array | Float32Array | Uint8Array>(
  * const store = createMemoryStore();
  * ```
  */
-export function createMemoryStore(options: MemoryStoreOptions = {}): RecommendationStore {
+export function createMemoryStore(options: MemoryStoreOptions = {}): RecommendationStore & { readonly bandits: BanditStateStore } {
   let items = new Map<string, Item>();
   let users = new Map<string, User>();
   let stats = new Map<string, ItemStats>();
@@ -61,8 +63,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
   let typeCol = new Uint8Array(cap);
   let timeCol = new Float64Array(cap);
   let sessionCol = new Int32Array(cap);
-  let ratingCol = new Float32Array(cap);
-  let durationCol = new Float32Array(cap);
+  let ratingCol = new Float64Array(cap);
+  let durationCol = new Float64Array(cap);
   let contextCol = new Int32Array(cap);
   let deleted = new Uint8Array(cap);
   let deletedCount = 0;
@@ -181,17 +183,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
     }
   }
 
-  const store: RecommendationStore = {
-    name: MEMORY_STORE_NAME,
-    capabilities: { transactions: true, persistent: false },
-
-    async upsertItems(batch) {
+  const itemPart: ItemStore = {
+    async upsert(batch) {
       for (const item of batch) items.set(item.id, Object.freeze({ ...item }));
     },
-    async getItems(ids) {
+    async get(ids) {
       return ids.map((id) => items.get(id));
     },
-    async *scanItems(scan: ScanOptions = {}) {
+    async *scan(scan: ScanOptions = {}) {
       const size = scan.batchSize ?? 10_000;
       let page: Item[] = [];
       for (const item of [...items.values()]) {
@@ -203,10 +202,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       }
       if (page.length > 0) yield page;
     },
-    async deleteItems(ids) {
+    async delete(ids) {
       for (const id of ids) items.delete(id);
     },
+    async clear() {
+      items = new Map();
+    },
+  };
 
+  const profilePart: ProfileStore = {
     async upsertUsers(batch) {
       for (const user of batch) users.set(user.id, structuredClone(user));
     },
@@ -214,46 +218,30 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       const user = users.get(id);
       return user === undefined ? undefined : structuredClone(user);
     },
-
-    async appendInteractions(batch) {
-      append(freshOf(batch));
+    async get(userId) {
+      const p = profiles.get(userId);
+      return p === undefined ? undefined : cloneProfile(p);
     },
-    async recordInteractions(record) {
-      // Synchronous from here to the end: no other call interleaves, so the write is atomic
-      // and the profiles cannot change between read and write.
-      const fresh = freshOf(record.interactions);
+    async update(userIds, update) {
+      // Synchronous from read to write: no other call interleaves.
       const current = new Map<string, UserProfile | undefined>();
-      for (const id of [...(record.userIds ?? []), ...fresh.map((x) => x.userId)]) current.set(id, profiles.get(id));
-      const effects = record.apply(fresh, current);
-      append(fresh);
-      if (effects.itemStats) addStats(effects.itemStats);
-      for (const p of effects.profiles) profiles.set(p.userId, cloneProfile(p));
-      return { recorded: fresh };
+      for (const id of userIds) current.set(id, profiles.get(id));
+      const written = update(current);
+      for (const p of written) profiles.set(p.userId, cloneProfile(p));
+      return written.map(cloneProfile);
     },
-    async getUserInteractions(userId, query: UserInteractionsOptions = {}) {
-      return history(userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY);
+    async deleteUser(userId) {
+      users.delete(userId);
+      profiles.delete(userId);
     },
-    async exportUserData(userId) {
-      return {
-        user: await store.getUser(userId),
-        profile: await store.getProfile(userId),
-        interactions: history(userId, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
-      };
+    async clear() {
+      users = new Map();
+      profiles = new Map();
     },
-    async *scanInteractions(scan: ScanOptions = {}) {
-      const size = scan.batchSize ?? 10_000;
-      const end = n;
-      for (let from = 0; from < end; from += size) {
-        const page: Interaction[] = [];
-        const to = Math.min(end, from + size);
-        for (let i = from; i < to; i++) if (deleted[i] === 0) page.push(row(i));
-        if (page.length > 0) yield page;
-      }
-    },
-    async countInteractions() {
-      return n - deletedCount;
-    },
+  };
 
+  const statsPart: ItemStatsStore = {
+    name: MEMORY_STORE_NAME,
     async incrementItemStats(deltas: readonly ItemStatsDelta[]) {
       addStats(deltas);
     },
@@ -263,7 +251,93 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
         return s ? { ...s } : emptyItemStats(id);
       });
     },
+    async clear() {
+      stats = new Map();
+    },
+  };
 
+  const interactionPart: InteractionLog = {
+    async append(batch) {
+      append(freshOf(batch));
+    },
+    async record(record) {
+      // Synchronous from here to the end: no other call interleaves, so the write is atomic
+      // and the profiles cannot change between read and write.
+      const fresh = freshOf(record.interactions);
+      const current = new Map<string, UserProfile | undefined>();
+      for (const x of fresh) current.set(x.userId, profiles.get(x.userId));
+      const effects = record.apply(fresh, current);
+      append(fresh);
+      if (effects.itemStats) addStats(effects.itemStats);
+      for (const p of effects.profiles) profiles.set(p.userId, cloneProfile(p));
+      return { recorded: fresh };
+    },
+    async ofUser(userId, query: UserInteractionsOptions = {}) {
+      return history(userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY);
+    },
+    async *scan(scan: ScanOptions = {}) {
+      const size = scan.batchSize ?? 10_000;
+      const end = n;
+      for (let from = 0; from < end; from += size) {
+        const page: Interaction[] = [];
+        const to = Math.min(end, from + size);
+        for (let i = from; i < to; i++) if (deleted[i] === 0) page.push(row(i));
+        if (page.length > 0) yield page;
+      }
+    },
+    async count() {
+      return n - deletedCount;
+    },
+    async erase(userId, mode: InteractionErasure) {
+      const u = userIds.find(userId);
+      const rows = u === undefined ? undefined : rowsByUser.get(u);
+      if (u === undefined || !rows) return 0;
+      rowsByUser.delete(u);
+      let affected = 0;
+      if (mode === 'delete') {
+        for (const i of rows) {
+          if (deleted[i] === 0) {
+            deleted[i] = 1;
+            deletedCount++;
+            affected++;
+          }
+          const eventId = eventIds.get(i);
+          if (eventId !== undefined) storedEvents.delete(eventId);
+          eventIds.delete(i);
+        }
+      } else {
+        // A fresh pseudonym that nothing links back to the user.
+        const pseudonym = userIds.code(`anonymous:${crypto.randomUUID()}`);
+        rowsByUser.set(pseudonym, rows);
+        for (const i of rows) {
+          userCol[i] = pseudonym;
+          contextCol[i] = -1;
+          sessionCol[i] = -1;
+          const eventId = eventIds.get(i);
+          if (eventId !== undefined) storedEvents.delete(eventId);
+          eventIds.delete(i);
+          if (deleted[i] === 0) affected++;
+        }
+      }
+      // Forget the id itself: a returning user gets a new code.
+      userIds.forget(userId);
+      return affected;
+    },
+    async clear() {
+      n = 0;
+      deletedCount = 0;
+      userIds = new StringInterner();
+      itemIds = new StringInterner();
+      sessionIds = new StringInterner();
+      contextKeys = new StringInterner();
+      contexts = [];
+      eventIds = new Map();
+      storedEvents = new Set();
+      rowsByUser = new Map();
+    },
+  };
+
+  const banditPart: BanditStateStore = {
     async incrementArms(bandit, deltas) {
       let rows = bandits.get(bandit);
       if (!rows) bandits.set(bandit, (rows = new Map()));
@@ -298,70 +372,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
         rows.delete(key);
       }
     },
+  };
 
-    async getProfile(userId) {
-      const p = profiles.get(userId);
-      return p === undefined ? undefined : cloneProfile(p);
-    },
-    async putProfiles(batch) {
-      for (const p of batch) profiles.set(p.userId, cloneProfile(p));
-    },
-
-    async deleteUserData(userId, erase: { interactions?: InteractionErasure } = {}) {
-      const mode = erase.interactions ?? 'delete';
-      users.delete(userId);
-      profiles.delete(userId);
-      const u = userIds.find(userId);
-      const rows = u === undefined ? undefined : rowsByUser.get(u);
-      if (u === undefined || !rows) return { interactions: 0 };
-      rowsByUser.delete(u);
-      let affected = 0;
-      if (mode === 'delete') {
-        for (const i of rows) {
-          if (deleted[i] === 0) {
-            deleted[i] = 1;
-            deletedCount++;
-            affected++;
-          }
-          const eventId = eventIds.get(i);
-          if (eventId !== undefined) storedEvents.delete(eventId);
-          eventIds.delete(i);
-        }
-      } else {
-        // A fresh pseudonym that nothing links back to the user.
-        const pseudonym = userIds.code(`anonymous:${crypto.randomUUID()}`);
-        rowsByUser.set(pseudonym, rows);
-        for (const i of rows) {
-          userCol[i] = pseudonym;
-          contextCol[i] = -1;
-          sessionCol[i] = -1;
-          const eventId = eventIds.get(i);
-          if (eventId !== undefined) storedEvents.delete(eventId);
-          eventIds.delete(i);
-          if (deleted[i] === 0) affected++;
-        }
-      }
-      // Forget the id itself: a returning user gets a new code.
-      userIds.forget(userId);
-      return { interactions: affected };
-    },
-
+  const store: RecommendationStore & { bandits: BanditStateStore } = {
+    name: MEMORY_STORE_NAME,
+    capabilities: { transactions: true, persistent: false },
+    items: itemPart,
+    interactions: interactionPart,
+    profiles: profilePart,
+    itemStats: statsPart,
+    bandits: banditPart,
     async clear() {
-      items = new Map();
-      users = new Map();
-      stats = new Map();
-      profiles = new Map();
-      n = 0;
-      deletedCount = 0;
-      userIds = new StringInterner();
-      itemIds = new StringInterner();
-      sessionIds = new StringInterner();
-      contextKeys = new StringInterner();
-      contexts = [];
-      eventIds = new Map();
-      storedEvents = new Set();
+      await Promise.all([itemPart.clear(), profilePart.clear(), statsPart.clear(), interactionPart.clear()]);
       bandits = new Map();
-      rowsByUser = new Map();
     },
   };
   return store;

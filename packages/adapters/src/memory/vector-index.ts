@@ -1,4 +1,5 @@
-import { MyContentError, TopK, type VectorIndex, type VectorMatch, type VectorMetric } from '@mycontent/core';
+import { MyContentError, type VectorIndex, type VectorMatch, type VectorMetric } from '@mycontent/core';
+import { TopK } from '@mycontent/core/internal';
 import { createSimdDots } from './simd';
 
 /** Name of the exact vector index adapter. */

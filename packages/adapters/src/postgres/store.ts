@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   ITEM_STAT_COUNTERS,
   emptyItemStats,
-  mergeArmDeltas,
   type ArmState,
+  type BanditStateStore,
   type Interaction,
   type InteractionErasure,
+  type InteractionLog,
+  type ItemStore,
+  type ItemStatsStore,
+  type ProfileStore,
   type Item,
   type ItemStats,
   type ItemStatsDelta,
@@ -15,6 +19,7 @@ import {
   type UserInteractionsOptions,
   type UserProfile,
 } from '@mycontent/core';
+import { mergeArmDeltas } from '@mycontent/core/internal';
 import { migratePostgres } from './migrations';
 import { backendError, connectSql, type PostgresConnection, type SqlRunner } from './sql';
 
@@ -144,7 +149,7 @@ function mergeDeltas(deltas: readonly ItemStatsDelta[]): ItemStats[] {
  * const embedded = createPostgresStore({ pglite: new PGlite('./data/mycontent') });
  * ```
  */
-export function createPostgresStore(options: PostgresStoreOptions): RecommendationStore {
+export function createPostgresStore(options: PostgresStoreOptions): RecommendationStore & { readonly bandits: BanditStateStore } {
   const db = connectSql(options, SOURCE);
   const s = db.schema;
   const chunk = Math.max(1, options.insertBatchSize ?? 5_000);
@@ -256,6 +261,24 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
     return rows[0]?.profile ?? undefined;
   }
 
+  /**
+   * Locks the profiles of `ids` for the transaction and reads them. One transaction-scoped
+   * advisory lock per user (in this schema's lock space), always taken in the same order, so that
+   * no update is lost, new users included (a row lock cannot protect a row not written yet).
+   */
+  async function lockProfiles(tx: SqlRunner, ids: readonly string[]): Promise<Map<string, UserProfile | undefined>> {
+    const current = new Map<string, UserProfile | undefined>();
+    if (ids.length === 0) return current;
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(hashtext($2), h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($1::text[]) AS x(id)) AS k ORDER BY h`,
+      [ids, `mycontent-profiles:${s}`],
+    );
+    const { rows } = await tx.query<{ user_id: string; profile: UserProfile | null }>(`SELECT user_id, profile FROM ${s}.user_profiles WHERE user_id = ANY($1::text[])`, [ids]);
+    for (const id of ids) current.set(id, undefined);
+    for (const r of rows) current.set(r.user_id, r.profile ?? undefined);
+    return current;
+  }
+
   async function getUser(q: SqlRunner, id: string): Promise<User | undefined> {
     const { rows } = await q.query<{ user_id: string; created_ms: number; preferences: User['preferences'] | null; metadata: User['metadata'] | null }>(
       `SELECT user_id, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, preferences, metadata FROM ${s}.users WHERE user_id = $1`,
@@ -269,12 +292,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
     return user;
   }
 
-  const store: RecommendationStore = {
-    name: POSTGRES_STORE_NAME,
-    capabilities: { transactions: true, persistent: true },
-
-    upsertItems: (batch) =>
-      op('upsertItems', () =>
+  const itemPart: ItemStore = {
+    upsert: (batch) =>
+      op('items.upsert', () =>
         db.transaction(async (tx) => {
           const rows = lastById(batch, (i) => i.id);
           for (let from = 0; from < rows.length; from += chunk) {
@@ -306,8 +326,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
         }),
       ),
 
-    getItems: (ids) =>
-      op('getItems', async () => {
+    get: (ids) =>
+      op('items.get', async () => {
         if (ids.length === 0) return [];
         const { rows } = await db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${s}.articles WHERE article_id = ANY($1::text[])`, [[...ids]]);
         const byId = new Map(rows.map((r) => [r.article_id, r]));
@@ -317,11 +337,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
         });
       }),
 
-    async *scanItems(scan: ScanOptions = {}) {
+    async *scan(scan: ScanOptions = {}) {
       const size = scan.batchSize ?? 10_000;
       let after: string | undefined;
       for (;;) {
-        const { rows } = await op('scanItems', () =>
+        const { rows } = await op('items.scan', () =>
           after === undefined
             ? db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${s}.articles ORDER BY article_id LIMIT $1`, [size])
             : db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${s}.articles WHERE article_id > $1 ORDER BY article_id LIMIT $2`, [after, size]),
@@ -333,13 +353,20 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
       }
     },
 
-    deleteItems: (ids) =>
-      op('deleteItems', async () => {
+    delete: (ids) =>
+      op('items.delete', async () => {
         await db.query(`DELETE FROM ${s}.articles WHERE article_id = ANY($1::text[])`, [[...ids]]);
       }),
 
+    clear: () =>
+      op('items.clear', async () => {
+        await db.query(`TRUNCATE ${s}.articles`);
+      }),
+  };
+
+  const profilePart: ProfileStore = {
     upsertUsers: (batch) =>
-      op('upsertUsers', async () => {
+      op('profiles.upsertUsers', async () => {
         const rows = lastById(batch, (u) => u.id);
         await db.query(
           `INSERT INTO ${s}.users (user_id, created_at, preferences, metadata)
@@ -349,37 +376,47 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
         );
       }),
 
-    getUser: (id) => op('getUser', () => getUser(db, id)),
+    getUser: (id) => op('profiles.getUser', () => getUser(db, id)),
 
-    appendInteractions: (batch) =>
-      op('appendInteractions', async () => {
+    get: (userId) => op('profiles.get', () => getProfile(db, userId)),
+
+    update: (userIds, update) =>
+      op('profiles.update', () =>
+        db.transaction(async (tx) => {
+          const current = await lockProfiles(tx, [...new Set(userIds)]);
+          const written = update(current);
+          if (written.length > 0) await upsertProfiles(tx, written);
+          return [...written];
+        }),
+      ),
+
+    deleteUser: (userId) =>
+      op('profiles.deleteUser', () =>
+        db.transaction(async (tx) => {
+          await tx.query(`DELETE FROM ${s}.users WHERE user_id = $1`, [userId]);
+          await tx.query(`DELETE FROM ${s}.user_profiles WHERE user_id = $1`, [userId]);
+        }),
+      ),
+
+    clear: () =>
+      op('profiles.clear', async () => {
+        await db.query(`TRUNCATE ${s}.users, ${s}.user_profiles`);
+      }),
+  };
+
+  const interactionPart: InteractionLog = {
+    append: (batch) =>
+      op('interactions.append', async () => {
         if (batch.length === 0) return;
         if (batch.length <= chunk) await insertInteractions(db, batch);
         else await db.transaction((tx) => insertInteractions(tx, batch));
       }),
 
-    recordInteractions: (record) =>
-      op('recordInteractions', () =>
+    record: (record) =>
+      op('interactions.record', () =>
         db.transaction(async (tx) => {
           const fresh = record.interactions.length > 0 ? await insertInteractions(tx, record.interactions, true) : [];
-          // Serialise the writers of these users' profiles: one transaction-scoped advisory lock
-          // per user (in this schema's lock space), always taken in the same order, so that no
-          // update is lost, new users included (a row lock cannot protect a row not written yet).
-          const ids = [...new Set([...(record.userIds ?? []), ...fresh.map((x) => x.userId)])];
-          const current = new Map<string, UserProfile | undefined>();
-          if (ids.length === 0) {
-            record.apply(fresh, current);
-            return { recorded: fresh };
-          }
-          await tx.query(
-            `SELECT pg_advisory_xact_lock(hashtext($2), h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($1::text[]) AS x(id)) AS k ORDER BY h`,
-            [ids, `mycontent-profiles:${s}`],
-          );
-          const { rows } = await tx.query<{ user_id: string; profile: UserProfile | null }>(
-            `SELECT user_id, profile FROM ${s}.user_profiles WHERE user_id = ANY($1::text[])`,
-            [ids],
-          );
-          for (const r of rows) current.set(r.user_id, r.profile ?? undefined);
+          const current = await lockProfiles(tx, [...new Set(fresh.map((x) => x.userId))]);
           const effects = record.apply(fresh, current);
           if (effects.itemStats && effects.itemStats.length > 0) await addStats(tx, effects.itemStats);
           if (effects.profiles.length > 0) await upsertProfiles(tx, effects.profiles);
@@ -387,18 +424,18 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
         }),
       ),
 
-    getUserInteractions: (userId, query: UserInteractionsOptions = {}) =>
-      op('getUserInteractions', () => history(db, userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY)),
+    ofUser: (userId, query: UserInteractionsOptions = {}) =>
+      op('interactions.ofUser', () => history(db, userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY)),
 
-    async *scanInteractions(scan: ScanOptions = {}) {
+    async *scan(scan: ScanOptions = {}) {
       const size = scan.batchSize ?? 10_000;
       // A snapshot bound: rows appended during the scan are left for the next one.
-      const { rows: top } = await op('scanInteractions', () => db.query<{ last: string | null }>(`SELECT max(interaction_id)::text AS last FROM ${s}.interactions`));
+      const { rows: top } = await op('interactions.scan', () => db.query<{ last: string | null }>(`SELECT max(interaction_id)::text AS last FROM ${s}.interactions`));
       const last = top[0]?.last;
       if (last === null || last === undefined) return;
       let after = '0';
       for (;;) {
-        const { rows } = await op('scanInteractions', () =>
+        const { rows } = await op('interactions.scan', () =>
           db.query<InteractionRow & { id: string }>(
             `SELECT interaction_id::text AS id, ${INTERACTION_COLUMNS} FROM ${s}.interactions
              WHERE interaction_id > $1::bigint AND interaction_id <= $2::bigint ORDER BY interaction_id LIMIT $3`,
@@ -412,19 +449,40 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
       }
     },
 
-    countInteractions: () =>
-      op('countInteractions', async () => {
+    count: () =>
+      op('interactions.count', async () => {
         const { rows } = await db.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${s}.interactions`);
         return rows[0]!.n;
       }),
 
+    erase: (userId, mode: InteractionErasure) =>
+      op('interactions.erase', async () => {
+        const result =
+          mode === 'delete'
+            ? await db.query(`DELETE FROM ${s}.interactions WHERE user_id = $1`, [userId])
+            : // A fresh pseudonym that nothing links back to the user; the linking fields go.
+              await db.query(`UPDATE ${s}.interactions SET user_id = $2, session_id = NULL, context = NULL, event_id = NULL WHERE user_id = $1`, [
+                userId,
+                `anonymous:${randomUUID()}`,
+              ]);
+        return result.rowCount;
+      }),
+
+    clear: () =>
+      op('interactions.clear', async () => {
+        await db.query(`TRUNCATE ${s}.interactions RESTART IDENTITY`);
+      }),
+  };
+
+  const statsPart: ItemStatsStore = {
+    name: POSTGRES_STORE_NAME,
     incrementItemStats: (deltas) =>
-      op('incrementItemStats', async () => {
+      op('itemStats.increment', async () => {
         if (deltas.length > 0) await db.transaction((tx) => addStats(tx, deltas));
       }),
 
     getItemStats: (ids) =>
-      op('getItemStats', async () => {
+      op('itemStats.get', async () => {
         if (ids.length === 0) return [];
         const columns = ITEM_STAT_COUNTERS.map((c) => `${STAT_COLUMNS[c]}::float8 AS "${c}"`).join(', ');
         const { rows } = await db.query<ItemStats & { article_id: string; last: number | null }>(
@@ -443,6 +501,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
         });
       }),
 
+    clear: () =>
+      op('itemStats.clear', async () => {
+        await db.query(`TRUNCATE ${s}.item_stats`);
+      }),
+  };
+
+  const banditPart: BanditStateStore = {
     incrementArms: (bandit, deltas) =>
       op('incrementArms', async () => {
         // One row per arm and bucket, in key order (concurrent writers lock rows in one order).
@@ -483,40 +548,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
         );
       }),
 
-    getProfile: (userId) => op('getProfile', () => getProfile(db, userId)),
+  };
 
-    putProfiles: (profiles) =>
-      op('putProfiles', async () => {
-        if (profiles.length > 0) await upsertProfiles(db, profiles);
-      }),
-
-    exportUserData: (userId) =>
-      op('exportUserData', () =>
-        // One transaction: a consistent snapshot of the user.
-        db.transaction(async (tx) => ({
-          user: await getUser(tx, userId),
-          profile: await getProfile(tx, userId),
-          interactions: await history(tx, userId, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
-        })),
-      ),
-
-    deleteUserData: (userId, erase: { interactions?: InteractionErasure } = {}) =>
-      op('deleteUserData', () =>
-        db.transaction(async (tx) => {
-          await tx.query(`DELETE FROM ${s}.users WHERE user_id = $1`, [userId]);
-          await tx.query(`DELETE FROM ${s}.user_profiles WHERE user_id = $1`, [userId]);
-          const result =
-            (erase.interactions ?? 'delete') === 'delete'
-              ? await tx.query(`DELETE FROM ${s}.interactions WHERE user_id = $1`, [userId])
-              : // A fresh pseudonym that nothing links back to the user; the linking fields go.
-                await tx.query(
-                  `UPDATE ${s}.interactions SET user_id = $2, session_id = NULL, context = NULL, event_id = NULL WHERE user_id = $1`,
-                  [userId, `anonymous:${randomUUID()}`],
-                );
-          return { interactions: result.rowCount };
-        }),
-      ),
-
+  const store: RecommendationStore & { bandits: BanditStateStore } = {
+    name: POSTGRES_STORE_NAME,
+    capabilities: { transactions: true, persistent: true },
+    items: itemPart,
+    interactions: interactionPart,
+    profiles: profilePart,
+    itemStats: statsPart,
+    bandits: banditPart,
     clear: () =>
       op('clear', async () => {
         await db.query(`TRUNCATE ${s}.users, ${s}.articles, ${s}.interactions, ${s}.item_stats, ${s}.user_profiles, ${s}.bandit_arms RESTART IDENTITY`);

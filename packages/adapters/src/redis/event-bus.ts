@@ -64,6 +64,9 @@ const payloadOf = (fields: Fields): string | undefined => {
  * await bus.publish('interactions', { userId: 'u1', itemId: 'a1', type: 'click', timestamp: Date.now() });
  * ```
  */
+/** A stream entry's publication time: the millisecond part of its id (`<ms>-<seq>`), assigned by Redis. */
+const publishedAt = (id: string) => Number(id.slice(0, id.indexOf('-')));
+
 export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
   const redis = redisContext(options, 'redis');
   const { client, prefix } = redis;
@@ -108,7 +111,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
       } catch {
         payload = raw as T; // not JSON: the handler sees the raw text and can reject it
       }
-      return { id: entry[0], topic, payload, deliveries, bytes: Buffer.byteLength(raw) };
+      return { id: entry[0], publishedAt: publishedAt(entry[0]), topic, payload, deliveries, bytes: Buffer.byteLength(raw) };
     };
 
     async function deliveriesOf(ids: string[]): Promise<Map<string, number>> {
@@ -242,7 +245,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
         for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
         const raw = f.get('p') ?? 'null';
         return {
-          message: { id: f.get('id')!, topic, payload: JSON.parse(raw) as T, deliveries: Number(f.get('deliveries')), bytes: Buffer.byteLength(raw) },
+          message: { id: f.get('id')!, publishedAt: publishedAt(f.get('id')!), topic, payload: JSON.parse(raw) as T, deliveries: Number(f.get('deliveries')), bytes: Buffer.byteLength(raw) },
           error: f.get('error') ?? '',
         };
       });

@@ -55,6 +55,20 @@ export function describeEventBusConformance(
       expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
     });
 
+    it('stamps each message with its publication time and distinct ids', async () => {
+      const got: { id: string; publishedAt: number }[] = [];
+      await bus.subscribe(topic, (m) => void got.push({ id: m.id, publishedAt: m.publishedAt }));
+      const before = Date.now();
+      await bus.publish(topic, { n: 1 });
+      await bus.publishBatch(topic, [{ n: 2 }, { n: 3 }]);
+      const after = Date.now();
+      await until(() => got.length === 3);
+      expect(new Set(got.map((m) => m.id)).size).toBe(3);
+      // The bus's clock may be a server's: allow it a little skew.
+      for (const m of got) expect(m.publishedAt).toBeGreaterThanOrEqual(before - 1_000);
+      for (const m of got) expect(m.publishedAt).toBeLessThanOrEqual(after + 1_000);
+    });
+
     it('gives every group every message, and shares a group between its consumers', async () => {
       const a: number[] = [];
       const b1: number[] = [];

@@ -4,7 +4,8 @@
  * @packageDocumentation
  * @module @mycontent/adapters/testing
  */
-export { describeStoreConformance } from './store';
+export { describeStoreConformance, describeItemStoreConformance, describeProfileStoreConformance } from './store';
+export type { StoreParts } from './store';
 export { describeItemStatsConformance } from './item-stats';
 export { describeCacheConformance } from './cache';
 export { describeVectorIndexConformance } from './vector-index';

@@ -2,9 +2,7 @@ import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import {
   MyContentError,
   assertArtifactKind,
-  balancedRanges,
   bindItemIds,
-  createKernelPool,
   type FitContext,
   type InteractionDataset,
   type ItemCatalog,
@@ -12,9 +10,12 @@ import {
   type ModelQuery,
   type InMemoryModel,
 } from '@mycontent/core';
-import { buildUserItemMatrix, copyBreathing, createBreather } from '../shared/matrix';
+import { balancedRanges, createKernelPool } from '@mycontent/core/internal';
+import { createBreather } from '@mycontent/core/internal';
+import { buildUserItemMatrix, copyBreathing } from '../shared/matrix';
 import { ALS_KERNELS_WASM } from './als-kernels.wasm';
-import { checkFactorOptions, checkOption, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkOption } from '../shared/options';
 import { invertSpdInPlace } from '../shared/linalg';
 import { checkWasmCapacity, compileKernels, createArena, createSharedMemory, paddedFactors, unpadRows, type WasmMemory } from '../shared/wasm';
 

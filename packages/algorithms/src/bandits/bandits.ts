@@ -1,5 +1,7 @@
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
-import { MyContentError, createRandom, type ArmState, type BanditStateStore, type Random } from '@mycontent/core';
+import { MyContentError, type ArmState, type BanditStateStore } from '@mycontent/core';
+import { checkOption } from '../shared/options';
+import { createRandom, type Random } from '@mycontent/core/data';
 
 /** One observed reward: the arm was played (shown) and earned `reward` in [0, 1] (1 = click). */
 export interface BanditFeedback {
@@ -20,8 +22,9 @@ export interface BanditContext {
 }
 
 /**
- * A multi-armed bandit whose state lives in a {@link BanditStateStore} (every store is one), so
- * that several service instances learn together; updates are atomic increments.
+ * A multi-armed bandit whose state lives in a {@link BanditStateStore} (`store.bandits` of the
+ * memory and PostgreSQL stores), so that several service instances learn together; updates are
+ * atomic increments.
  */
 export interface Bandit {
   /** The bandit's name in the store (arms of different bandits never mix). */
@@ -37,8 +40,8 @@ export interface Bandit {
 
 /** Options every bandit takes. */
 export interface BanditOptions {
-  /** Where the arms' statistics live (any store). */
-  store: BanditStateStore;
+  /** Where the arms' statistics live, e.g. `store.bandits`. */
+  state: BanditStateStore;
   /** Name of this bandit's state. */
   name: string;
   /** Seed of the exploration draws. @default 42 */
@@ -49,9 +52,7 @@ export interface BanditOptions {
 
 const SOURCE = 'bandit';
 
-function checkOption(ok: boolean, field: string, value: unknown, why: string): void {
-  if (!ok) throw new MyContentError('INVALID_CONFIG', `${field} ${why}, got ${JSON.stringify(value)}`, { source: SOURCE, field, value });
-}
+const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(SOURCE, ok, field, value, why);
 
 function checkFeedback(feedback: readonly BanditFeedback[], dimension?: number): void {
   feedback.forEach((f, i) => {
@@ -139,7 +140,7 @@ export interface EpsilonGreedyOptions extends BanditOptions {
  *
  * @example
  * ```ts
- * const bandit = createEpsilonGreedyBandit({ store, name: 'homepage', epsilon: 0.2, decay: 0.999 });
+ * const bandit = createEpsilonGreedyBandit({ state: store.bandits, name: 'homepage', epsilon: 0.2, decay: 0.999 });
  * const shown = await bandit.select(candidateIds, 5);
  * await bandit.update(shown.map((arm) => ({ arm, reward: clicked.has(arm) ? 1 : 0 })));
  * ```
@@ -149,16 +150,16 @@ export function createEpsilonGreedyBandit(options: EpsilonGreedyOptions): Bandit
   const decay = options.decay ?? 1;
   const minEpsilon = options.minEpsilon ?? Math.min(0.01, epsilon);
   const initialValue = options.initialValue ?? 1;
-  checkOption(epsilon >= 0 && epsilon <= 1, 'epsilon', epsilon, 'must be in [0, 1]');
-  checkOption(decay > 0 && decay <= 1, 'decay', decay, 'must be in (0, 1]');
-  checkOption(minEpsilon >= 0 && minEpsilon <= epsilon, 'minEpsilon', minEpsilon, 'must be in [0, epsilon]');
+  check(epsilon >= 0 && epsilon <= 1, 'epsilon', epsilon, 'must be in [0, 1]');
+  check(decay > 0 && decay <= 1, 'decay', decay, 'must be in (0, 1]');
+  check(minEpsilon >= 0 && minEpsilon <= epsilon, 'minEpsilon', minEpsilon, 'must be in [0, epsilon]');
   const rng = createRandom(options.seed ?? 42);
-  const { store, name } = options;
+  const { state, name } = options;
   return {
     name,
     policy: 'epsilon-greedy',
     async select(input, k) {
-      const { arms, stats, plays } = await readArms(store, name, input, k);
+      const { arms, stats, plays } = await readArms(state, name, input, k);
       const eps = Math.max(minEpsilon, epsilon * decay ** plays);
       const mean = (arm: string) => {
         const t = stats.get(arm);
@@ -172,7 +173,7 @@ export function createEpsilonGreedyBandit(options: EpsilonGreedyOptions): Bandit
       }
       return picked;
     },
-    ...countingState(store, name),
+    ...countingState(state, name),
   };
 }
 
@@ -182,16 +183,16 @@ export function createEpsilonGreedyBandit(options: EpsilonGreedyOptions): Bandit
  *
  * @example
  * ```ts
- * const bandit = createUcb1Bandit({ store, name: 'homepage' });
+ * const bandit = createUcb1Bandit({ state: store.bandits, name: 'homepage' });
  * ```
  */
 export function createUcb1Bandit(options: BanditOptions): Bandit {
-  const { store, name } = options;
+  const { state, name } = options;
   return {
     name,
     policy: 'ucb1',
     async select(input, k) {
-      const { arms, stats, plays } = await readArms(store, name, input, k);
+      const { arms, stats, plays } = await readArms(state, name, input, k);
       const log = Math.log(Math.max(1, plays));
       return topK(arms, (arm) => {
         const t = stats.get(arm);
@@ -199,7 +200,7 @@ export function createUcb1Bandit(options: BanditOptions): Bandit {
         return t.reward / t.pulls + Math.sqrt((2 * log) / t.pulls);
       }, k);
     },
-    ...countingState(store, name),
+    ...countingState(state, name),
   };
 }
 
@@ -240,18 +241,18 @@ function gamma(rng: Random, shape: number): number {
  *
  * @example
  * ```ts
- * const bandit = createThompsonBandit({ store, name: 'breaking', discount: { halfLifeMs: 6 * 3_600_000 } });
+ * const bandit = createThompsonBandit({ state: store.bandits, name: 'breaking', discount: { halfLifeMs: 6 * 3_600_000 } });
  * ```
  */
 export function createThompsonBandit(options: ThompsonOptions): Bandit {
   const prior = options.prior ?? { alpha: 1, beta: 1 };
-  checkOption(prior.alpha > 0 && prior.beta > 0, 'prior', prior, 'needs alpha > 0 and beta > 0');
+  check(prior.alpha > 0 && prior.beta > 0, 'prior', prior, 'needs alpha > 0 and beta > 0');
   const discount = options.discount;
-  if (discount) checkOption(discount.halfLifeMs > 0, 'discount.halfLifeMs', discount.halfLifeMs, 'must be positive');
+  if (discount) check(discount.halfLifeMs > 0, 'discount.halfLifeMs', discount.halfLifeMs, 'must be positive');
   const bucketMs = discount ? discount.bucketMs ?? Math.max(1, Math.round(discount.halfLifeMs / 24)) : 0;
   const rng = createRandom(options.seed ?? 42);
   const clock = options.now ?? Date.now;
-  const { store, name } = options;
+  const { state, name } = options;
   const bucketOf = (t: number) => (discount ? Math.floor(t / bucketMs) : 0);
   // Buckets older than this many bucket lengths weigh under 1/1000.
   const horizon = discount ? Math.ceil((discount.halfLifeMs * Math.log2(1000)) / bucketMs) : 0;
@@ -263,7 +264,7 @@ export function createThompsonBandit(options: ThompsonOptions): Bandit {
       checkSelect(input, k);
       const arms = distinct(input);
       const now = bucketOf(context.now ?? clock());
-      const rows = await store.getArms(name, { arms, ...(discount ? { sinceBucket: now - horizon } : {}) });
+      const rows = await state.getArms(name, { arms, ...(discount ? { sinceBucket: now - horizon } : {}) });
       const stats = totals(rows, discount ? (b) => 0.5 ** (((now - b) * bucketMs) / discount.halfLifeMs) : undefined);
       const draws = new Map<string, number>();
       for (const arm of arms) {
@@ -277,13 +278,13 @@ export function createThompsonBandit(options: ThompsonOptions): Bandit {
     async update(feedback) {
       checkFeedback(feedback);
       const now = clock();
-      await store.incrementArms(name, feedback.map((f) => ({ arm: f.arm, bucket: bucketOf(f.at ?? now), pulls: 1, reward: f.reward })));
+      await state.incrementArms(name, feedback.map((f) => ({ arm: f.arm, bucket: bucketOf(f.at ?? now), pulls: 1, reward: f.reward })));
       if (discount && bucketOf(now) !== lastPruned) {
         lastPruned = bucketOf(now);
-        await store.deleteArms(name, { beforeBucket: lastPruned - horizon });
+        await state.deleteArms(name, { beforeBucket: lastPruned - horizon });
       }
     },
-    forget: (arms) => store.deleteArms(name, { arms }),
+    forget: (arms) => state.deleteArms(name, { arms }),
   };
 }
 
@@ -309,7 +310,7 @@ export function crossFeatures(user: readonly number[], item: readonly number[]):
  *
  * @example
  * ```ts
- * const bandit = createLinUcbBandit({ store, name: 'slots', dimension: 4 * 6 });
+ * const bandit = createLinUcbBandit({ state: store.bandits, name: 'slots', dimension: 4 * 6 });
  * const features = (arm: string) => crossFeatures(userFeatures, itemFeatures(arm));
  * const [arm] = await bandit.select(candidates, 1, { features });
  * await bandit.update([{ arm, reward: 1, features: features(arm) }]);
@@ -318,9 +319,9 @@ export function crossFeatures(user: readonly number[], item: readonly number[]):
 export function createLinUcbBandit(options: LinUcbOptions): Bandit {
   const d = options.dimension;
   const alpha = options.alpha ?? 1;
-  checkOption(Number.isInteger(d) && d >= 1 && d <= 256, 'dimension', d, 'must be an integer in [1, 256]');
-  checkOption(alpha >= 0, 'alpha', alpha, 'must not be negative');
-  const { store, name } = options;
+  check(Number.isInteger(d) && d >= 1 && d <= 256, 'dimension', d, 'must be an integer in [1, 256]');
+  check(alpha >= 0, 'alpha', alpha, 'must not be negative');
+  const { state, name } = options;
   return {
     name,
     policy: 'linucb',
@@ -328,7 +329,7 @@ export function createLinUcbBandit(options: LinUcbOptions): Bandit {
       checkSelect(input, k);
       if (!context.features) throw new MyContentError('INVALID_INPUT', 'LinUCB needs context.features', { source: SOURCE, field: 'context.features' });
       const arms = distinct(input);
-      const rows = await store.getArms(name, { arms });
+      const rows = await state.getArms(name, { arms });
       const sums = new Map<string, number[]>();
       for (const r of rows) if (r.vector) sums.set(r.arm, r.vector);
       const value = (arm: string) => {
@@ -357,7 +358,7 @@ export function createLinUcbBandit(options: LinUcbOptions): Bandit {
     },
     async update(feedback) {
       checkFeedback(feedback, d);
-      await store.incrementArms(
+      await state.incrementArms(
         name,
         feedback.map((f) => {
           const x = f.features!;
@@ -370,6 +371,6 @@ export function createLinUcbBandit(options: LinUcbOptions): Bandit {
         }),
       );
     },
-    forget: (arms) => store.deleteArms(name, { arms }),
+    forget: (arms) => state.deleteArms(name, { arms }),
   };
 }

@@ -2,7 +2,6 @@ import {
   MyContentError,
   assertArtifactKind,
   bindItemIds,
-  createKernelPool,
   type FitContext,
   type InteractionDataset,
   type ItemCatalog,
@@ -10,7 +9,9 @@ import {
   type ModelQuery,
   type InMemoryModel,
 } from '@mycontent/core';
-import { buildUserItemMatrix, copyBreathing, createBreather } from '../shared/matrix';
+import { createKernelPool } from '@mycontent/core/internal';
+import { createBreather } from '@mycontent/core/internal';
+import { buildUserItemMatrix, copyBreathing } from '../shared/matrix';
 import { checkWasmCapacity, compileKernels, createArena, createSharedMemory, paddedFactors, unpadRows, type WasmMemory } from '../shared/wasm';
 import { BPR_KERNELS_WASM } from './bpr-kernels.wasm';
 import { checkFactorOptions, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';

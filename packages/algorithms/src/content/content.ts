@@ -9,7 +9,7 @@ import {
   type ScoredItems,
   type VectorIndex,
 } from '@mycontent/core';
-import { checkOption } from '../shared/factors';
+import { checkOption } from '../shared/options';
 
 /** Options of {@link createContentModel}. */
 export interface ContentModelOptions {

@@ -1,10 +1,8 @@
 import {
   MyContentError,
   NO_ITEMS,
-  TopK,
   assertArtifactKind,
   bindItemIds,
-  createKernelPool,
   type FitContext,
   type InteractionDataset,
   type ItemCatalog,
@@ -13,9 +11,10 @@ import {
   type InMemoryModel,
   type ScoredItems,
 } from '@mycontent/core';
+import { TopK, createKernelPool } from '@mycontent/core/internal';
 import { availableParallelism } from 'node:os';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
-import { checkOption } from '../shared/factors';
+import { checkOption } from '../shared/options';
 
 /** Options of {@link createEaseModel}. */
 export interface EaseOptions {

@@ -1,6 +1,7 @@
 import { EigenvalueDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
-import { MyContentError, createRandom, type Embedder, type Progress } from '@mycontent/core';
-import { checkOption } from '../shared/factors';
+import { MyContentError, type Embedder, type Progress } from '@mycontent/core';
+import { createRandom } from '@mycontent/core/data';
+import { checkOption } from '../shared/options';
 
 /** Options of {@link createHashingEmbedder}. */
 export interface HashingEmbedderOptions {

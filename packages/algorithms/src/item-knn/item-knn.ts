@@ -1,10 +1,8 @@
 import {
   MyContentError,
   NO_ITEMS,
-  TopK,
   assertArtifactKind,
   bindItemIds,
-  groupRowsByUser,
   type FitContext,
   type InteractionDataset,
   type ItemCatalog,
@@ -14,7 +12,9 @@ import {
   type ObservedInteraction,
   type ScoredItems,
 } from '@mycontent/core';
-import { DEFAULT_SESSION_GAP_MS, SessionTracker, sessionKey } from '../session/sessions';
+import { SessionTracker, TopK, createBreather, groupRowsByUser, sessionKey } from '@mycontent/core/internal';
+import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
+import { checkOption } from '../shared/options';
 
 /** How two items' co-occurrences become a similarity. */
 export type ItemSimilarity = 'cooccurrence' | 'cosine' | 'bm25';
@@ -99,9 +99,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     liveWeight: options.liveWeight ?? 1,
     maxLivePairs: options.maxLivePairs ?? 1_000_000,
   };
-  const check = (ok: boolean, field: string, value: unknown, why: string) => {
-    if (!ok) throw new MyContentError('INVALID_CONFIG', `${field} ${why}, got ${JSON.stringify(value)}`, { source: KIND, field, value });
-  };
+  const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
   check(['cosine', 'cooccurrence', 'bm25'].includes(config.similarity), 'similarity', config.similarity, "must be 'cosine', 'cooccurrence' or 'bm25'");
   check(Number.isInteger(config.neighbors) && config.neighbors >= 1, 'neighbors', config.neighbors, 'must be a positive integer');
   check(config.context === 'session' || config.context === 'user', 'context', config.context, "must be 'session' or 'user'");
@@ -189,14 +187,11 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     };
     // 1. Contexts: per user in time order, split by session when asked. seq[p] is the item at
     //    position p, ctxOf[p] its context; contexts are contiguous runs of positions.
-    let lastYield = performance.now();
+    // Let the host's event loop run: training a large catalogue takes seconds.
+    const yieldNow = createBreather();
     const breathe = async () => {
-      if (performance.now() - lastYield > 20) {
-        // Let the host's event loop run: training a large catalogue takes seconds.
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-        aborted();
-      }
+      await yieldNow();
+      aborted();
     };
     const { start: userStart, order } = groupRowsByUser(data);
     await breathe();

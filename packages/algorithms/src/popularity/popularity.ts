@@ -1,7 +1,6 @@
 import {
   MyContentError,
   NO_ITEMS,
-  TopK,
   assertArtifactKind,
   bindItemIds,
   type InteractionDataset,
@@ -14,6 +13,7 @@ import {
   type TrendingQuery,
   type FitContext,
 } from '@mycontent/core';
+import { yieldToEventLoop } from '@mycontent/core/internal';
 
 /** Options of {@link createPopularityModel}. */
 export interface PopularityOptions {
@@ -73,7 +73,6 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
   const categoryOrder = new Map<number, Int32Array>();
   let dirty = false;
   let rankedAt = 0;
-  const heap = new TopK(16);
 
   const factor = (t: number) => (decays ? Math.pow(2, (t - anchor) / halfLifeMs) : 1);
 
@@ -130,17 +129,19 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
     if (!trained) throw new MyContentError('NOT_TRAINED', 'the popularity model is not trained', { source: KIND });
     if (k < 1) return NO_ITEMS;
     const list = orderFor(category);
+    // The list is sorted, so the first k that pass are the best k, whatever the time scale (it
+    // may underflow to 0 for a time far from the data's: the order stays right).
     const scale = decays ? Math.pow(2, (anchor - (now ?? clock)) / halfLifeMs) : 1;
-    heap.reset(k);
+    const items = new Int32Array(Math.min(k, list.length));
+    const out = new Float32Array(items.length);
     let found = 0;
-    for (let r = 0; r < list.length && found < k; r++) {
+    for (let r = 0; r < list.length && found < items.length; r++) {
       const i = list[r]!;
       if (filter && !filter(i)) continue;
-      // The list is sorted: pushing in order keeps the best k.
-      heap.push(i, scores[i]! * scale);
-      found++;
+      items[found] = i;
+      out[found++] = scores[i]! * scale;
     }
-    return heap.drain();
+    return found === items.length ? { items, scores: out } : { items: items.slice(0, found), scores: out.slice(0, found) };
   }
 
   const model: PopularityModel = {
@@ -166,7 +167,7 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
       for (let r = 0; r < data.length; r++) {
         add(data.item[r]!, data.weight[r]!, data.timestamp[r]!);
         if ((r & 0x3ffff) === 0x3ffff) {
-          await new Promise((resolve) => setImmediate(resolve)); // keep the host's event loop free
+          await yieldToEventLoop(); // keep the host's event loop free
           if (context.signal?.aborted) throw new MyContentError('ABORTED', 'popularity fit aborted', { source: KIND });
         }
       }

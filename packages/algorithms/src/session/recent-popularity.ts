@@ -1,7 +1,6 @@
 import {
   MyContentError,
   NO_ITEMS,
-  TopK,
   assertArtifactKind,
   bindItemIds,
   type FitContext,
@@ -14,7 +13,9 @@ import {
   type ScoredItems,
   type TrendingQuery,
 } from '@mycontent/core';
-import { checkOption, grow } from './sessions';
+import { TopK } from '@mycontent/core/internal';
+import { growArray } from '@mycontent/core/internal';
+import { checkOption } from '../shared/options';
 
 /** Options of {@link createRecentPopularityModel}. */
 export interface RecentPopularityOptions {
@@ -99,10 +100,10 @@ export function createRecentPopularityModel(options: RecentPopularityOptions = {
   function ensureItem(item: number): void {
     if (item < sum.length) return;
     const from = sum.length;
-    sum = grow(sum, item + 1);
-    sumTime = grow(sumTime, item + 1);
-    live = grow(live, item + 1);
-    activeAt = grow(activeAt, item + 1);
+    sum = growArray(sum, item + 1, 0, 1024);
+    sumTime = growArray(sumTime, item + 1, 0, 1024);
+    live = growArray(live, item + 1, 0, 1024);
+    activeAt = growArray(activeAt, item + 1, 0, 1024);
     activeAt.fill(-1, from);
   }
 
@@ -134,7 +135,7 @@ export function createRecentPopularityModel(options: RecentPopularityOptions = {
     sum[item]! += weight;
     sumTime[item]! += weight * (t - anchor);
     if (live[item]!++ === 0) {
-      if (activeCount === active.length) active = grow(active, activeCount + 1);
+      if (activeCount === active.length) active = growArray(active, activeCount + 1, 0, 1024);
       activeAt[item] = activeCount;
       active[activeCount++] = item;
     }

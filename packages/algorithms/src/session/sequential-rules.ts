@@ -1,7 +1,6 @@
 import {
   MyContentError,
   NO_ITEMS,
-  TopK,
   assertArtifactKind,
   bindItemIds,
   type FitContext,
@@ -13,7 +12,11 @@ import {
   type ObservedInteraction,
   type ScoredItems,
 } from '@mycontent/core';
-import { DEFAULT_SESSION_GAP_MS, ScoreAccumulator, SessionTracker, checkOption, grow, querySession, replayDataset, sessionKey } from './sessions';
+import { TopK } from '@mycontent/core/internal';
+import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
+import { SessionTracker, growArray, sessionKey } from '@mycontent/core/internal';
+import { checkOption } from '../shared/options';
+import { ScoreAccumulator, querySession, replayDataset } from './sessions';
 
 /** Options of {@link createSequentialRulesModel}. */
 export interface SequentialRulesOptions {
@@ -144,7 +147,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
     if (!(event.weight > 0) || event.item < 0) return;
     const item = event.item;
     const t = event.timestamp;
-    lastSeen = grow(lastSeen, item + 1);
+    lastSeen = growArray(lastSeen, item + 1, 0, 1024);
     if (t > lastSeen[item]!) lastSeen[item] = t;
     if (t > clock) clock = t;
     const session = sessions.sessionAt(sessionKey(event), t);
@@ -249,7 +252,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
         kind: KIND,
         formatVersion: FORMAT_VERSION,
         state: { config, clock, itemIds: catalog.idList().slice(0, n) },
-        arrays: { sources, start, targets, weights, lastSeen: grow(lastSeen, n).slice(0, n) },
+        arrays: { sources, start, targets, weights, lastSeen: growArray(lastSeen, n, 0, 1024).slice(0, n) },
       };
     },
     restore(artifact: ModelArtifact, target: ItemCatalog) {

@@ -1,7 +1,6 @@
 import {
   MyContentError,
   NO_ITEMS,
-  TopK,
   assertArtifactKind,
   bindItemIds,
   type FitContext,
@@ -13,7 +12,11 @@ import {
   type ObservedInteraction,
   type ScoredItems,
 } from '@mycontent/core';
-import { DEFAULT_SESSION_GAP_MS, ScoreAccumulator, SessionTracker, checkOption, grow, querySession, replayDataset, sessionKey } from './sessions';
+import { TopK } from '@mycontent/core/internal';
+import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
+import { SessionTracker, growArray, sessionKey } from '@mycontent/core/internal';
+import { checkOption } from '../shared/options';
+import { ScoreAccumulator, querySession, replayDataset } from './sessions';
 
 /** Options of {@link createSessionKnnModel}. */
 export interface SessionKnnOptions {
@@ -106,7 +109,7 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
   function index(item: number, sid: number): void {
     if (item >= postings.length) {
       postings.length = Math.max(item + 1, postings.length * 2, 1024);
-      postingCount = grow(postingCount, postings.length);
+      postingCount = growArray(postingCount, postings.length, 0, 1024);
     }
     let list = postings[item];
     const count = postingCount[item]!;
@@ -160,8 +163,8 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     scores.reset(size);
     if (items.length === 0) return;
     if (itemMark.length < size) {
-      itemMark = grow(itemMark, size);
-      itemWeight = grow(itemWeight, size);
+      itemMark = growArray(itemMark, size, 0, 1024);
+      itemWeight = growArray(itemWeight, size, 0, 1024);
     }
     stamp++;
     if (stamp === 0x7fffffff) {

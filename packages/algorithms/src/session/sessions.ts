@@ -1,84 +1,5 @@
-import { MyContentError, TopK, type InteractionDataset, type ObservedInteraction, type ScoredItems } from '@mycontent/core';
-
-/** Default inactivity that ends a session without an explicit id: 30 minutes, as in web analytics. */
-export const DEFAULT_SESSION_GAP_MS = 30 * 60_000;
-
-/** A session the tracker holds open: its items (oldest first) and its last activity. */
-export interface OpenSession {
-  /** Sequence number, increasing with each new session. */
-  readonly sid: number;
-  readonly items: number[];
-  last: number;
-}
-
-/**
- * Groups a stream of interactions into sessions, online: by the interaction's `sessionId` when
- * it has one, else by user, a new session starting after `gapMs` without activity. Sessions idle
- * for longer than `gapMs` are forgotten by {@link SessionTracker.sweep}, so memory holds only the
- * sessions active in the last `gapMs`.
- */
-export class SessionTracker {
-  private readonly open = new Map<string, OpenSession>();
-  private nextSid = 0;
-  private lastSweep = Number.NEGATIVE_INFINITY;
-
-  constructor(
-    private readonly gapMs: number,
-    private readonly maxItems: number,
-  ) {}
-
-  /** Sessions started so far. */
-  get started(): number {
-    return this.nextSid;
-  }
-
-  /** Sessions held open. */
-  get size(): number {
-    return this.open.size;
-  }
-
-  /** The open session of `key`, if any. */
-  get(key: string): OpenSession | undefined {
-    return this.open.get(key);
-  }
-
-  /**
-   * The session `key` continues at time `t` (a new one after a gap). The caller reads its items
-   * (the session before this interaction) and then calls {@link SessionTracker.push}.
-   */
-  sessionAt(key: string, t: number): OpenSession {
-    let session = this.open.get(key);
-    if (!session || t - session.last > this.gapMs) {
-      session = { sid: this.nextSid++, items: [], last: t };
-      this.open.set(key, session);
-    }
-    return session;
-  }
-
-  /** Appends `item` to `session` at time `t` (keeping at most `maxItems`, the newest). */
-  push(session: OpenSession, item: number, t: number): void {
-    session.items.push(item);
-    if (session.items.length > this.maxItems) session.items.shift();
-    if (t > session.last) session.last = t;
-  }
-
-  /** Forgets sessions idle for more than the gap at time `now` (at most once per gap of data time). */
-  sweep(now: number): void {
-    if (now - this.lastSweep < this.gapMs) return;
-    this.lastSweep = now;
-    for (const [key, session] of this.open) if (now - session.last > this.gapMs) this.open.delete(key);
-  }
-
-  clear(): void {
-    this.open.clear();
-    this.lastSweep = Number.NEGATIVE_INFINITY;
-  }
-}
-
-/** The key a session model groups an observed interaction by. */
-export function sessionKey(event: Pick<ObservedInteraction, 'sessionId' | 'userId'>): string {
-  return event.sessionId !== undefined ? `s:${event.sessionId}` : `u:${event.userId}`;
-}
+import { MyContentError, type InteractionDataset, type ObservedInteraction, type ScoredItems } from '@mycontent/core';
+import { TopK, growArray, yieldToEventLoop } from '@mycontent/core/internal';
 
 /**
  * Replays a dataset's positive interactions in time order as observed interactions (rows of one
@@ -110,7 +31,7 @@ export async function replayDataset(
       ...(s >= 0 ? { sessionId: data.sessions?.[s] ?? `#${s}` } : {}),
     });
     if ((k & 0x3fff) === 0x3fff && performance.now() - lastYield > 20) {
-      await new Promise((resolve) => setImmediate(resolve)); // keep the host's event loop free
+      await yieldToEventLoop(); // keep the host's event loop free
       lastYield = performance.now();
       if (options.signal?.aborted) throw new MyContentError('ABORTED', `${options.source} fit aborted`, { source: options.source });
       options.onProgress?.(k, order.length);
@@ -123,20 +44,6 @@ export async function replayDataset(
 export function querySession(query: { session?: Int32Array; history: Int32Array }, max: number): Int32Array {
   const items = query.session ?? query.history;
   return items.length > max ? items.subarray(items.length - max) : items;
-}
-
-/** Grows a typed array to at least `n` entries (doubling), keeping its contents. */
-export function grow<T extends Float64Array | Float32Array | Int32Array>(array: T, n: number, fill = 0): T {
-  if (n <= array.length) return array;
-  const next = new (array.constructor as new (n: number) => T)(Math.max(n, array.length * 2, 1024));
-  next.set(array);
-  if (fill !== 0) next.fill(fill, array.length);
-  return next;
-}
-
-/** Throws `INVALID_CONFIG` naming the option when `ok` is false. */
-export function checkOption(source: string, ok: boolean, field: string, value: unknown, why: string): void {
-  if (!ok) throw new MyContentError('INVALID_CONFIG', `${field} ${why}, got ${JSON.stringify(value)}`, { source, field, value });
 }
 
 /**
@@ -152,8 +59,8 @@ export class ScoreAccumulator {
   /** Starts a new accumulation over items below `size`. */
   reset(size: number): void {
     if (this.acc.length < size) {
-      this.acc = grow(this.acc, size);
-      this.touched = grow(this.touched, this.acc.length);
+      this.acc = growArray(this.acc, size, 0, 1024);
+      this.touched = growArray(this.touched, this.acc.length, 0, 1024);
     }
     this.count = 0;
   }
@@ -161,8 +68,8 @@ export class ScoreAccumulator {
   /** Adds `value` to `item`'s score (growing when the catalogue did). */
   add(item: number, value: number): void {
     if (item >= this.acc.length) {
-      this.acc = grow(this.acc, item + 1);
-      this.touched = grow(this.touched, this.acc.length);
+      this.acc = growArray(this.acc, item + 1, 0, 1024);
+      this.touched = growArray(this.touched, this.acc.length, 0, 1024);
     }
     if (this.acc[item] === 0) this.touched[this.count++] = item;
     this.acc[item]! += value;

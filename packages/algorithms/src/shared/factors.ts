@@ -1,9 +1,7 @@
-import { MyContentError, NO_ITEMS, TopK, type InMemoryModel, type ItemCatalog, type ModelQuery, type ScoredItems } from '@mycontent/core';
+import { MyContentError, NO_ITEMS, type InMemoryModel, type ItemCatalog, type ModelQuery, type ScoredItems } from '@mycontent/core';
+import { TopK } from '@mycontent/core/internal';
+import { checkOption } from './options';
 
-/** Throws `INVALID_CONFIG` naming the option unless `ok`. */
-export function checkOption(source: string, ok: boolean, field: string, value: unknown, why: string): void {
-  if (!ok) throw new MyContentError('INVALID_CONFIG', `${field} ${why}, got ${JSON.stringify(value)}`, { source, field, value });
-}
 
 /** Scores items from a user vector against item factor rows (compact items). */
 export interface FactorScorer {

@@ -1,3 +1,4 @@
+import { createBreather } from '@mycontent/core/internal';
 import type { InteractionDataset } from '@mycontent/core';
 
 /** Typed arrays on `SharedArrayBuffer`s, so worker threads read and write them in place. */
@@ -36,21 +37,6 @@ export interface UserItemMatrix {
 /** What a cell holds: the summed positive signal weights, the last explicit rating, or 1. */
 export type CellValue = 'weight' | 'rating' | 'binary';
 
-/**
- * Returns a function to await between chunks of a long synchronous job: it yields to the event
- * loop once `budgetMs` have passed since the last yield, so a host keeps answering meanwhile.
- */
-export function createBreather(budgetMs = 20): () => Promise<void> {
-  let lastYield = performance.now();
-  return async () => {
-    if (performance.now() - lastYield > budgetMs) {
-      await new Promise((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
-    }
-  };
-}
-
-/** Copies `source` into `target` (same length) in chunks, yielding between them. */
 export async function copyBreathing(target: Int32Array | Float32Array, source: Int32Array | Float32Array, breathe: () => Promise<void>): Promise<void> {
   const CHUNK = 1 << 20;
   for (let at = 0; at < source.length; at += CHUNK) {

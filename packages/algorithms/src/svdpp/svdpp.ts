@@ -3,7 +3,6 @@ import {
   NO_ITEMS,
   assertArtifactKind,
   bindItemIds,
-  createKernelPool,
   type FitContext,
   type InteractionDataset,
   type ItemCatalog,
@@ -12,6 +11,7 @@ import {
   type InMemoryModel,
   type ScoredItems,
 } from '@mycontent/core';
+import { createKernelPool } from '@mycontent/core/internal';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
 import { checkFactorOptions, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
 

@@ -1,13 +1,5 @@
 import type { Item } from '../domain/schemas';
-
-function grow<T extends Float64Array | Int32Array | Uint8Array>(array: T, needed: number): T {
-  if (needed <= array.length) return array;
-  let size = Math.max(16, array.length);
-  while (size < needed) size *= 2;
-  const next = new (array.constructor as new (n: number) => T)(size);
-  next.set(array);
-  return next;
-}
+import { growArray as grow } from '../typed-array/grow';
 
 /** The fields of an item the catalog indexes. */
 export type CatalogEntry = Pick<Item, 'id' | 'category' | 'publisher' | 'createdAt'>;
@@ -40,6 +32,12 @@ export class ItemCatalog {
   createdAt: Float64Array = new Float64Array(0);
   /** 1 when the item is known to the store and not removed; 0 for ids only seen in interactions or removed. */
   active: Uint8Array = new Uint8Array(0);
+  private changes = 0;
+
+  /** Increases whenever an item is added, updated or removed: views derived from the catalogue compare it to know they are stale. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Number of indices handed out. */
   get size(): number {
@@ -94,13 +92,17 @@ export class ItemCatalog {
     this.publisher[i] = item.publisher === undefined ? -1 : this.code(this.publisherNames, this.publisherIndex, item.publisher, true);
     this.createdAt[i] = item.createdAt;
     this.active[i] = 1;
+    this.changes++;
     return i;
   }
 
-  /** Marks an item inactive (it stays indexed so model arrays stay aligned). */
+  /** Marks an item removed: it stays indexed (model arrays stay aligned) but no list shows it. */
   deactivate(id: string): void {
     const i = this.index.get(id);
-    if (i !== undefined) this.active[i] = 0;
+    if (i !== undefined && this.active[i] === 1) {
+      this.active[i] = 0;
+      this.changes++;
+    }
   }
 
   /** Code of a category name; -1 when unknown (or a new code when `create`). */

@@ -1,4 +1,5 @@
 import type { ScoredItems } from '../model/contract';
+import type { Candidate } from './candidate';
 
 /** One candidate list to blend. */
 export interface BlendSource {
@@ -9,15 +10,11 @@ export interface BlendSource {
   result: ScoredItems;
 }
 
-/** One blended candidate. */
-export interface BlendedCandidate {
-  item: number;
-  score: number;
-  /** Weighted normalised contribution per source. */
-  contributions: Record<string, number>;
-  /** Source with the largest contribution. */
-  source: string;
-}
+/**
+ * One blended candidate.
+ * @deprecated Use {@link Candidate}, the same shape; this name goes in the next minor version.
+ */
+export type BlendedCandidate = Candidate;
 
 /**
  * How each source's scores are made comparable before weighting:
@@ -40,8 +37,8 @@ export type BlendNormalization = 'minmax' | 'rank';
  * blendSources(sources, 10, 'rank'); // reciprocal rank fusion
  * ```
  */
-export function blendSources(sources: readonly BlendSource[], n: number, normalization: BlendNormalization = 'minmax'): BlendedCandidate[] {
-  const merged = new Map<number, BlendedCandidate>();
+export function blendSources(sources: readonly BlendSource[], n: number, normalization: BlendNormalization = 'minmax'): Candidate[] {
+  const merged = new Map<number, Candidate>();
   for (const { name, weight, result } of sources) {
     const len = result.items.length;
     if (len === 0 || weight <= 0) continue;

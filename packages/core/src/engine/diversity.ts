@@ -1,3 +1,7 @@
+import type { ItemCatalog } from '../catalog/catalog';
+import { MyContentError } from '../errors/error';
+import type { RecommenderModel } from '../model/contract';
+
 /**
  * Maximal marginal relevance (Carbonell & Goldstein 1998): picks `n` of `candidates` one at a
  * time, each maximising `lambda · relevance − (1 − lambda) · (its highest similarity to the
@@ -54,4 +58,37 @@ export function cosineSimilarity(a: Float32Array | undefined, b: Float32Array | 
     nb += b[i]! * b[i]!;
   }
   return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+
+/** A diversity policy, parsed: what makes two items alike, and how much variety to buy. */
+export interface DiversityPolicy {
+  lambda: number;
+  by: 'category' | 'embedding';
+  pool?: number | undefined;
+}
+
+/**
+ * The diversity stage: MMR over the blended candidates, two items being alike when they share a
+ * category, or by the cosine of their embeddings (from `embeddings`, a model that exposes them).
+ */
+export function diversify<T extends { item: number; score: number }>(
+  catalog: ItemCatalog,
+  embeddings: RecommenderModel | undefined,
+  candidates: T[],
+  n: number,
+  diversity: DiversityPolicy,
+): T[] {
+  if (diversity.by === 'category') {
+    const category = catalog.category;
+    return rerankMmr(candidates, n, diversity.lambda, (c) => c.score, (a, b) => (category[a.item]! >= 0 && category[a.item] === category[b.item] ? 1 : 0));
+  }
+  if (!embeddings?.embeddingOf) {
+    throw new MyContentError('INVALID_CONFIG', "diversity by 'embedding' needs a model that exposes item embeddings (e.g. the content model)", {
+      source: 'engine',
+      field: 'diversity.by',
+      value: diversity.by,
+    });
+  }
+  const vectors = new Map(candidates.map((c) => [c.item, embeddings.embeddingOf!(c.item)]));
+  return rerankMmr(candidates, n, diversity.lambda, (c) => c.score, (a, b) => Math.max(0, cosineSimilarity(vectors.get(a.item), vectors.get(b.item))));
 }

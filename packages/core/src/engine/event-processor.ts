@@ -1,6 +1,6 @@
 import { describeValue, isMyContentError, MyContentError } from '../errors/error';
 import type { BusMessage, EventBus, Subscription } from '../ports/event-bus';
-import type { Recommender } from './recommender';
+import type { Recommender } from './types';
 
 const SOURCE = 'event-processor';
 
@@ -178,8 +178,6 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     }
   }
 
-  /** Publication time of a bus message: the millisecond part of its id ("<ms>-<seq>"). */
-  const publishedAt = (message: BusMessage) => Number(message.id.split('-')[0]) || clock();
 
   /** Cheap checks and defaults; the engine validates the rest (once, for the whole batch). */
   function toInput(message: BusMessage): Record<string, unknown> {
@@ -200,7 +198,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       });
     }
     const input = { ...(payload as Record<string, unknown>) };
-    input.timestamp ??= publishedAt(message);
+    input.timestamp ??= message.publishedAt;
     input.eventId ??= `${topic}:${message.id}`;
     const t = input.timestamp;
     const ms = typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : Number.NaN;
@@ -245,7 +243,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     let oldest = started;
     for (const message of messages) {
       if (message.deliveries > 1) stats.retried++;
-      oldest = Math.min(oldest, publishedAt(message));
+      oldest = Math.min(oldest, message.publishedAt);
       try {
         inputs.push({ id: message.id, input: toInput(message) });
       } catch (error) {

@@ -4,15 +4,15 @@ import type { ItemStats } from '../domain/schemas';
 const share = z.number().min(0, 'must not be negative').max(1, 'must be at most 1');
 
 /**
- * The seed's bootstrapping and progressive exposure of new articles (every number a default):
- * an article younger than `maxAgeMs` is shown, in `slots` places of a list, to users whose history
- * holds one of its `similar` most similar articles (by content), until its impressions (`views`)
- * reach its reach. The reach starts at `initialReach`; once the article has `minViews`
- * impressions, it grows every `expansionIntervalMs` of the article's age by the seed's rule from
- * its quality score (0.4 CTR + 0.3 read time + 0.2 share rate + 0.1 like rate, each normalised by
- * its reference and capped at 1): above `thresholds.high` by `growth.high`, above `thresholds.mid`
- * by `growth.mid`, else by `growth.low` — so a good article reaches a broad audience within hours
- * and a weak one stays limited.
+ * Bootstrapping and progressive exposure of new items (every number a default): an item younger
+ * than `maxAgeMs` is shown, in `slots` places of a list, to users whose history holds one of its
+ * `similar` most similar items (by content), until its impressions (`views`) reach its reach.
+ * The reach starts at `initialReach`; once the item has `minViews` impressions, it grows every
+ * `expansionIntervalMs` of the item's age by a rate chosen from its quality score (0.4 CTR + 0.3
+ * read time + 0.2 share rate + 0.1 like rate, each normalised by its reference and capped at 1):
+ * above `thresholds.high` by `growth.high`, above `thresholds.mid` by `growth.mid`, else by
+ * `growth.low` — so a good article reaches a broad audience within hours and a weak one stays
+ * limited.
  */
 export const exposureSchema = z.object({
   maxAgeMs: z.number().positive().default(48 * 3_600_000),
@@ -38,17 +38,19 @@ export const exposureSchema = z.object({
   statsTtlMs: z.number().min(0).default(5_000),
 });
 
-/** New-article exposure options, as accepted (see {@link exposureSchema}). */
-export type NewArticleOptions = z.input<typeof exposureSchema>;
-/** New-article exposure options, parsed. */
+/** New-item exposure options, as accepted (see {@link exposureSchema}). */
+export type NewItemOptions = z.input<typeof exposureSchema>;
+/** @deprecated Renamed {@link NewItemOptions}; this name goes in the next minor version. */
+export type NewArticleOptions = NewItemOptions;
+/** New-item exposure options, parsed. */
 export type ExposurePolicy = z.output<typeof exposureSchema>;
 
 /**
- * The seed's quality score of an article from its statistics, in [0, 1]: CTR = clicks / views,
- * read time = read seconds / reads, share and like rates per click, each divided by its reference
- * and capped at 1, then weighted.
+ * The quality score of an item from its statistics, in [0, 1]: CTR = clicks / views, read time =
+ * read seconds / reads, share and like rates per click, each divided by its reference and capped
+ * at 1, then weighted.
  */
-export function articleQualityScore(stats: ItemStats, policy: ExposurePolicy): number {
+export function itemQualityScore(stats: ItemStats, policy: ExposurePolicy): number {
   const cap = (x: number) => Math.min(1, Math.max(0, x));
   const { weights: w, references: r } = policy;
   const ctr = stats.views > 0 ? stats.clicks / stats.views : 0;
@@ -58,7 +60,7 @@ export function articleQualityScore(stats: ItemStats, policy: ExposurePolicy): n
   return w.ctr * cap(ctr / r.ctr) + w.readTime * cap(readTime / r.readSeconds) + w.shareRate * cap(shareRate / r.shareRate) + w.likeRate * cap(likeRate / r.likeRate);
 }
 
-/** The growth rate the seed gives a quality score. */
+/** The growth rate of an item's reach for its quality score. */
 export function expansionRate(score: number, policy: ExposurePolicy): number {
   if (score > policy.thresholds.high) return policy.growth.high;
   if (score > policy.thresholds.mid) return policy.growth.mid;
@@ -66,14 +68,19 @@ export function expansionRate(score: number, policy: ExposurePolicy): number {
 }
 
 /**
- * An article's current reach: `initialReach` until it has `minViews` impressions, then
+ * An item's current reach: `initialReach` until it has `minViews` impressions, then
  * `initialReach · (1 + rate)^intervals`, with `rate` = {@link expansionRate} of its quality score and
  * `intervals` the whole `expansionIntervalMs` of its age. Derived from its statistics and age alone,
  * so every service instance computes the same value with no extra shared state.
  */
-export function articleReach(stats: ItemStats, ageMs: number, policy: ExposurePolicy): number {
+export function itemReach(stats: ItemStats, ageMs: number, policy: ExposurePolicy): number {
   if (stats.views < policy.minViews) return policy.initialReach;
-  const rate = expansionRate(articleQualityScore(stats, policy), policy);
+  const rate = expansionRate(itemQualityScore(stats, policy), policy);
   const intervals = Math.max(0, Math.floor(ageMs / policy.expansionIntervalMs));
   return Math.floor(policy.initialReach * (1 + rate) ** intervals);
 }
+
+/** @deprecated Renamed {@link itemQualityScore}; this name goes in the next minor version. */
+export const articleQualityScore = itemQualityScore;
+/** @deprecated Renamed {@link itemReach}; this name goes in the next minor version. */
+export const articleReach = itemReach;

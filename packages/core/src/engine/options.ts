@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from '../domain/schemas';
+import { DEFAULT_HISTORY_LENGTH, DEFAULT_SESSION_GAP_MS } from '../session/session';
 
 /** Business filters of a recommendation request. */
 export const recommendFiltersSchema = z.object({
@@ -73,28 +74,15 @@ export type SimilarItemsOptions = z.input<typeof similarQuerySchema>;
 
 const positive = z.number().positive();
 
-/** Numeric engine settings, validated at creation. */
-export const engineSettingsSchema = z.object({
-  ttl: z
-    .object({
-      reco: positive.optional(),
-      profile: positive.optional(),
-      trending: positive.optional(),
-      embedding: positive.optional(),
-      similar: positive.optional(),
-    })
-    .default({}),
-  historyLength: z.number().int().min(1).max(10_000).default(50),
-  seenWindow: z.number().int().min(0).max(1_000_000).default(500),
+/** The ranking settings shared by the engine and the replay evaluation, validated once. */
+export const rankingSettingsSchema = z.object({
   candidates: z.number().int().min(1).max(100_000).default(200),
-  affinityHalfLifeMs: positive.default(7 * 24 * 3_600_000),
-  recentItems: z.number().int().min(1).max(10_000).default(50),
+  historyLength: z.number().int().min(1).max(10_000).default(DEFAULT_HISTORY_LENGTH),
+  seenWindow: z.number().int().min(0).max(1_000_000).default(500),
   preferredShare: z.number().min(0).max(1).default(0.7),
-  erasure: z.enum(['delete', 'anonymize']).default('delete'),
   diversity: diversitySchema.optional(),
   blendNormalization: z.enum(['minmax', 'rank']).default('minmax'),
-  warningIntervalMs: z.number().min(0).default(60_000),
-  sessionGapMs: positive.default(30 * 60_000),
+  sessionGapMs: positive.default(DEFAULT_SESSION_GAP_MS),
   roleWeights: z
     .object({
       collaborative: z.number().min(0).default(0.4),
@@ -104,4 +92,26 @@ export const engineSettingsSchema = z.object({
     .default({ collaborative: 0.4, content: 0.3, sequential: 0.2 }),
   freshness: z.object({ halfLifeMs: positive, weight: z.number().min(0).max(1) }).optional(),
   blend: z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite')).optional(),
+  fill: z.array(z.string()).max(100).optional(),
+  trendingModel: z.string().optional(),
+});
+
+/** The ranking settings, parsed. */
+export type RankingSettings = z.output<typeof rankingSettingsSchema>;
+
+/** Numeric engine settings beyond ranking, validated at creation. */
+export const engineSettingsSchema = z.object({
+  ttl: z
+    .object({
+      reco: positive.optional(),
+      profile: positive.optional(),
+      trending: positive.optional(),
+      similar: positive.optional(),
+    })
+    .strict()
+    .default({}),
+  affinityHalfLifeMs: positive.default(7 * 24 * 3_600_000),
+  recentItems: z.number().int().min(1).max(10_000).default(50),
+  erasure: z.enum(['delete', 'anonymize']).default('delete'),
+  warningIntervalMs: z.number().min(0).default(60_000),
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 const share = z.number().min(0, 'must not be negative').max(1, 'must be at most 1');
 
 /**
- * The seed's progressive profiling, as engine options (every number a default):
+ * Progressive profiling of new users, as engine options (every number a default):
  * - **onboarding** (no history): `preferred` of the list popular in the user's declared
  *   categories, `popular` popular overall, `explore` fresh articles to learn from (shares are
  *   normalised to sum to 1; without declared categories the preferred share goes to popular);

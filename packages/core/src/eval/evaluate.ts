@@ -1,3 +1,4 @@
+import { formatTable } from './table';
 import { ItemCatalog } from '../catalog/catalog';
 import type { InteractionTable } from '../data/interaction-table';
 import { tableToDataset } from '../data/interaction-table';
@@ -398,7 +399,5 @@ export function formatEvaluationReport(report: EvaluationReport): string {
       Math.round(r.cases / Math.max(1e-9, r.recommendMs / 1000)).toLocaleString('en-US'),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [`Protocol: ${report.protocol}`, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return [`Protocol: ${report.protocol}`, ...formatTable(header, rows)].join('\n');
 }

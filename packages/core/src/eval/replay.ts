@@ -6,7 +6,13 @@ import { INTERACTION_TYPES, type Item } from '../domain/schemas';
 import { MyContentError } from '../errors/error';
 import type { ObservedInteraction, Progress, RecommenderModel } from '../model/contract';
 import { DatasetBuilder, interactionWeight } from '../model/dataset';
+import { NewestItems } from '../engine/newest';
+import { createRanker, type RankingOptions } from '../engine/ranker';
+import { rank } from '../engine/ranking';
+import { buildUserContext, type HistoryEntry } from '../engine/user-context';
+import { DEFAULT_HISTORY_LENGTH } from '../session/session';
 import { hitRateAtK, ndcgAtK, reciprocalRankAtK } from './metrics';
+import { formatTable } from './table';
 
 /** A question asked during a replay: recommendations for a user or session at time `ts`. */
 export interface ReplayQuery {
@@ -15,7 +21,11 @@ export interface ReplayQuery {
   /** When the question is asked (epoch ms): it sees training data and stream events strictly before. */
   ts: number;
   userId?: string;
-  /** Item ids of the current session, oldest first. When omitted, the session is read from the stream (see {@link ReplayOptions.sessionGapMs}). */
+  /**
+   * Item ids of the current session, oldest first. When omitted, the session is the stream's
+   * items of `sessionId` when given, else the user's latest interactions (as the engine reads a
+   * user's current session).
+   */
   session?: readonly string[];
   /** The current session's id, when known. */
   sessionId?: string;
@@ -24,11 +34,14 @@ export interface ReplayQuery {
 }
 
 /**
- * How the model keeps up with the stream during a replay: `online` learns each event as it
+ * How the models keep up with the stream during a replay: `online` learns each event as it
  * happens (`observe`), `frozen` never learns after the initial fit, `retrain` refits on
  * everything seen so far every `everyMs` of data time (and is frozen in between).
  */
 export type ReplayUpdate = { kind: 'online' } | { kind: 'frozen' } | { kind: 'retrain'; everyMs: number };
+
+/** What a replay ranks with: one model, or the engine's ranking options (e.g. a preset). */
+export type ReplayRanking = RecommenderModel | RankingOptions;
 
 /** Options of {@link replayRecommendations}. */
 export interface ReplayOptions {
@@ -39,8 +52,14 @@ export interface ReplayOptions {
   /** Rows of the stream, in timestamp order (see {@link streamRowsInOrder}). */
   stream: Int32Array;
   queries: readonly ReplayQuery[];
-  model: RecommenderModel;
-  /** Completes lists shorter than `k` (e.g. a recent-popularity model); it follows the same update policy. */
+  /**
+   * What ranks the lists: a model, or ranking options as the engine takes them (models, blend,
+   * fill...), ranked by the engine's own ranking code. Every model follows the update policy.
+   */
+  ranking?: ReplayRanking;
+  /** @deprecated Renamed `ranking` (which also takes ranking options); this name goes in the next minor version. */
+  model?: RecommenderModel;
+  /** Completes lists shorter than `k` before the newest items do (e.g. a recent-popularity model); it follows the same update policy. */
   fallback?: RecommenderModel;
   /** @default 10 */
   k?: number;
@@ -53,10 +72,6 @@ export interface ReplayOptions {
   items?: readonly Item[];
   /** @default a new catalogue */
   catalog?: ItemCatalog;
-  /** Exclude what the user interacted with before the query (training and stream), besides the session and `exclude`. @default true */
-  excludeSeen?: boolean;
-  /** A query without `session` reads the user's stream clicks chained by gaps of at most this much before `ts`. @default 30 minutes */
-  sessionGapMs?: number;
   /** Receives each answer (catalogue indices, best first) by query index, as soon as it is computed. */
   onAnswer?: (query: number, items: Int32Array) => void;
   onProgress?: (progress: Progress) => void;
@@ -86,13 +101,6 @@ export interface ReplayResult {
   stats: ReplayStats;
 }
 
-interface UserState {
-  items: number[];
-  weights: number[];
-  times: number[];
-  seen: number[];
-}
-
 const positiveTypes = INTERACTION_TYPES.map((type) => type !== 'dislike');
 
 /**
@@ -116,19 +124,21 @@ export function streamRowsInOrder(table: InteractionTable, options: { sort?: boo
 }
 
 /**
- * Replays a stream against a model exactly as a live service would see it: the model is trained
- * on the training rows, then the stream's events and the queries are walked in timestamp order,
- * and each query is answered using only the training data and the stream events strictly before
- * its `ts`. Between queries the model keeps up according to `update`. Answers come back in query
- * order (queries may be given in any order). By default a user's earlier items, the session's
- * items and `exclude` are never recommended.
+ * Replays a stream as a live service would see it: the models are trained on the training rows,
+ * then the stream's events and the queries are walked in timestamp order, and each query is
+ * answered using only the training data and the stream events strictly before its `ts`, by the
+ * engine's ranking code (user context, then cold start, or model sources → blend → rules →
+ * diversity → fill). Between queries the models keep up according to `update`. Answers come
+ * back in query order (queries may be given in any order). As in the engine, a user's earlier
+ * items, the session's items and `exclude` are never recommended. An item joins the catalogue
+ * when it is published (`items[].createdAt`) or when the data first mentions it.
  *
  * @example
  * ```ts
  * const { answers, stats } = await replayRecommendations({
  *   table, train, stream: streamRowsInOrder(streamTable),
  *   queries: [{ id: 'q1', ts: Date.parse('2017-10-03T10:00:00Z'), userId: 'u1' }],
- *   model: createSequentialRulesModel(), k: 10,
+ *   ranking: newsPreset(), k: 10,
  * });
  * ```
  */
@@ -143,16 +153,18 @@ export async function replayRecommendations(options: ReplayOptions): Promise<Rep
 }
 
 async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, answer: (query: number, items: Int32Array) => void): Promise<ReplayStats> {
-  const { table, train, stream, queries, model, fallback, catalog } = options;
+  const { table, train, stream, queries, fallback, catalog } = options;
   const k = options.k ?? 10;
   if (!Number.isInteger(k) || k < 1) throw new MyContentError('INVALID_INPUT', `k must be a positive integer, got ${k}`, { source: 'replay', field: 'k', value: k });
+  const ranking = options.ranking ?? options.model;
+  if (ranking === undefined) throw new MyContentError('INVALID_INPUT', 'a replay needs what to rank with: ranking (a model or ranking options)', { source: 'replay', field: 'ranking' });
+  const ranker = createRanker(rankingOptionsOf(ranking, fallback), 'replay', 'replay ranking', false);
+  const models = ranker.names.map((name) => ranker.models[name]!);
   const update = options.update ?? { kind: 'online' };
   if (update.kind === 'retrain' && !(update.everyMs > 0)) {
     throw new MyContentError('INVALID_INPUT', `retrain.everyMs must be positive, got ${update.everyMs}`, { source: 'replay', field: 'update.everyMs', value: update.everyMs });
   }
   if (train.length === 0) throw new MyContentError('INVALID_INPUT', 'the training set is empty', { source: 'replay', field: 'train', value: 0 });
-  const excludeSeen = options.excludeSeen ?? true;
-  const gapMs = options.sessionGapMs ?? 30 * 60_000;
   const progress = options.onProgress ?? (() => {});
   for (let s = 1; s < stream.length; s++) {
     if (table.timestamp[stream[s]!]! < table.timestamp[stream[s - 1]!]!) {
@@ -171,7 +183,7 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
   }
   order.sort((a, b) => queries[a]!.ts - queries[b]!.ts || a - b);
 
-  // Articles join the catalogue when published.
+  // Items join the catalogue when published, or when the data first mentions them.
   const published = [...(options.items ?? [])].sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
   let nextPublished = 0;
   const publishUntil = (t: number) => {
@@ -184,62 +196,64 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
   const indexOf = (row: number) => {
     const code = table.item[row]!;
     let i = itemIndex[code]!;
-    if (i < 0) itemIndex[code] = i = catalog.ensure(table.items[code]!);
+    if (i < 0) {
+      const id = table.items[code]!;
+      i = catalog.indexOf(id);
+      if (i < 0 || catalog.active[i] !== 1) i = catalog.upsert({ id, createdAt: table.timestamp[row]! });
+      itemIndex[code] = i;
+    }
     return i;
   };
   const weightOf = (row: number) => {
     const rating = table.rating[row]!;
     const duration = table.duration[row]!;
-    return interactionWeight({
-      type: INTERACTION_TYPES[table.type[row]!]!,
-      ...(Number.isNaN(rating) ? {} : { rating }),
-      ...(Number.isNaN(duration) ? {} : { duration }),
-    });
+    return interactionWeight(
+      {
+        type: INTERACTION_TYPES[table.type[row]!]!,
+        ...(Number.isNaN(rating) ? {} : { rating }),
+        ...(Number.isNaN(duration) ? {} : { duration }),
+      },
+      ranker.interactionWeights,
+    );
+  };
+  const sessionOf = (row: number) => {
+    const s = table.session[row]!;
+    return s >= 0 ? table.sessions[s]! : undefined;
   };
 
-  // Per-user histories (training, then the stream as it is applied).
-  const users = new Map<string, UserState>();
-  const stateOf = (userId: string): UserState => {
-    let state = users.get(userId);
-    if (!state) users.set(userId, (state = { items: [], weights: [], times: [], seen: [] }));
-    return state;
-  };
+  // Per-user histories (training, then the stream as it is applied), oldest first.
+  const histories = new Map<string, HistoryEntry[]>();
   const record = (row: number, item: number, weight: number) => {
-    const state = stateOf(table.users[table.user[row]!]!);
-    state.seen.push(item);
-    if (weight > 0) {
-      state.items.push(item);
-      state.weights.push(weight);
-      state.times.push(table.timestamp[row]!);
-    }
+    const userId = table.users[table.user[row]!]!;
+    let history = histories.get(userId);
+    if (!history) histories.set(userId, (history = []));
+    history.push({ item, weight, timestamp: table.timestamp[row]!, sessionId: sessionOf(row) });
   };
   for (const row of trainRows) record(row, indexOf(row), weightOf(row));
   // Stream sessions by id, for queries that name a session without listing it.
+  const namedSessions = queries.some((q) => q.session === undefined && q.sessionId !== undefined);
   const sessionItems = new Map<string, number[]>();
 
   // Training rows, then stream rows as they are applied: refits train on snapshots of it.
-  const seenRows = new DatasetBuilder(catalog, undefined, trainRows.length + (update.kind === 'retrain' ? stream.length : 0));
+  const seenRows = new DatasetBuilder(catalog, ranker.interactionWeights, trainRows.length + (update.kind === 'retrain' ? stream.length : 0));
   for (const row of trainRows) seenRows.add(tableRow(table, row));
   let builtRows = 0;
   const fitOn = async (applied: number) => {
     if (update.kind === 'retrain') for (; builtRows < applied; builtRows++) seenRows.add(tableRow(table, stream[builtRows]!));
     const data = seenRows.snapshot();
     const signal = options.signal;
-    await model.fit(data, signal ? { signal } : {});
-    if (fallback) await fallback.fit(data, signal ? { signal } : {});
+    for (const model of models) await model.fit(data, signal ? { signal } : {});
   };
   const t0 = performance.now();
   await fitOn(0);
   const fitMs = performance.now() - t0;
 
-  const learns = update.kind === 'online';
-  const learners = [model, fallback].filter((m): m is RecommenderModel => !!m && learns && !!m.observe);
+  const learners = update.kind === 'online' ? models.filter((m) => !!m.observe) : [];
+  const scope = { catalog, newest: new NewestItems(catalog) };
   let lastFit = trainEnd;
   let retrains = 0;
   let retrainMs = 0;
   let applied = 0;
-  let mark = new Int32Array(Math.max(1024, catalog.size));
-  let stamp = 0;
   const start = performance.now();
 
   const maybeRetrain = async (t: number) => {
@@ -257,10 +271,9 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
     const item = indexOf(row);
     const weight = weightOf(row);
     const userId = table.users[table.user[row]!]!;
-    const s = table.session[row]!;
-    const sessionId = s >= 0 ? table.sessions[s]! : undefined;
+    const sessionId = sessionOf(row);
     if (learners.length > 0) {
-      const state = users.get(userId);
+      const history = histories.get(userId);
       let previous: Int32Array | undefined;
       const event: ObservedInteraction = {
         userId,
@@ -269,13 +282,13 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
         timestamp: t,
         ...(sessionId === undefined ? {} : { sessionId }),
         get previous() {
-          return (previous ??= Int32Array.from(state ? state.items.slice(-50) : []));
+          return (previous ??= previousItems(history));
         },
       };
       for (const learner of learners) learner.observe!(event);
     }
     record(row, item, weight);
-    if (sessionId !== undefined && weight > 0) {
+    if (namedSessions && sessionId !== undefined && weight > 0) {
       let list = sessionItems.get(sessionId);
       if (!list) sessionItems.set(sessionId, (list = []));
       list.push(item);
@@ -293,58 +306,21 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
     }
     await maybeRetrain(query.ts);
     publishUntil(query.ts);
-    const state = query.userId === undefined ? undefined : users.get(query.userId);
-    let session: number[];
-    if (query.session) session = query.session.map((id) => catalog.indexOf(id)).filter((i) => i >= 0);
-    else if (query.sessionId !== undefined && sessionItems.has(query.sessionId)) session = sessionItems.get(query.sessionId)!;
-    else if (state && state.times.length > 0) {
-      // The user's latest clicks, chained by gaps of at most `gapMs`, ending before `ts`.
-      let from = state.times.length;
-      let after = query.ts;
-      while (from > 0 && after - state.times[from - 1]! <= gapMs) after = state.times[--from]!;
-      session = state.items.slice(from);
-    } else session = [];
-    // History: the user's items, then the session's unless the history already ends with it.
-    const historyItems = state ? state.items : [];
-    const tail = historyItems.length - session.length;
-    const endsWithSession = tail >= 0 && session.every((item, i) => historyItems[tail + i] === item);
-    const history = Int32Array.from(endsWithSession ? historyItems : historyItems.concat(session));
-    const historyWeights = new Float32Array(history.length).fill(1);
-    if (state) for (let h = 0; h < state.weights.length; h++) historyWeights[h] = state.weights[h]!;
-
-    if (mark.length < catalog.size) {
-      const next = new Int32Array(Math.max(catalog.size, mark.length * 2));
-      next.set(mark);
-      mark = next;
-    }
-    const token = ++stamp;
-    if (excludeSeen && state) for (const i of state.seen) mark[i] = token;
-    for (const i of session) mark[i] = token;
-    for (const id of query.exclude ?? []) {
-      const i = catalog.indexOf(id);
-      if (i >= 0) mark[i] = token;
-    }
-    const filter = (i: number) => i < mark.length && mark[i] !== token;
-    const modelQuery = {
-      ...(query.userId === undefined ? {} : { userId: query.userId }),
-      ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),
-      history,
-      historyWeights,
-      session: Int32Array.from(session),
-      k,
-      filter,
+    const session = query.session
+      ? query.session.map((id) => catalog.indexOf(id))
+      : query.sessionId !== undefined
+        ? sessionItems.get(query.sessionId)
+        : undefined;
+    const context = buildUserContext(catalog, ranker, {
+      userId: query.userId,
       now: query.ts,
-    };
-    let items = (await model.recommend(modelQuery)).items;
-    if (items.length < k && fallback) {
-      const taken = new Set(items);
-      const more = (await fallback.recommend({ ...modelQuery, k: k - items.length, filter: (i) => filter(i) && !taken.has(i) })).items;
-      const merged = new Int32Array(items.length + more.length);
-      merged.set(items);
-      merged.set(more, items.length);
-      items = merged;
-    }
-    answer(q, items);
+      history: (query.userId === undefined ? undefined : histories.get(query.userId)) ?? [],
+      session,
+      exclude: (query.exclude ?? []).map((id) => catalog.indexOf(id)),
+    });
+    if (query.sessionId !== undefined) context.sessionId = query.sessionId;
+    const ranked = await rank(ranker, scope, context, { n: k });
+    answer(q, Int32Array.from(ranked, (c) => c.item));
     if ((++done & 1023) === 0) {
       progress({ phase: 'replay', done, total: queries.length });
       if (options.signal?.aborted) throw new MyContentError('ABORTED', 'replay aborted', { source: 'replay' });
@@ -364,6 +340,28 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
   };
 }
 
+/** The user's last positive items (oldest first), as an observed interaction's `previous`. */
+function previousItems(history: readonly HistoryEntry[] | undefined): Int32Array {
+  const out: number[] = [];
+  for (let h = (history?.length ?? 0) - 1; h >= 0 && out.length < DEFAULT_HISTORY_LENGTH; h--) if (history![h]!.weight > 0) out.push(history![h]!.item);
+  return Int32Array.from(out.reverse());
+}
+
+/** Ranking options for a replay: a lone model ranks alone; a fallback model fills before the newest items. */
+function rankingOptionsOf(ranking: ReplayRanking, fallback: RecommenderModel | undefined): RankingOptions {
+  const options: RankingOptions = 'fit' in ranking && typeof ranking.fit === 'function' ? { models: { model: ranking as RecommenderModel } } : { ...(ranking as RankingOptions) };
+  if (!fallback) return options;
+  const name = Object.prototype.hasOwnProperty.call(options.models, 'fallback') ? 'replay:fallback' : 'fallback';
+  const named = Object.keys(options.models);
+  const fill = options.fill ?? named.filter((n) => options.models[n]!.capabilities.trending).slice(0, 1);
+  return {
+    ...options,
+    models: { ...options.models, [name]: fallback },
+    blend: { ...(options.blend ?? Object.fromEntries(named.map((n) => [n, 1]))), [name]: 0 },
+    fill: [...fill, name],
+  };
+}
+
 /** Options of {@link evaluateReplay}. */
 export interface ReplayEvaluationOptions {
   /** A timestamped table with a session column. */
@@ -372,8 +370,11 @@ export interface ReplayEvaluationOptions {
   at?: number;
   /** Share of rows (by time) in the test window when `at` is not given. @default 0.1 */
   testRatio?: number;
-  /** Model factories by name: each (model, update) pair gets a fresh model. */
-  models: Record<string, () => RecommenderModel>;
+  /**
+   * What to compare, by name: factories of a model or of ranking options (e.g. `newsPreset`).
+   * Each (name, update) pair gets a fresh one.
+   */
+  models: Record<string, () => ReplayRanking>;
   /** Update policies to compare. @default [{ kind: 'online' }] */
   updates?: readonly ReplayUpdate[];
   /** Completes short lists (a fresh one per run). */
@@ -537,7 +538,7 @@ export async function evaluateReplay(options: ReplayEvaluationOptions): Promise<
           train,
           stream,
           queries,
-          model: factory(),
+          ranking: factory(),
           ...(options.fallback ? { fallback: options.fallback() } : {}),
           k,
           update,
@@ -592,13 +593,9 @@ export function formatReplayReport(report: ReplayReport): string {
     r.stats.retrains === 0 ? '-' : `${r.stats.retrains} (${(r.stats.retrainMs / 1000).toFixed(1)}s)`,
     Math.round(r.stats.throughput).toLocaleString('en-US'),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i <= 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
     `Protocol: ${report.protocol}`,
     `Data: ${report.trainInteractions.toLocaleString('en-US')} training interactions, ${report.streamEvents.toLocaleString('en-US')} stream events; ${(report.unseenTargets * 100).toFixed(1)} % of next clicks go to articles absent from training`,
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
+    ...formatTable(header, rows, 2),
   ].join('\n');
 }

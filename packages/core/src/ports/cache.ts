@@ -1,8 +1,8 @@
 /**
- * The key families the engine caches, named after the seed architecture:
- * `reco` (recommendations), `profile`, `trending`, `embedding`, `similar` (similar items).
+ * The key families the engine caches: `reco` (recommendation lists), `profile`, `trending`,
+ * `similar` (similar items).
  */
-export type CacheFamily = 'reco' | 'profile' | 'trending' | 'embedding' | 'similar';
+export type CacheFamily = 'reco' | 'profile' | 'trending' | 'similar';
 
 /**
  * A structured cache key. `userId` ties the entry to a user so that
@@ -28,7 +28,8 @@ export interface CacheCapabilities {
  * The cache port. Values are JSON-serialisable; every adapter returns a copy (a value read back
  * can be mutated without affecting the cache). TTLs are in milliseconds.
  *
- * Implementations: `createMemoryCache()` (`@mycontent/adapters/memory`). Every implementation
+ * Implementations: `createMemoryCache()` (`@mycontent/adapters/memory`), `createRedisCache()`
+ * (`@mycontent/adapters/redis`), `createNoopCache()` (keeps nothing). Every implementation
  * passes `describeCacheConformance` (`@mycontent/adapters/testing`).
  */
 export interface RecommendationCache {
@@ -62,17 +63,14 @@ export interface CacheTtls {
   profile: number;
   /** @default 300_000 (5 minutes) */
   trending: number;
-  /** @default 86_400_000 (24 hours) */
-  embedding: number;
   /** @default 3_600_000 (1 hour) */
   similar: number;
 }
 
-/** The TTLs of the seed architecture: recommendations 15 min, profiles 1 h, trending 5 min, embeddings 24 h. */
+/** The default TTLs: recommendation lists 15 min, profiles 1 h, trending 5 min, similar items 1 h. */
 export const DEFAULT_CACHE_TTLS: Readonly<CacheTtls> = Object.freeze({
   reco: 15 * 60_000,
   profile: 60 * 60_000,
   trending: 5 * 60_000,
-  embedding: 24 * 60 * 60_000,
   similar: 60 * 60_000,
 });

@@ -1,7 +1,9 @@
 /** A message delivered by an {@link EventBus}. */
 export interface BusMessage<T = unknown> {
-  /** Id assigned by the bus at publish time. */
+  /** Id assigned by the bus at publish time (opaque: its format is the bus's). */
   id: string;
+  /** When the message was published (epoch ms, the bus's clock). */
+  publishedAt: number;
   topic: string;
   payload: T;
   /** How many times this message has been delivered, including this delivery (1 on the first). */

@@ -1,0 +1,64 @@
+import { parseInput } from '../domain/validate';
+import { MyContentError } from '../errors/error';
+import type { RecommenderModel } from '../model/contract';
+import { DEFAULT_CACHE_TTLS, type CacheTtls } from '../ports/cache';
+import { exposureSchema, type ExposurePolicy } from './exposure';
+import { engineSettingsSchema } from './options';
+import type { ProfileSettings } from './profile';
+import { progressiveSchema, type ProgressivePolicy } from './progressive';
+import { createRanker, type Ranker } from './ranker';
+import type { RecommenderOptions } from './types';
+
+/** Where the engine's errors and warnings say they come from. */
+export const ENGINE = 'engine';
+
+/** {@link RecommenderOptions}, checked once at creation, with every default resolved. */
+export interface EngineConfig {
+  readonly ranker: Ranker;
+  readonly ttl: CacheTtls;
+  readonly erasure: 'delete' | 'anonymize';
+  readonly warningIntervalMs: number;
+  readonly profile: ProfileSettings;
+  /** Progressive profiling of new users, when on. */
+  readonly progressive: ProgressivePolicy | undefined;
+  /** Bootstrapping of new items, when on. */
+  readonly exposure: ExposurePolicy | undefined;
+  /** Models answering `similarItems()`, the configured one first. */
+  readonly similarChain: readonly string[];
+  /** Models that index item embeddings. */
+  readonly contentModels: readonly string[];
+}
+
+/** Checks the engine's options (typed errors naming the option) and resolves their defaults. */
+export function resolveConfig(options: RecommenderOptions): EngineConfig {
+  const settings = parseInput(engineSettingsSchema, options, 'recommender options', ENGINE);
+  if (!options.store || typeof options.store.items?.get !== 'function') {
+    throw new MyContentError('INVALID_CONFIG', 'a store is required (e.g. createMemoryStore())', { source: ENGINE, field: 'store' });
+  }
+  const ranker = createRanker(options, ENGINE, 'recommender options');
+  const { models, names } = ranker;
+  const canFindSimilar = (m: RecommenderModel) => m.capabilities.similarItems && typeof m.similar === 'function';
+  const similarName = options.similarModel;
+  if (similarName !== undefined && !(Object.prototype.hasOwnProperty.call(models, similarName) && canFindSimilar(models[similarName]!))) {
+    throw new MyContentError('INVALID_CONFIG', `similarModel "${similarName}" is not a model with that capability`, { source: ENGINE, field: 'similarModel', value: similarName });
+  }
+  const newItems = options.newItems ?? options.newArticles;
+  return {
+    ranker,
+    ttl: { ...DEFAULT_CACHE_TTLS, ...settings.ttl },
+    erasure: settings.erasure,
+    warningIntervalMs: settings.warningIntervalMs,
+    profile: { affinityHalfLifeMs: settings.affinityHalfLifeMs, recentItems: settings.recentItems },
+    progressive:
+      options.progressive === undefined || options.progressive === false
+        ? undefined
+        : parseInput(progressiveSchema, options.progressive === true ? {} : options.progressive, 'progressive options', ENGINE),
+    exposure:
+      newItems === undefined || newItems === false ? undefined : parseInput(exposureSchema, newItems === true ? {} : newItems, 'newItems options', ENGINE),
+    similarChain: [
+      ...(similarName === undefined ? [] : [similarName]),
+      ...names.filter((n) => n !== similarName && canFindSimilar(models[n]!)),
+    ],
+    contentModels: names.filter((n) => typeof models[n]!.indexItems === 'function'),
+  };
+}

@@ -1,0 +1,177 @@
+import type { Item, ItemInput, ItemStats, PreferencesInput, InteractionInput, Recommendation, UserInput, UserProfile } from '../domain/schemas';
+import type { ItemCatalog } from '../catalog/catalog';
+import type { FitContext } from '../model/contract';
+import type { CacheTtls, RecommendationCache } from '../ports/cache';
+import type { Embedder } from '../ports/embedder';
+import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
+import type { InteractionErasure, ItemStatsStore, RecommendationStore, UserDataExport } from '../ports/store';
+import type { NewItemOptions } from './exposure';
+import type { RecommendQuery, SimilarItemsOptions, TrendingRequest } from './options';
+import type { ProgressiveOptions } from './progressive';
+import type { RankingOptions } from './ranker';
+
+/** Options of {@link createRecommender}: where data lives, and how lists are ranked ({@link RankingOptions}). */
+export interface RecommenderOptions extends RankingOptions {
+  /** Source of truth for items, users and profiles, interactions and statistics. */
+  store: RecommendationStore;
+  /** Cache for recommendations, profiles, trending and similar items. @default none (`createNoopCache()`) */
+  cache?: RecommendationCache;
+  /**
+   * Where per-item counters are incremented and read, when not in the store (e.g.
+   * `createRedisItemStats()`). @default the store's, in the same transaction as the interactions
+   */
+  itemStats?: ItemStatsStore;
+  /**
+   * Receives the engine's warnings (a failing cache, at most once per `warningIntervalMs`).
+   * @default console
+   */
+  logger?: RecommenderLogger;
+  /** Minimum time between two warnings about the same failing dependency, ms. @default 60_000 */
+  warningIntervalMs?: number;
+  /** What `deleteUserData()` does with the user's interactions. @default 'delete' */
+  erasure?: InteractionErasure;
+  /**
+   * Per-request blend weights — the hook for experiments: return the weights of the variant the
+   * user is assigned to, or `undefined` for the `blend` option. Names must be models; weights
+   * non-negative, at least one positive (only ratios matter).
+   */
+  blendFor?: (context: { userId?: string }) => Record<string, number> | undefined;
+  /**
+   * Progressive profiling of new users: an onboarding mix (preferred / popular / exploration), a
+   * quick-learning phase where early interactions weigh more and exploration falls, then the
+   * mature blend with a little exploration; `true` for the defaults. Lists then carry the phase
+   * (`cold-start`, `learning`, `personalized`) and each item its source (`explore:fresh` for
+   * exploration). @default off (cold start: preferredShare / popular)
+   */
+  progressive?: ProgressiveOptions | boolean;
+  /**
+   * Bootstrapping of new items: an item younger than `maxAgeMs` goes into the lists of users who
+   * read one of its most similar items (by content, through the similar-items models), source
+   * `bootstrap:new`, until its impressions (`view` interactions) reach its reach, which grows
+   * with its quality score (see `exposureSchema`); `true` for the defaults. @default off
+   */
+  newItems?: NewItemOptions | boolean;
+  /** @deprecated Renamed `newItems`; this name goes in the next minor version. */
+  newArticles?: NewItemOptions | boolean;
+  /** Model answering `similarItems()`. @default the first model with `capabilities.similarItems` */
+  similarModel?: string;
+  /** Where `saveModels()` / `loadModels()` keep trained models. */
+  registry?: ModelRegistry;
+  /** Embeds items that arrive with text but no embedding (title, summary and body). */
+  embedder?: Embedder;
+  /** Dimension every item embedding must have. @default the embedder's, else the first embedding seen */
+  embeddingDimension?: number;
+  /** Cache TTLs per family, ms. @default {@link DEFAULT_CACHE_TTLS} */
+  ttl?: Partial<CacheTtls>;
+  /** Half-life of profile category affinities, ms. @default 7 days */
+  affinityHalfLifeMs?: number;
+  /** Recent items kept per profile. @default 50 */
+  recentItems?: number;
+  /** Clock for defaults such as `createdAt`, and the time of requests. @default Date.now */
+  now?: () => number;
+}
+
+/** Where the engine writes its warnings. `console` is one. */
+export interface RecommenderLogger {
+  warn(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Which path produced a recommendation list. */
+export type RecommendationPhase = 'personalized' | 'learning' | 'cold-start';
+
+/** What `recommend()` returns. */
+export interface RecommendationList {
+  userId?: string;
+  items: Recommendation[];
+  phase: RecommendationPhase;
+  /** True when served from the cache. */
+  cached: boolean;
+  /** When the list was computed (epoch ms). */
+  generatedAt: number;
+}
+
+/** What `trending()` and `similarItems()` return per item. */
+export type RankedItem = Recommendation;
+
+/** What `train()` reports. */
+export interface TrainReport {
+  items: number;
+  users: number;
+  interactions: number;
+  /** Training time per model, ms. */
+  models: Record<string, { ms: number }>;
+  ms: number;
+}
+
+/** What an ingestion call reports. */
+export interface IngestReport {
+  /** Records written. */
+  written: number;
+  /** Interactions skipped because their `eventId` was already stored (replays change nothing). */
+  duplicates?: number;
+  /** For interactions: each user concerned, with their interaction count after the write and how many were added. */
+  users?: { userId: string; interactionCount: number; added: number }[];
+}
+
+/** Counters of the engine since creation. */
+export interface RecommenderMetrics {
+  recommendations: number;
+  coldStarts: number;
+  cacheHits: number;
+  cacheMisses: number;
+  /** Cache operations that failed and were treated as misses (the cache degrades, the engine answers). */
+  cacheErrors: number;
+  interactionsIngested: number;
+}
+
+/** An item with its statistics. */
+export interface ItemDetails {
+  item: Item;
+  stats: ItemStats;
+}
+
+/** The recommender engine returned by {@link createRecommender}. */
+export interface Recommender {
+  /** The shared item index (loaded from the store on first use). */
+  readonly catalog: ItemCatalog;
+  /** Validates and stores items (atomic batch). They are recommendable at once by non-collaborative paths. */
+  ingestItems(items: readonly ItemInput[]): Promise<IngestReport>;
+  /**
+   * Removes items from the store and from every list: no source recommends them any more, and
+   * cached lists holding one are recomputed. Unknown ids are ignored.
+   */
+  removeItems(itemIds: readonly string[]): Promise<IngestReport>;
+  /** Validates and stores users (atomic batch); declared preferences go to the profile. */
+  ingestUsers(users: readonly UserInput[]): Promise<IngestReport>;
+  /**
+   * Validates and stores interactions (atomic batch), updates item statistics and profiles, feeds
+   * online models and invalidates the users' cached recommendations.
+   */
+  ingestInteractions(interactions: readonly InteractionInput[]): Promise<IngestReport>;
+  /** Records one interaction (a like, a click...). `timestamp` defaults to now. */
+  feedback(interaction: Omit<InteractionInput, 'timestamp'> & { timestamp?: InteractionInput['timestamp'] }): Promise<void>;
+  /** Reads every item and interaction from the store and fits every model. */
+  train(options?: FitContext): Promise<TrainReport>;
+  /** Recommendations for a user or a session (never throws for unknown users: cold start). */
+  recommend(query: RecommendQuery): Promise<RecommendationList>;
+  /** Popular items right now, overall or in one category. */
+  trending(query?: TrendingRequest): Promise<RankedItem[]>;
+  /** Items similar to one item; unknown or unclicked items get popular items of their category. */
+  similarItems(itemId: string, options?: SimilarItemsOptions): Promise<RankedItem[]>;
+  /** An item and its statistics, or `undefined`. */
+  getItem(itemId: string): Promise<ItemDetails | undefined>;
+  /** A user's profile; an empty one for unknown users. */
+  getProfile(userId: string): Promise<UserProfile>;
+  /** Sets declared preferences (onboarding) and returns the updated profile. */
+  setPreferences(userId: string, preferences: PreferencesInput): Promise<UserProfile>;
+  /** GDPR export: the user, their profile and every interaction. */
+  exportUserData(userId: string): Promise<UserDataExport>;
+  /** GDPR erasure: user, profile, interactions (deleted or anonymised, per the `erasure` option) and every cache entry of the user. */
+  deleteUserData(userId: string): Promise<{ interactions: number }>;
+  /** Saves every trained model to the registry. */
+  saveModels(metadata?: Record<string, unknown>): Promise<Record<string, ModelVersionInfo>>;
+  /** Loads the latest (or given) version of every model from the registry. */
+  loadModels(versions?: Record<string, number>): Promise<void>;
+  /** Counters since creation. */
+  metrics(): RecommenderMetrics;
+}

@@ -1,0 +1,46 @@
+/**
+ * @mycontent/core/eval — offline evaluation: splits, metrics, the evaluator, and the replay of a
+ * stream through the engine's ranking code.
+ *
+ * @packageDocumentation
+ * @module @mycontent/core/eval
+ */
+
+// Splitters
+export { splitRandomPerUser, splitTemporal, splitLeaveLastOut, splitSessionNextClick } from './split';
+export type { TrainTestSplit, SessionSplit, NextClickCase } from './split';
+
+// Metrics
+export {
+  precisionAtK,
+  recallAtK,
+  hitRateAtK,
+  hitsAtK,
+  ndcgAtK,
+  averagePrecisionAtK,
+  reciprocalRankAtK,
+  auc,
+  catalogCoverage,
+  categoryCoverage,
+  intraListDiversity,
+  novelty,
+  serendipityAtK,
+} from './metrics';
+
+// The evaluator (rating splits)
+export { evaluateModels, evaluateRatings, formatEvaluationReport } from './evaluate';
+export type { EvaluateOptions, EvaluationReport, EvaluationMetrics, EvaluationProtocol, ModelEvaluation, RatingErrors } from './evaluate';
+
+// Replay: answer queries as a live service would, walking a stream in time order
+export { replayRecommendations, evaluateReplay, formatReplayReport, streamRowsInOrder, describeUpdate } from './replay';
+export type {
+  ReplayQuery,
+  ReplayUpdate,
+  ReplayRanking,
+  ReplayOptions,
+  ReplayStats,
+  ReplayResult,
+  ReplayEvaluationOptions,
+  ReplayEvaluation,
+  ReplayReport,
+} from './replay';
