@@ -3,7 +3,7 @@
 import { type RankingOptions, type RecommenderModel } from '@mycontent/core';
 import { evaluateReplay, formatReplayReport } from '@mycontent/core/eval';
 import { generateSyntheticNews, type SyntheticScale } from '@mycontent/core/data';
-import { createItemKnnModel, createRecentPopularityModel, createSequentialRulesModel, createSessionKnnModel } from '@mycontent/algorithms';
+import { createItemKnnModel, createRecentPopularityModel, createSessionKnnModel } from '@mycontent/algorithms';
 
 const scale = (process.argv[2] ?? 'full') as SyntheticScale;
 const news = generateSyntheticNews(scale, { seed: 42 });

@@ -12,7 +12,7 @@ import { createEventProcessor, createRecommender, type EventBus, type Interactio
 import { createPopularityModel } from '@mycontent/algorithms';
 import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
-import { freePort, hasBinary, postgresFixture, redisFixture, startRedisServer } from './servers';
+import { CI, freePort, hasBinary, postgresFixture, redisFixture, startRedisServer } from './servers';
 
 const T0 = Date.UTC(2024, 5, 1);
 const pgServer = await postgresFixture('pipeline');
@@ -111,7 +111,7 @@ describe.skipIf(skip)('event pipeline on Redis Streams + PostgreSQL', () => {
 });
 
 const binary = await hasBinary('redis-server');
-if (!binary && process.env.CI === 'true') throw new Error('CI=true requires the redis-server binary for the Redis restart test');
+if (!binary && CI) throw new Error('a CI run requires the redis-server binary for the Redis restart test');
 
 describe.skipIf(skip || !binary)('event pipeline across a Redis restart', () => {
   it('reconnects and applies every event exactly once', async () => {

@@ -7,10 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import { createRedisCache, createRedisEventBus, createRedisItemStats } from '@mycontent/adapters/redis';
 import { describeCacheConformance, describeEventBusConformance, describeItemStatsConformance, ODD_IDS } from '@mycontent/adapters/testing';
-import { hasBinary, keysWithPrefix, startRedisCluster } from './servers';
+import { CI, hasBinary, keysWithPrefix, startRedisCluster } from './servers';
 
 const binaries = (await hasBinary('redis-server')) && (await hasBinary('redis-cli'));
-if (!binaries && process.env.CI === 'true') throw new Error('CI=true requires redis-server and redis-cli for the Redis Cluster tests');
+if (!binaries && CI) throw new Error('a CI run requires redis-server and redis-cli for the Redis Cluster tests');
 const skip = binaries ? undefined : 'no redis-server / redis-cli binaries on PATH';
 if (skip) console.warn(`[adapters tests] skipping the Redis Cluster suites: ${skip}`);
 

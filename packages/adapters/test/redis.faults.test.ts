@@ -10,11 +10,11 @@ import { createRecommender } from '@mycontent/core';
 import { createPopularityModel } from '@mycontent/algorithms';
 import { createMemoryStore } from '@mycontent/adapters/memory';
 import { createRedisCache } from '@mycontent/adapters/redis';
-import { freePort, hasBinary, startRedisServer } from './servers';
+import { CI, freePort, hasBinary, startRedisServer } from './servers';
 
 const T0 = Date.UTC(2024, 5, 1);
 const binary = await hasBinary('redis-server');
-if (!binary && process.env.CI === 'true') throw new Error('CI=true requires the redis-server binary for the fault tests');
+if (!binary && CI) throw new Error('a CI run requires the redis-server binary for the fault tests');
 if (!binary) console.warn('[adapters tests] skipping the Redis fault tests: no redis-server binary on PATH');
 
 const children: ChildProcess[] = [];

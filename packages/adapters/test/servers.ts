@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
-const CI = process.env.CI === 'true' || process.env.CI === '1';
+/** Whether this is a CI run: any value of `CI` but empty, `0` and `false` (CI services set `true`, `1` or their name). */
+export const CI = (process.env.CI ?? '') !== '' && !['0', 'false'].includes(process.env.CI!.toLowerCase());
 
 export const POSTGRES_URL =
   process.env.MYCONTENT_TEST_POSTGRES_URL ??

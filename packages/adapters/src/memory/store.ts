@@ -19,7 +19,7 @@ import {
   type UserInteractionsOptions,
   type UserProfile,
 } from '@mycontent/core';
-import { cloneProfile, mergeArmDeltas, addVectors, StringInterner } from '@mycontent/core/internal';
+import { INTERACTION_TYPE_CODES, StringInterner, addVectors, cloneProfile, mergeArmDeltas } from '@mycontent/core/internal';
 
 /** Name of the memory store adapter. */
 export const MEMORY_STORE_NAME = 'memory-store';
@@ -30,7 +30,6 @@ export interface MemoryStoreOptions {
   initialCapacity?: number;
 }
 
-const TYPE_CODE = new Map(INTERACTION_TYPES.map((t, i) => [t, i]));
 
 function grown<T extends Int32Array | Float64Array | Float32Array | Uint8Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
@@ -126,7 +125,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       const u = userIds.code(x.userId);
       userCol[i] = u;
       itemCol[i] = itemIds.code(x.itemId);
-      typeCol[i] = TYPE_CODE.get(x.type)!;
+      typeCol[i] = INTERACTION_TYPE_CODES[x.type];
       timeCol[i] = x.timestamp;
       sessionCol[i] = x.sessionId === undefined ? -1 : sessionIds.code(x.sessionId);
       ratingCol[i] = x.rating ?? Number.NaN;

@@ -13,12 +13,13 @@ export interface PostgresMigration {
 const ID = 'text COLLATE "C"';
 
 /**
- * The migrations of the PostgreSQL adapters, for `schema`: the seed architecture's `users`,
- * `articles` and `interactions` tables with its two interaction indexes, plus what the engine
- * needs (`item_stats`, `user_profiles`, `models`). Hosts that manage their own migrations can
- * read (or print) the SQL from here; others call {@link migratePostgres}.
+ * The migrations of the PostgreSQL adapters, for `schema`: the `users`, `articles` and
+ * `interactions` tables with two interaction indexes (by user and time, by item and time), plus
+ * what the engine needs (`item_stats`, `user_profiles`, `models`, `bandit_arms`). Hosts that
+ * manage their own migrations can read (or print) the SQL from here; others call
+ * {@link migratePostgres}.
  *
- * Differences from the seed, on purpose: ids are text (an SDK cannot impose bigint ids);
+ * Choices made on purpose: ids are text (an SDK cannot impose bigint ids);
  * interactions have no foreign keys (events may arrive before their article or user rows, and
  * an anonymised interaction points to no user); `articles.embedding` is `bytea` holding
  * little-endian float32 values (exact and compact).

@@ -2,6 +2,7 @@ import {
   MyContentError,
   NO_ITEMS,
   assertArtifactKind,
+  type FitContext,
   type ItemCatalog,
   type ModelArtifact,
   type ModelQuery,
@@ -10,6 +11,7 @@ import {
   type VectorIndex,
 } from '@mycontent/core';
 import { checkOption } from '../shared/options';
+import { throwIfAborted } from '../shared/abort';
 
 /** Options of {@link createContentModel}. */
 export interface ContentModelOptions {
@@ -37,8 +39,8 @@ export interface ContentModel extends RecommenderModel {
 }
 
 /**
- * Content-based recommendations over item embeddings (the seed's "BERT-based content
- * similarity"). Articles are indexed as they are ingested (`indexItems`), so a new article is
+ * Content-based recommendations over item embeddings (from a text encoder, or
+ * `createHashingEmbedder`). Articles are indexed as they are ingested (`indexItems`), so a new article is
  * similar to others and recommendable the moment it is published — before anyone clicks it and
  * with no retraining. A user's profile is the recency- and signal-weighted mean of the
  * embeddings of what they read, minus what they disliked, computed from their latest history at
@@ -109,8 +111,9 @@ export function createContentModel(options: ContentModelOptions): ContentModel {
         items.map((e) => e.embedding),
       );
     },
-    async fit() {
+    async fit(_data, context: FitContext = {}) {
       // Nothing to learn from interactions: the index is fed by indexItems as items arrive.
+      throwIfAborted(context.signal, KIND);
       trained = true;
     },
     async recommend(query) {

@@ -15,6 +15,7 @@ import {
 import { SessionTracker, TopK, createBreather, groupRowsByUser, sessionKey } from '@mycontent/core/internal';
 import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
 import { checkOption } from '../shared/options';
+import { throwIfAborted } from '../shared/abort';
 
 /** How two items' co-occurrences become a similarity. */
 export type ItemSimilarity = 'cooccurrence' | 'cosine' | 'bm25';
@@ -129,7 +130,11 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
 
   function liveSimilarity(i: number, j: number, count: number): number {
     if (config.similarity === 'cooccurrence') return config.liveWeight * count;
-    return (config.liveWeight * count) / (Math.sqrt((liveCount.get(i) ?? 1) * (liveCount.get(j) ?? 1)) + config.shrinkage);
+    const cosine = (config.liveWeight * count) / (Math.sqrt((liveCount.get(i) ?? 1) * (liveCount.get(j) ?? 1)) + config.shrinkage);
+    // BM25 similarities are not bounded by 1: a live pair weighs like the item's best trained
+    // neighbour when the two are always read together, so that new articles can surface.
+    if (config.similarity === 'bm25' && i < items && start[i + 1]! > start[i]!) return cosine * similarity[start[i]!]!;
+    return cosine;
   }
 
   function addLivePair(i: number, j: number): void {
@@ -183,7 +188,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     const n = data.catalog.size;
     const progress = context.onProgress ?? (() => {});
     const aborted = () => {
-      if (context.signal?.aborted) throw new MyContentError('ABORTED', 'item-kNN fit aborted', { source: KIND });
+      throwIfAborted(context.signal, KIND);
     };
     // 1. Contexts: per user in time order, split by session when asked. seq[p] is the item at
     //    position p, ctxOf[p] its context; contexts are contiguous runs of positions.

@@ -14,6 +14,7 @@ import {
   type FitContext,
 } from '@mycontent/core';
 import { yieldToEventLoop } from '@mycontent/core/internal';
+import { throwIfAborted } from '../shared/abort';
 
 /** Options of {@link createPopularityModel}. */
 export interface PopularityOptions {
@@ -158,6 +159,7 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
       return scores[item]! * (decays ? Math.pow(2, (anchor - clock) / halfLifeMs) : 1);
     },
     async fit(data: InteractionDataset, context: FitContext = {}) {
+      throwIfAborted(context.signal, KIND);
       catalog = data.catalog;
       scores = new Float64Array(Math.max(1024, data.catalog.size));
       let latest = 0;
@@ -168,7 +170,7 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
         add(data.item[r]!, data.weight[r]!, data.timestamp[r]!);
         if ((r & 0x3ffff) === 0x3ffff) {
           await yieldToEventLoop(); // keep the host's event loop free
-          if (context.signal?.aborted) throw new MyContentError('ABORTED', 'popularity fit aborted', { source: KIND });
+          throwIfAborted(context.signal, KIND);
         }
       }
       context.onProgress?.({ phase: 'counting', done: data.length, total: data.length });

@@ -16,6 +16,7 @@ import {
 import { TopK } from '@mycontent/core/internal';
 import { growArray } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
+import { throwIfAborted } from '../shared/abort';
 
 /** Options of {@link createRecentPopularityModel}. */
 export interface RecentPopularityOptions {
@@ -215,6 +216,7 @@ export function createRecentPopularityModel(options: RecentPopularityOptions = {
       return scoreAt(item, clock);
     },
     async fit(data: InteractionDataset, context: FitContext = {}) {
+      throwIfAborted(context.signal, KIND);
       catalog = data.catalog;
       reset();
       let latest = 0;

@@ -17,6 +17,7 @@ import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
 import { SessionTracker, growArray, sessionKey } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
 import { ScoreAccumulator, querySession, replayDataset } from './sessions';
+import { throwIfAborted } from '../shared/abort';
 
 /** Options of {@link createSequentialRulesModel}. */
 export interface SequentialRulesOptions {
@@ -195,6 +196,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
       return clock;
     },
     async fit(data: InteractionDataset, context: FitContext = {}) {
+      throwIfAborted(context.signal, KIND);
       catalog = data.catalog;
       rules = new Map();
       ruleCount = 0;

@@ -17,6 +17,7 @@ import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
 import { SessionTracker, growArray, sessionKey } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
 import { ScoreAccumulator, querySession, replayDataset } from './sessions';
+import { throwIfAborted } from '../shared/abort';
 
 /** Options of {@link createSessionKnnModel}. */
 export interface SessionKnnOptions {
@@ -241,6 +242,7 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       return held;
     },
     async fit(data: InteractionDataset, context: FitContext = {}) {
+      throwIfAborted(context.signal, KIND);
       catalog = data.catalog;
       slotSid = new Float64Array(ring).fill(-1);
       slotItems = new Array(ring);

@@ -1,5 +1,6 @@
-import { MyContentError, type InteractionDataset, type ObservedInteraction, type ScoredItems } from '@mycontent/core';
+import { type InteractionDataset, type ObservedInteraction, type ScoredItems } from '@mycontent/core';
 import { TopK, growArray, yieldToEventLoop } from '@mycontent/core/internal';
+import { throwIfAborted } from '../shared/abort';
 
 /**
  * Replays a dataset's positive interactions in time order as observed interactions (rows of one
@@ -33,7 +34,7 @@ export async function replayDataset(
     if ((k & 0x3fff) === 0x3fff && performance.now() - lastYield > 20) {
       await yieldToEventLoop(); // keep the host's event loop free
       lastYield = performance.now();
-      if (options.signal?.aborted) throw new MyContentError('ABORTED', `${options.source} fit aborted`, { source: options.source });
+      throwIfAborted(options.signal, options.source);
       options.onProgress?.(k, order.length);
     }
   }

@@ -1,6 +1,6 @@
 import { ItemCatalog } from '../catalog/catalog';
 import { INTERACTION_TYPES, type Interaction, type InteractionType } from '../domain/schemas';
-import { DatasetBuilder, type InteractionDataset, type InteractionWeights } from '../model/dataset';
+import { DatasetBuilder, INTERACTION_TYPE_CODES, type InteractionDataset, type InteractionWeights } from '../model/dataset';
 import { StringInterner } from './interner';
 
 /**
@@ -39,7 +39,6 @@ export interface TableRow {
   duration?: number | undefined;
 }
 
-const TYPE_CODE = new Map<InteractionType, number>(INTERACTION_TYPES.map((t, i) => [t, i]));
 
 /** Builds an {@link InteractionTable} row by row with amortised growth. */
 export class InteractionTableBuilder {
@@ -83,7 +82,7 @@ export class InteractionTableBuilder {
     c.item[i] = this.itemsDict.code(row.itemId);
     c.session[i] = row.sessionId === undefined ? -1 : this.sessionsDict.code(row.sessionId);
     c.timestamp[i] = row.timestamp;
-    c.type[i] = TYPE_CODE.get(row.type)!;
+    c.type[i] = INTERACTION_TYPE_CODES[row.type];
     c.rating[i] = row.rating ?? Number.NaN;
     c.duration[i] = row.duration ?? Number.NaN;
   }

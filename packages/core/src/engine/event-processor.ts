@@ -1,8 +1,17 @@
 import { describeValue, isMyContentError, MyContentError } from '../errors/error';
 import type { BusMessage, EventBus, Subscription } from '../ports/event-bus';
+import { z } from 'zod';
+import { idSchema, type ItemInput } from '../domain/schemas';
 import type { Recommender } from './types';
 
 const SOURCE = 'event-processor';
+
+/** A catalogue event: an item published or updated (validated by `ingestItems`), or removed. */
+const itemEventSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('upsert'), item: z.record(z.string(), z.unknown()) }),
+  z.object({ op: z.literal('remove'), itemId: idSchema }),
+]);
+type ItemEvent = z.output<typeof itemEventSchema>;
 
 /** When the processor recomputes (and caches) a user's recommendations after their events. */
 export interface RecomputePolicy {
@@ -29,6 +38,12 @@ export interface EventProcessorOptions {
   bus: EventBus;
   /** @default 'interactions' */
   topic?: string;
+  /**
+   * A topic of catalogue events, applied in order: `{ op: 'upsert', item }` publishes or updates
+   * an item (recommendable at once), `{ op: 'remove', itemId }` takes one out of every list.
+   * @default none (catalogue changes go through `ingestItems` / `removeItems`)
+   */
+  itemTopic?: string;
   /** Consumer group shared by every worker. @default 'mycontent-event-processor' */
   group?: string;
   /** Events per batch (one store transaction each). @default 500 */
@@ -67,6 +82,8 @@ export interface ProcessedBatch {
 export interface EventProcessorStats {
   running: boolean;
   batches: number;
+  /** Catalogue events applied (item upserts and removals). */
+  itemEvents: number;
   /** Events applied for the first time. */
   processed: number;
   duplicates: number;
@@ -96,7 +113,7 @@ export interface EventProcessor {
 }
 
 /**
- * The seed's `process_interaction_event`, for a stream of events: each event is validated (an
+ * The real-time path of interactions, for a stream of events: each event is validated (an
  * invalid one is retried, then dead-lettered with its error — it never blocks the stream),
  * then every valid event of a batch goes into the engine in one store transaction — user
  * profile, item statistics, online models, cache invalidation — exactly once in effect: each
@@ -133,6 +150,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   const stats: EventProcessorStats = {
     running: false,
     batches: 0,
+    itemEvents: 0,
     processed: 0,
     duplicates: 0,
     retried: 0,
@@ -144,6 +162,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     lastBatchAt: 0,
   };
   let subscription: Subscription | undefined;
+  let itemSubscription: Subscription | undefined;
 
   // Background recomputation: a de-duplicated queue of users, drained a few at a time.
   const queued = new Set<string>();
@@ -292,18 +311,73 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     return { failed };
   }
 
+  /**
+   * Catalogue events, in order: runs of upserts go to `ingestItems` in one call, removals to
+   * `removeItems`. A malformed event fails alone (redelivered, then dead-lettered); a store
+   * failure fails the rest of the batch.
+   */
+  async function handleItems(messages: BusMessage[]) {
+    const failed: { id: string; error: unknown }[] = [];
+    const events: { id: string; event: ItemEvent }[] = [];
+    for (const message of messages) {
+      const parsed = itemEventSchema.safeParse(message.payload);
+      if (parsed.success) events.push({ id: message.id, event: parsed.data });
+      else {
+        const issue = parsed.error.issues[0]!;
+        const field = issue.path.join('.') || '(root)';
+        failed.push({ id: message.id, error: new MyContentError('INVALID_INPUT', `catalogue event: ${field}: ${issue.message}`, { source: SOURCE, field }) });
+      }
+    }
+    for (let at = 0; at < events.length; ) {
+      const op = events[at]!.event.op;
+      let end = at;
+      while (end < events.length && events[end]!.event.op === op) end++;
+      const run = events.slice(at, end);
+      try {
+        if (op === 'remove') {
+          await recommender.removeItems(run.map((e) => (e.event as { itemId: string }).itemId));
+          stats.itemEvents += run.length;
+        } else stats.itemEvents += await applyUpserts(run, failed);
+      } catch (error) {
+        stats.lastError = error instanceof Error ? error.message : String(error);
+        for (const e of events.slice(at)) failed.push({ id: e.id, error });
+        break;
+      }
+      at = end;
+    }
+    return { failed };
+  }
+
+  /** Item upserts in one call; when some are invalid, those fail alone and the others are applied. Resolves with how many were. */
+  async function applyUpserts(run: { id: string; event: ItemEvent }[], failed: { id: string; error: unknown }[]): Promise<number> {
+    const items = run.map((e) => (e.event.op === 'upsert' ? e.event.item : {}) as unknown as ItemInput);
+    try {
+      return (await recommender.ingestItems(items)).written;
+    } catch (error) {
+      if (!isMyContentError(error, 'INVALID_INPUT') || error.issues.length === 0 || error.issues.some((i) => i.index === undefined)) throw error;
+      const bad = new Set(error.issues.map((i) => i.index!));
+      for (const index of bad) failed.push({ id: run[index]!.id, error: new MyContentError('INVALID_INPUT', `catalogue event: ${error.message}`, { source: SOURCE }) });
+      const rest = items.filter((_, i) => !bad.has(i));
+      return rest.length > 0 ? (await recommender.ingestItems(rest)).written : 0;
+    }
+  }
+
   return {
     async start() {
       if (subscription) return;
       // A new group starts from the earliest retained event: nothing published before the first
       // worker started is skipped.
       subscription = await bus.subscribeBatch(topic, handle, { group, batchSize, maxDeliveries, startFrom: 'earliest' });
+      if (options.itemTopic !== undefined) {
+        itemSubscription = await bus.subscribeBatch(options.itemTopic, handleItems, { group, batchSize, maxDeliveries, startFrom: 'earliest' });
+      }
       stats.running = true;
     },
     async stop() {
-      const s = subscription;
+      const open = [subscription, itemSubscription];
       subscription = undefined;
-      if (s) await s.close();
+      itemSubscription = undefined;
+      for (const s of open) if (s) await s.close();
       // Queued recomputations are only cache warming: dropped; the running ones finish.
       queued.clear();
       await Promise.all([...inFlight]);

@@ -6,8 +6,7 @@ import { createRandom } from '../data/random';
 import type { Item } from '../domain/schemas';
 import { MyContentError } from '../errors/error';
 import type { Progress, RecommenderModel } from '../model/contract';
-import { DEFAULT_INTERACTION_WEIGHTS, type InteractionDataset } from '../model/dataset';
-import { INTERACTION_TYPES } from '../domain/schemas';
+import { POSITIVE_TYPE_CODES, type InteractionDataset } from '../model/dataset';
 import {
   auc,
   averagePrecisionAtK,
@@ -109,11 +108,9 @@ function isSessionSplit(split: TrainTestSplit | SessionSplit): split is SessionS
   return 'cases' in split;
 }
 
-const POSITIVE_TYPE = INTERACTION_TYPES.map((type) => DEFAULT_INTERACTION_WEIGHTS[type] > 0);
-
 function buildCases(table: InteractionTable, split: TrainTestSplit | SessionSplit, catalog: ItemCatalog, train: InteractionDataset): Case[] {
   const itemOf = (row: number) => catalog.ensure(table.items[table.item[row]!]!);
-  const positive = (row: number) => POSITIVE_TYPE[table.type[row]!]!;
+  const positive = (row: number) => POSITIVE_TYPE_CODES[table.type[row]!]!;
   if (isSessionSplit(split)) {
     return split.cases.map((c) => {
       const history = Int32Array.from(c.prefix, itemOf);

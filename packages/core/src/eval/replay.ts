@@ -5,7 +5,7 @@ import { createRandom } from '../data/random';
 import { INTERACTION_TYPES, type Item } from '../domain/schemas';
 import { MyContentError } from '../errors/error';
 import type { ObservedInteraction, Progress, RecommenderModel } from '../model/contract';
-import { DatasetBuilder, interactionWeight } from '../model/dataset';
+import { DatasetBuilder, POSITIVE_TYPE_CODES, interactionWeight } from '../model/dataset';
 import { NewestItems } from '../engine/newest';
 import { createRanker, type RankingOptions } from '../engine/ranker';
 import { rank } from '../engine/ranking';
@@ -101,7 +101,12 @@ export interface ReplayResult {
   stats: ReplayStats;
 }
 
-const positiveTypes = INTERACTION_TYPES.map((type) => type !== 'dislike');
+
+/** The first position of `rows` whose timestamp is earlier than the one before, or -1. */
+function firstOutOfOrder(table: InteractionTable, rows: Int32Array): number {
+  for (let i = 1; i < rows.length; i++) if (table.timestamp[rows[i]!]! < table.timestamp[rows[i - 1]!]!) return i;
+  return -1;
+}
 
 /**
  * The stream rows of `table` in timestamp order. A stream out of order is rejected (`FORMAT`,
@@ -110,17 +115,14 @@ const positiveTypes = INTERACTION_TYPES.map((type) => type !== 'dislike');
  */
 export function streamRowsInOrder(table: InteractionTable, options: { sort?: boolean; source?: string } = {}): Int32Array {
   const rows = Int32Array.from({ length: table.length }, (_, i) => i);
-  for (let i = 1; i < table.length; i++) {
-    if (table.timestamp[i]! < table.timestamp[i - 1]!) {
-      if (options.sort) return rows.sort((a, b) => table.timestamp[a]! - table.timestamp[b]! || a - b);
-      throw new MyContentError(
-        'FORMAT',
-        `${options.source ?? 'stream'}: row ${i + 1} (timestamp ${new Date(table.timestamp[i]!).toISOString()}) is earlier than row ${i} (${new Date(table.timestamp[i - 1]!).toISOString()}): the stream must be in timestamp order`,
-        { source: 'replay', field: 'timestamp', value: i + 1 },
-      );
-    }
-  }
-  return rows;
+  const i = firstOutOfOrder(table, rows);
+  if (i < 0) return rows;
+  if (options.sort) return rows.sort((a, b) => table.timestamp[a]! - table.timestamp[b]! || a - b);
+  throw new MyContentError(
+    'FORMAT',
+    `${options.source ?? 'stream'}: row ${i + 1} (timestamp ${new Date(table.timestamp[i]!).toISOString()}) is earlier than row ${i} (${new Date(table.timestamp[i - 1]!).toISOString()}): the stream must be in timestamp order`,
+    { source: 'replay', field: 'timestamp', value: i + 1 },
+  );
 }
 
 /**
@@ -166,14 +168,13 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
   }
   if (train.length === 0) throw new MyContentError('INVALID_INPUT', 'the training set is empty', { source: 'replay', field: 'train', value: 0 });
   const progress = options.onProgress ?? (() => {});
-  for (let s = 1; s < stream.length; s++) {
-    if (table.timestamp[stream[s]!]! < table.timestamp[stream[s - 1]!]!) {
-      throw new MyContentError('INVALID_INPUT', `stream rows must be in timestamp order (row ${stream[s]} is earlier than row ${stream[s - 1]})`, {
-        source: 'replay',
-        field: 'stream',
-        value: s,
-      });
-    }
+  const s = firstOutOfOrder(table, stream);
+  if (s > 0) {
+    throw new MyContentError('INVALID_INPUT', `stream rows must be in timestamp order (row ${stream[s]} is earlier than row ${stream[s - 1]})`, {
+      source: 'replay',
+      field: 'stream',
+      value: s,
+    });
   }
   const order = queries.map((_, i) => i);
   for (const q of queries) {
@@ -491,7 +492,7 @@ export async function evaluateReplay(options: ReplayEvaluationOptions): Promise<
     if (s >= 0 && started.has(s)) {
       const i = position.get(s) ?? 0;
       position.set(s, i + 1);
-      if (i > 0 && !set.has(table.item[r]!) && positiveTypes[table.type[r]!]) {
+      if (i > 0 && !set.has(table.item[r]!) && POSITIVE_TYPE_CODES[table.type[r]!]) {
         const prefix = sessionRows.get(s)!.slice(0, i);
         cases.push({
           query: {

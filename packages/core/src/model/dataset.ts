@@ -24,6 +24,9 @@ export const INTERACTION_TYPE_CODES: Readonly<Record<InteractionType, number>> =
   Object.fromEntries(INTERACTION_TYPES.map((t, i) => [t, i])) as Record<InteractionType, number>,
 );
 
+/** By type code: whether the type is a positive signal under the default weights (all but dislikes). */
+export const POSITIVE_TYPE_CODES: readonly boolean[] = Object.freeze(INTERACTION_TYPES.map((type) => DEFAULT_INTERACTION_WEIGHTS[type] > 0));
+
 /** Weight of one interaction under `weights`. */
 export function interactionWeight(
   interaction: Pick<Interaction, 'type' | 'rating' | 'duration'>,

@@ -1,0 +1,29 @@
+import { createExactVectorIndex } from '@mycontent/adapters/memory';
+import {
+  createAlsModel,
+  createBprModel,
+  createContentModel,
+  createEaseModel,
+  createItemKnnModel,
+  createPopularityModel,
+  createRecentPopularityModel,
+  createSequentialRulesModel,
+  createSessionKnnModel,
+  createSvdppModel,
+} from '@mycontent/algorithms';
+import { describeModelConformance } from '@mycontent/algorithms/testing';
+
+// Every model we ship passes the one suite third-party models run.
+describeModelConformance('popularity (all time)', () => createPopularityModel({ halfLifeMs: Number.POSITIVE_INFINITY, rerankIntervalMs: 0 }));
+describeModelConformance('popularity (trending)', () => createPopularityModel({ halfLifeMs: 6 * 3_600_000, rerankIntervalMs: 0 }));
+describeModelConformance('item-kNN (cosine)', () => createItemKnnModel({ similarity: 'cosine' }));
+describeModelConformance('item-kNN (BM25)', () => createItemKnnModel({ similarity: 'bm25' }));
+describeModelConformance('ALS', () => createAlsModel({ factors: 8, iterations: 4, seed: 3, workers: 1 }), { learnsNewItems: false });
+describeModelConformance('BPR', () => createBprModel({ factors: 8, epochs: 3, seed: 3 }));
+describeModelConformance('EASE', () => createEaseModel({ workers: 1 }));
+describeModelConformance('SVD++', () => createSvdppModel({ factors: 4, epochs: 3, seed: 3 }), { ratings: true });
+describeModelConformance('content', () => createContentModel({ index: (dimension) => createExactVectorIndex({ dimension }) }), { embeddings: 8 });
+describeModelConformance('sequential rules', () => createSequentialRulesModel());
+describeModelConformance('V-SkNN', () => createSessionKnnModel({ variant: 'vsknn' }));
+describeModelConformance('S-kNN', () => createSessionKnnModel({ variant: 'sknn' }));
+describeModelConformance('recent popularity', () => createRecentPopularityModel());
