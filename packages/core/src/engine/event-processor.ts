@@ -1,34 +1,12 @@
 import { describeValue, isMyContentError, MyContentError } from '../errors/error';
 import type { BusMessage, EventBus, Subscription } from '../ports/event-bus';
-import { z } from 'zod';
-import { idSchema, type ItemInput } from '../domain/schemas';
+import { catalogueEventHandler } from './catalogue-events';
+import { createRecomputeQueue, type RecomputePolicy } from './recompute-queue';
+
+export type { RecomputePolicy } from './recompute-queue';
 import type { Recommender } from './types';
 
 const SOURCE = 'event-processor';
-
-/** A catalogue event: an item published or updated (validated by `ingestItems`), or removed. */
-const itemEventSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('upsert'), item: z.record(z.string(), z.unknown()) }),
-  z.object({ op: z.literal('remove'), itemId: idSchema }),
-]);
-type ItemEvent = z.output<typeof itemEventSchema>;
-
-/** When the processor recomputes (and caches) a user's recommendations after their events. */
-export interface RecomputePolicy {
-  /** Recompute each time the user's interaction count crosses a multiple of this. @default 20 */
-  everyEvents?: number;
-  /** Recompute after each of a new user's first events (cold start), up to this count. @default 3 */
-  coldUserEvents?: number;
-  /** Length of the recomputed list. @default 10 */
-  n?: number;
-  /**
-   * Recomputations run in the background, after the events are applied and acknowledged, this
-   * many at a time, so that they take little from the stream. @default 1
-   */
-  concurrency?: number;
-  /** Users waiting for a recomputation at most; beyond, they are skipped (counted). @default 10_000 */
-  maxQueued?: number;
-}
 
 /** Options of {@link createEventProcessor}. */
 export interface EventProcessorOptions {
@@ -164,39 +142,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   let subscription: Subscription | undefined;
   let itemSubscription: Subscription | undefined;
 
-  // Background recomputation: a de-duplicated queue of users, drained a few at a time.
-  const queued = new Set<string>();
-  const inFlight = new Set<Promise<void>>();
-  function recompute(userIds: readonly string[]): void {
-    if (!policy) return;
-    for (const userId of userIds) {
-      if (queued.has(userId)) continue;
-      if (queued.size >= policy.maxQueued) stats.recomputeSkipped++;
-      else queued.add(userId);
-    }
-    drain();
-  }
-  function drain(): void {
-    while (policy && inFlight.size < policy.concurrency && queued.size > 0) {
-      const userId = queued.values().next().value!;
-      queued.delete(userId);
-      const task: Promise<void> = recommender
-        .recommend({ userId, n: policy.n })
-        .then(
-          () => void stats.recomputed++,
-          (error: unknown) => {
-            stats.recomputeErrors++; // e.g. models not trained yet: the events are applied anyway
-            stats.lastError = error instanceof Error ? error.message : String(error);
-          },
-        )
-        .finally(() => {
-          inFlight.delete(task);
-          drain();
-        });
-      inFlight.add(task);
-    }
-  }
-
+  const recompute = createRecomputeQueue(recommender, policy, stats);
 
   /** Cheap checks and defaults; the engine validates the rest (once, for the whole batch). */
   function toInput(message: BusMessage): Record<string, unknown> {
@@ -282,7 +228,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
             .filter((u) => u.interactionCount <= policy.coldUserEvents || Math.floor(u.interactionCount / policy.everyEvents) > Math.floor((u.interactionCount - u.added) / policy.everyEvents))
             .map((u) => u.userId);
           recomputeQueued = due.length;
-          recompute(due);
+          recompute.add(due);
         }
       }
     } catch (error) {
@@ -311,57 +257,6 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     return { failed };
   }
 
-  /**
-   * Catalogue events, in order: runs of upserts go to `ingestItems` in one call, removals to
-   * `removeItems`. A malformed event fails alone (redelivered, then dead-lettered); a store
-   * failure fails the rest of the batch.
-   */
-  async function handleItems(messages: BusMessage[]) {
-    const failed: { id: string; error: unknown }[] = [];
-    const events: { id: string; event: ItemEvent }[] = [];
-    for (const message of messages) {
-      const parsed = itemEventSchema.safeParse(message.payload);
-      if (parsed.success) events.push({ id: message.id, event: parsed.data });
-      else {
-        const issue = parsed.error.issues[0]!;
-        const field = issue.path.join('.') || '(root)';
-        failed.push({ id: message.id, error: new MyContentError('INVALID_INPUT', `catalogue event: ${field}: ${issue.message}`, { source: SOURCE, field }) });
-      }
-    }
-    for (let at = 0; at < events.length; ) {
-      const op = events[at]!.event.op;
-      let end = at;
-      while (end < events.length && events[end]!.event.op === op) end++;
-      const run = events.slice(at, end);
-      try {
-        if (op === 'remove') {
-          await recommender.removeItems(run.map((e) => (e.event as { itemId: string }).itemId));
-          stats.itemEvents += run.length;
-        } else stats.itemEvents += await applyUpserts(run, failed);
-      } catch (error) {
-        stats.lastError = error instanceof Error ? error.message : String(error);
-        for (const e of events.slice(at)) failed.push({ id: e.id, error });
-        break;
-      }
-      at = end;
-    }
-    return { failed };
-  }
-
-  /** Item upserts in one call; when some are invalid, those fail alone and the others are applied. Resolves with how many were. */
-  async function applyUpserts(run: { id: string; event: ItemEvent }[], failed: { id: string; error: unknown }[]): Promise<number> {
-    const items = run.map((e) => (e.event.op === 'upsert' ? e.event.item : {}) as unknown as ItemInput);
-    try {
-      return (await recommender.ingestItems(items)).written;
-    } catch (error) {
-      if (!isMyContentError(error, 'INVALID_INPUT') || error.issues.length === 0 || error.issues.some((i) => i.index === undefined)) throw error;
-      const bad = new Set(error.issues.map((i) => i.index!));
-      for (const index of bad) failed.push({ id: run[index]!.id, error: new MyContentError('INVALID_INPUT', `catalogue event: ${error.message}`, { source: SOURCE }) });
-      const rest = items.filter((_, i) => !bad.has(i));
-      return rest.length > 0 ? (await recommender.ingestItems(rest)).written : 0;
-    }
-  }
-
   return {
     async start() {
       if (subscription) return;
@@ -369,6 +264,10 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       // worker started is skipped.
       subscription = await bus.subscribeBatch(topic, handle, { group, batchSize, maxDeliveries, startFrom: 'earliest' });
       if (options.itemTopic !== undefined) {
+        const handleItems = catalogueEventHandler(recommender, SOURCE, {
+          applied: (count) => void (stats.itemEvents += count),
+          failed: (error) => void (stats.lastError = error instanceof Error ? error.message : String(error)),
+        });
         itemSubscription = await bus.subscribeBatch(options.itemTopic, handleItems, { group, batchSize, maxDeliveries, startFrom: 'earliest' });
       }
       stats.running = true;
@@ -379,8 +278,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       itemSubscription = undefined;
       for (const s of open) if (s) await s.close();
       // Queued recomputations are only cache warming: dropped; the running ones finish.
-      queued.clear();
-      await Promise.all([...inFlight]);
+      await recompute.stop();
       stats.running = false;
     },
     stats() {
