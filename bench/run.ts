@@ -140,13 +140,13 @@ PostgreSQL ${adapters.servers.postgres} and Redis ${adapters.servers.redis} as t
 
 | ingestion | rows | time | rate |
 | --- | --- | --- | --- |
-| **\`appendInteractions\` into PostgreSQL**: batches of 50,000, one transaction each, \`unnest\` INSERTs of 5,000 rows, both seed indexes | ${adapters.clicks.toLocaleString()} | **${s(adapters.pgIngestMs)}** | **${perS(adapters.clicks, adapters.pgIngestMs)}** |
+| **\`interactions.append\` into PostgreSQL**: batches of 50,000, one transaction each, \`unnest\` INSERTs of 5,000 rows, both interaction indexes | ${adapters.clicks.toLocaleString()} | **${s(adapters.pgIngestMs)}** | **${perS(adapters.clicks, adapters.pgIngestMs)}** |
 | baseline: one parameterised INSERT per row, same pool | ${adapters.naive.rows.toLocaleString()} | ${s(adapters.naive.ms)} | ${perS(adapters.naive.rows, adapters.naive.ms)} |
 | baseline: memory store, same batches | ${adapters.clicks.toLocaleString()} | ${s(adapters.memoryIngestMs)} | ${perS(adapters.clicks, adapters.memoryIngestMs)} |
-| \`appendInteractions\` into PGlite (embedded, in-process WebAssembly) | ${adapters.pglite.rows.toLocaleString()} | ${s(adapters.pglite.ms)} | ${perS(adapters.pglite.rows, adapters.pglite.ms)} |
+| \`interactions.append\` into PGlite (embedded, in-process WebAssembly) | ${adapters.pglite.rows.toLocaleString()} | ${s(adapters.pglite.ms)} | ${perS(adapters.pglite.rows, adapters.pglite.ms)} |
 | live path into PostgreSQL: \`ingestInteractions\` in batches of 1,000 (validation; interactions, statistics and locked profile updates in one transaction) | ${adapters.live.rows.toLocaleString()} | ${s(adapters.live.ms)} | ${perS(adapters.live.rows, adapters.live.ms)} |
-| \`upsertItems\` (articles, no embeddings) | ${adapters.items.toLocaleString()} | ${s(adapters.itemsMs)} | ${perS(adapters.items, adapters.itemsMs)} |
-| training scan: \`scanInteractions\`, keyset pages of 20,000 | ${adapters.scan.rows.toLocaleString()} | ${s(adapters.scan.ms)} | ${perS(adapters.scan.rows, adapters.scan.ms)} |
+| \`items.upsert\` (articles, no embeddings) | ${adapters.items.toLocaleString()} | ${s(adapters.itemsMs)} | ${perS(adapters.items, adapters.itemsMs)} |
+| training scan: \`interactions.scan\`, keyset pages of 20,000 | ${adapters.scan.rows.toLocaleString()} | ${s(adapters.scan.ms)} | ${perS(adapters.scan.rows, adapters.scan.ms)} |
 
 ${isFull ? `Target: the full Globo log into PostgreSQL in under 60 s ${ok(adapters.pgIngestMs < 60_000)}.` : 'Targets apply to the full scale.'}
 
@@ -186,7 +186,7 @@ ${isFull ? `Target: full-scale load under 60 s ${ok(ours.ms < 60_000)} and under
 | --- | --- | --- |
 | \`ingestItems\` (${engine.items.toLocaleString()} articles, validated) | ${s(engine.itemsMs)} | ${fmt(engine.items / (engine.itemsMs / 1000), 0)} items/s |
 | \`ingestInteractions\` in batches of 10,000: validation, store, item statistics, profiles, cache invalidation | ${s(engine.ingestMs)} | **${fmt(engine.clicks / (engine.ingestMs / 1000), 0)} interactions/s** |
-| baseline: raw \`store.appendInteractions\` of the same batches (no validation, statistics or profiles) | ${s(engine.rawAppendMs)} | ${fmt(engine.clicks / (engine.rawAppendMs / 1000), 0)} interactions/s |
+| baseline: raw \`store.interactions.append\` of the same batches (no validation, statistics or profiles) | ${s(engine.rawAppendMs)} | ${fmt(engine.clicks / (engine.rawAppendMs / 1000), 0)} interactions/s |
 
 ## Training (\`train()\`: reads every interaction from the store in pages, fits each model on the main thread)
 
@@ -351,8 +351,8 @@ ${(() => {
   const tuned = simulator.exposure[2]!;
   const faster = (r: typeof seed) => (r.hoursToExposure.high ?? Infinity) < (r.hoursToExposure.low ?? Infinity);
   return [
-    `- a high-quality new article reaches broad exposure faster than a low-quality one ${ok(faster(seed) && faster(tuned))} (median hours, high vs low: ${seed.hoursToExposure.high} vs ${seed.hoursToExposure.low ?? 'not reached'} with the seed's numbers, ${tuned.hoursToExposure.high} vs ${tuned.hoursToExposure.low ?? 'not reached'} tuned);`,
-    `- a low-quality one stays limited: with the seed's numbers ${ok(seed.reachedShare.low < 0.5)} (${(100 * seed.reachedShare.low).toFixed(0)} % of weak articles still reach ${seed.exposureTarget.toLocaleString()} impressions: +10 %/h compounds to ×10 a day), with weak articles growing 2 %/h ${ok(tuned.reachedShare.low < 0.5)} (${(100 * tuned.reachedShare.low).toFixed(0)} % against ${(100 * tuned.reachedShare.high).toFixed(0)} % of strong ones, and CTR ${(100 * tuned.ctr).toFixed(2)} % against ${(100 * simulator.exposure[0]!.ctr).toFixed(2)} % without the policy).`,
+    `- a high-quality new article reaches broad exposure faster than a low-quality one ${ok(faster(seed) && faster(tuned))} (median hours, high vs low: ${seed.hoursToExposure.high} vs ${seed.hoursToExposure.low ?? 'not reached'} with the default numbers, ${tuned.hoursToExposure.high} vs ${tuned.hoursToExposure.low ?? 'not reached'} tuned);`,
+    `- a low-quality one stays limited: with the default numbers ${ok(seed.reachedShare.low < 0.5)} (${(100 * seed.reachedShare.low).toFixed(0)} % of weak articles still reach ${seed.exposureTarget.toLocaleString()} impressions: +10 %/h compounds to ×10 a day), with weak articles growing 2 %/h ${ok(tuned.reachedShare.low < 0.5)} (${(100 * tuned.reachedShare.low).toFixed(0)} % against ${(100 * tuned.reachedShare.high).toFixed(0)} % of strong ones, and CTR ${(100 * tuned.ctr).toFixed(2)} % against ${(100 * simulator.exposure[0]!.ctr).toFixed(2)} % without the policy).`,
   ].join('\n');
 })()}
 

@@ -28,12 +28,12 @@ const hybrid = () => ({
  */
 export const EXPOSURE_POLICIES: Record<string, Policy> = {
   'hybrid, no exposure policy': hybrid,
-  "hybrid + new-article exposure (the seed's numbers)": () => ({ ...hybrid(), newArticles: true }),
+  'hybrid + new-article exposure (default numbers)': () => ({ ...hybrid(), newItems: true }),
   // This world's CTRs are a few percent: a 5 % reference lets the best articles score "high";
   // growth compounds hourly, so the seed's 10 %/h multiplies a weak article's reach by 10 a day.
   'hybrid + new-article exposure (CTR reference 5 %, weak articles +2 %/h)': () => ({
     ...hybrid(),
-    newArticles: { references: { ctr: 0.05 }, growth: { high: 0.5, mid: 0.3, low: 0.02 } },
+    newItems: { references: { ctr: 0.05 }, growth: { high: 0.5, mid: 0.3, low: 0.02 } },
   }),
 };
 
@@ -46,6 +46,6 @@ export const POLICIES: Record<string, Policy> = {
   'item-kNN only': () => ({ ...impressionsAreNotInterest, models: { popular: popular(), related: related() }, blend: { related: 1, popular: 0 } }),
   'content only': () => ({ ...impressionsAreNotInterest, models: { popular: popular(), content: content() }, blend: { content: 1, popular: 0 } }),
   'hybrid (kNN 0.2 + content 0.8)': hybrid,
-  'hybrid + progressive cold start + new-article exposure': () => ({ ...hybrid(), progressive: true, newArticles: true }),
-  'the same + diversity (MMR, lambda 0.7)': () => ({ ...hybrid(), progressive: true, newArticles: true, diversity: { lambda: 0.7, by: 'category' } }),
+  'hybrid + progressive cold start + new-article exposure': () => ({ ...hybrid(), progressive: true, newItems: true }),
+  'the same + diversity (MMR, lambda 0.7)': () => ({ ...hybrid(), progressive: true, newItems: true, diversity: { lambda: 0.7, by: 'category' } }),
 };

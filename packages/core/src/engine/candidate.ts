@@ -4,7 +4,7 @@ import type { Recommendation } from '../domain/schemas';
 /**
  * An item on its way through the ranking stages: its catalogue index, its score, the source
  * that contributes most to it, and each source's contribution. It becomes a public
- * `Recommendation` once, at the end ({@link toRecommendations}).
+ * `Recommendation` once, at the end of the pipeline.
  */
 export interface Candidate {
   /** Catalogue index. */

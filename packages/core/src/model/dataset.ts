@@ -53,7 +53,7 @@ export interface InteractionDataset {
   /** Implicit signal weight (see {@link interactionWeight}); ≤ 0 is a negative signal. */
   readonly weight: Float32Array;
   readonly timestamp: Float64Array;
-  /** Interaction type code ({@link INTERACTION_TYPE_CODES}). */
+  /** Interaction type code: the index of the type in `INTERACTION_TYPES`. */
   readonly type: Uint8Array;
   /** Session index per row (dense, per dataset), -1 when the interaction had no session. */
   readonly session: Int32Array;
