@@ -29,12 +29,15 @@ export function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-/** Runs a benchmark script in a fresh Node process and returns the JSON it prints last. */
-export function runChild<T>(script: string, args: string[] = []): T {
+/**
+ * Runs a benchmark script (relative to bench/, or absolute) in a fresh Node process, from `cwd`
+ * (where its packages resolve), and returns the JSON it prints last.
+ */
+export function runChild<T>(script: string, args: string[] = [], cwd?: string): T {
   const out = execFileSync(
     process.execPath,
     ['--conditions=@mycontent/source', '--import', 'tsx', '--expose-gc', '--max-old-space-size=12000', fileURLToPath(new URL(script, import.meta.url)), ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 },
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26, ...(cwd ? { cwd } : {}) },
   );
   const lines = out.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as T;

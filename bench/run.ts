@@ -385,5 +385,8 @@ ${(() => {
 
 _Time of this run: ${s(Date.now() - started)}._
 `;
-await writeFile(values.out!, md);
+// The side-by-side section (npm run bench:compare) is kept as it was.
+const previous = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
+const sideBySide = /<!-- side-by-side:start -->[\s\S]*<!-- side-by-side:end -->/.exec(previous)?.[0];
+await writeFile(values.out!, sideBySide ? `${md.trimEnd()}\n\n${sideBySide}\n` : md);
 log(`wrote ${values.out}`);

@@ -1,6 +1,9 @@
 import type { Item } from '../domain/schemas';
 import { growArray as grow } from '../typed-array/grow';
 
+/** Changes the catalogue remembers for {@link ItemCatalog.changedSince}. */
+const JOURNAL = 4096;
+
 /** The fields of an item the catalog indexes. */
 export type CatalogEntry = Pick<Item, 'id' | 'category' | 'publisher' | 'createdAt'>;
 
@@ -33,10 +36,29 @@ export class ItemCatalog {
   /** 1 when the item is known to the store and not removed; 0 for ids only seen in interactions or removed. */
   active: Uint8Array = new Uint8Array(0);
   private changes = 0;
+  /** The indices of the latest changes, by version (a ring of {@link JOURNAL} entries). */
+  private readonly journal = new Int32Array(JOURNAL);
 
   /** Increases whenever an item is added, updated or removed: views derived from the catalogue compare it to know they are stale. */
   get version(): number {
     return this.changes;
+  }
+
+  /**
+   * The indices changed since `version` (oldest first, possibly repeated), or `undefined` when
+   * more changes happened than the catalogue remembers: then recompute from scratch.
+   */
+  changedSince(version: number): Int32Array | undefined {
+    const count = this.changes - version;
+    if (count < 0 || count > JOURNAL) return undefined;
+    const out = new Int32Array(count);
+    for (let v = version; v < this.changes; v++) out[v - version] = this.journal[v % JOURNAL]!;
+    return out;
+  }
+
+  private changed(index: number): void {
+    this.journal[this.changes % JOURNAL] = index;
+    this.changes++;
   }
 
   /** Number of indices handed out. */
@@ -92,7 +114,7 @@ export class ItemCatalog {
     this.publisher[i] = item.publisher === undefined ? -1 : this.code(this.publisherNames, this.publisherIndex, item.publisher, true);
     this.createdAt[i] = item.createdAt;
     this.active[i] = 1;
-    this.changes++;
+    this.changed(i);
     return i;
   }
 
@@ -101,7 +123,7 @@ export class ItemCatalog {
     const i = this.index.get(id);
     if (i !== undefined && this.active[i] === 1) {
       this.active[i] = 0;
-      this.changes++;
+      this.changed(i);
     }
   }
 
