@@ -45,16 +45,19 @@ export async function rank(ranker: Ranker, scope: RankingScope, context: UserCon
   const { settings } = ranker;
   const diversity = request.diversity === false ? undefined : (request.diversity ?? settings.diversity);
 
-  // 1. Candidate sources.
+  // 1. Candidate sources. A lone source with no later stage to choose among its candidates is
+  // asked for the list alone: its own order is the blend's.
   const weights = request.weights ?? ranker.blend;
   const active = ranker.names.filter((name) => weights[name]! > 0);
-  const query = modelQueryOf(context, Math.max(settings.candidates, request.listLength ?? n), settings.historyLength);
+  const freshness = settings.freshness;
+  const alone = active.length + (request.extraSources?.length ?? 0) === 1 && !diversity && !freshness;
+  const k = alone ? (request.listLength ?? n) : Math.max(settings.candidates, request.listLength ?? n);
+  const query = modelQueryOf(context, k, settings.historyLength);
   const results = await Promise.all(active.map((name) => ranker.models[name]!.recommend(query)));
   const sources: BlendSource[] = active.map((name, i) => ({ name, weight: weights[name]!, result: results[i]! }));
   if (request.extraSources) sources.push(...request.extraSources);
 
   // 2. Blend (a larger pool when later stages choose among the candidates).
-  const freshness = settings.freshness;
   let list = blendSources(sources, diversity || freshness ? Math.max(n, diversity?.pool ?? 3 * n) : n, settings.blendNormalization);
 
   // 3. Business rules: favour fresh items.
