@@ -46,7 +46,8 @@ for (const pkg of packages) {
   }
   for (const [tool, args] of [
     ['publint', ['--strict', dir]],
-    ['attw', ['--pack', dir, '--profile', 'node16', '--format', 'table-flipped']],
+    // The /testing suites are ESM only, as vitest is: no CommonJS resolution to check there.
+    ['attw', ['--pack', dir, '--profile', 'node16', '--format', 'table-flipped', ...(manifest.exports['./testing'] ? ['--exclude-entrypoints', './testing'] : [])]],
   ]) {
     try {
       const out = execFileSync(bin(tool), args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -104,7 +104,7 @@ function fail(message: string, field: string, value: unknown): never {
  * Unknown keys and ill-typed values are errors naming the key.
  */
 export function parseParams(model: string, raw: readonly string[]): Record<string, unknown> {
-  const spec = MODELS[model]!;
+  const spec = known(model);
   const out: Record<string, unknown> = {};
   for (const entry of raw) {
     const eq = entry.indexOf('=');
@@ -116,7 +116,7 @@ export function parseParams(model: string, raw: readonly string[]): Record<strin
       if (key.slice(0, dot) !== model) continue;
       key = key.slice(dot + 1);
     }
-    const type = spec.params[key];
+    const type = Object.prototype.hasOwnProperty.call(spec.params, key) ? spec.params[key] : undefined;
     if (!type) fail(`model "${model}" has no parameter "${key}" (parameters: ${Object.keys(spec.params).join(', ') || 'none'})`, 'param', key);
     if (type === 'number') {
       const n = value === 'Infinity' ? Number.POSITIVE_INFINITY : Number(value);

@@ -89,7 +89,7 @@ describe('cli recommend (the batch contract)', () => {
     expect(allowed.lines[0].items).toEqual(['a']);
     for (const r of [unknownModel, zero, malformed, noId, unknownUser, unknownItem]) expect(r.code).toBe(1);
     const missing = cli('recommend', '--train', join(dir, 'nope.csv'), '--format', 'csv', '--queries', join(dir, 'q.jsonl'), '--model', 'popular', '--out', join(dir, 'o.jsonl'));
-    expect(missing.stderr).toContain('no file or directory');
+    expect(missing.stderr).toContain('no such file or directory');
     const empty = cli('recommend', '--train', join(dir, 'empty.csv'), '--format', 'csv', '--queries', join(dir, 'q.jsonl'), '--model', 'popular', '--out', join(dir, 'o.jsonl'));
     expect(empty.stderr).toContain('the training set is empty');
   });
@@ -188,5 +188,76 @@ describe('cli recommend --replay (answers as a live service would)', () => {
     const hr = (i: number) => report.results[i].hitRate as number;
     expect(hr(5)).toBeGreaterThan(hr(3));
     expect(hr(2)).toBeGreaterThan(hr(0));
+  });
+});
+
+describe('the command line itself', () => {
+  it('prints help for the program and for each command, exit code 0', () => {
+    const top = cli('--help');
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/generate[\s\S]*evaluate[\s\S]*recommend/);
+    expect(top.stdout).toContain('news');
+    const command = cli('recommend', '--help');
+    expect(command.code).toBe(0);
+    expect(command.stdout).toContain('--allow-unknown');
+    expect(cli().code).toBe(0);
+  });
+
+  it('says what is wrong with a command line in one line, with exit code 2', () => {
+    for (const [args, message] of [
+      [['bake'], "unknown command 'bake'"],
+      [['recommend', '--train', 't', '--format', 'csv', '--queries', 'q', '--model', 'popular', '--out', 'o', '--colour', 'blue'], "unknown option '--colour'"],
+      [['generate', '--kind', 'movies', '--out', dir], "option '--kind <kind>' argument 'movies' is invalid"],
+      [['recommend', '--format', 'csv'], "required option '--train <path>' not specified"],
+    ] as const) {
+      const result = cli(...args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).toContain('--help');
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
+
+  it('checks every path before any work: output folders, directories named as files', async () => {
+    const base = ['recommend', '--train', join(dir, 'train.csv'), '--format', 'csv', '--model', 'popular'];
+    await writeFile(join(dir, 'q.jsonl'), '{"id":"q","user":"u1"}\n');
+    const outIsDir = cli(...base, '--queries', join(dir, 'q.jsonl'), '--out', dir);
+    expect([outIsDir.code, outIsDir.stderr]).toEqual([1, expect.stringContaining('is a directory: name a file')]);
+    const outNowhere = cli(...base, '--queries', join(dir, 'q.jsonl'), '--out', join(dir, 'no', 'such', 'recs.jsonl'));
+    expect([outNowhere.code, outNowhere.stderr]).toEqual([1, expect.stringContaining('does not exist')]);
+    const queriesIsDir = cli(...base, '--queries', dir, '--out', join(dir, 'o.jsonl'));
+    expect([queriesIsDir.code, queriesIsDir.stderr]).toEqual([1, expect.stringContaining('is a directory, not a file')]);
+    const negative = cli(...base, '--queries', join(dir, 'q.jsonl'), '--out', join(dir, 'o.jsonl'), '--k', '-1');
+    expect([negative.code, negative.stderr]).toEqual([1, expect.stringContaining('--k must be a positive integer, got "-1"')]);
+  });
+
+  it('refuses names that are not models or parameters, whatever an object prototype holds', async () => {
+    await writeFile(join(dir, 'q.jsonl'), '{"id":"q","user":"u1"}\n');
+    const base = ['recommend', '--train', join(dir, 'train.csv'), '--format', 'csv', '--queries', join(dir, 'q.jsonl'), '--out', join(dir, 'o.jsonl')];
+    for (const name of ['__proto__', 'toString', 'constructor']) {
+      const result = cli(...base, '--model', name);
+      expect([result.code, result.stderr]).toEqual([1, expect.stringContaining(`unknown model "${name}"`)]);
+    }
+    const param = cli(...base, '--model', 'popular', '--param', 'toString=1');
+    expect([param.code, param.stderr]).toEqual([1, expect.stringContaining('model "popular" has no parameter "toString"')]);
+  });
+
+  it('reads relative paths from where the command runs, not from the example folder', async () => {
+    const result = spawnSync(process.execPath, ['--conditions=@mycontent/source', '--import', 'tsx', join(cwd, 'src/main.ts'), 'generate', '--kind', 'ratings', '--seed', '3', '--out', 'relative-ml'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, INIT_CWD: dir },
+    });
+    expect(result.status).toBe(0);
+    expect((await readFile(join(dir, 'relative-ml', 'u.data'), 'utf8')).length).toBeGreaterThan(0);
+  });
+
+  it('cuts what an error quotes: a huge header is not echoed whole', async () => {
+    await writeFile(join(dir, 'wide.csv'), `${'x'.repeat(200_000)}\n1\n`);
+    await writeFile(join(dir, 'q.jsonl'), '{"id":"q","user":"u1"}\n');
+    const result = cli('recommend', '--train', join(dir, 'wide.csv'), '--format', 'csv', '--queries', join(dir, 'q.jsonl'), '--model', 'popular', '--out', join(dir, 'o.jsonl'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the header must name a user and an item column');
+    expect(result.stderr.length).toBeLessThan(1_000);
   });
 });

@@ -5,26 +5,45 @@
  *   npm start -- --data DIR        # a Globo.com-format directory instead
  *   npm start -- --scale tiny --seed 7
  */
-import { parseArgs } from 'node:util';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
 import { createRecommender, type Item, type RecommendationList } from '@mycontent/core';
 import { generateSyntheticNews, loadGloboDataset, tableBatches, type InteractionTable, type SyntheticScale } from '@mycontent/core/data';
 import { createExactVectorIndex, createMemoryCache, createMemoryStore } from '@mycontent/adapters/memory';
 import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
-const { values: args } = parseArgs({
-  options: {
-    data: { type: 'string' },
-    scale: { type: 'string', default: 'demo' },
-    seed: { type: 'string', default: '42' },
-  },
-});
+const command = new Command('npm start --')
+  .description('My Content in five minutes: a news recommender on embedded defaults, no server needed.')
+  .option('--data <dir>', 'a Globo.com-format directory instead of the synthetic dataset (relative to where the command runs)')
+  .addOption(new Option('--scale <scale>', 'size of the synthetic dataset').choices(['tiny', 'demo', 'full']).default('demo'))
+  .option('--seed <n>', 'random seed of the synthetic dataset', '42')
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+try {
+  command.parse(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  process.exit(error.code === 'commander.helpDisplayed' ? 0 : 2);
+}
+const args = command.opts<{ data?: string; scale: string; seed: string }>();
+if (!/^\d+$/.test(args.seed)) {
+  console.error(`error: --seed must be a whole number, got ${JSON.stringify(args.seed)}`);
+  process.exit(2);
+}
 
 const ms = (t0: number) => `${(performance.now() - t0).toFixed(t0 > 0 ? 1 : 0)} ms`;
 const line = (text = '') => console.log(text);
 
 async function loadData(): Promise<{ items: Item[]; clicks: InteractionTable; label: string }> {
   if (args.data) {
-    const { items, clicks } = await loadGloboDataset(args.data, { attachEmbeddings: true });
+    // npm runs this script from examples/quickstart: the path is read from where `npm start` ran.
+    const dir = resolve(process.env.INIT_CWD ?? process.cwd(), args.data);
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
+      console.error(`error: --data ${args.data}: no such directory (${dir}); make one with: npm run cli -- generate --kind news --out ${args.data}`);
+      process.exit(1);
+    }
+    const { items, clicks } = await loadGloboDataset(dir, { attachEmbeddings: true });
     return { items, clicks, label: args.data };
   }
   const scale = args.scale as SyntheticScale;

@@ -72,6 +72,26 @@ describe('popularity model', () => {
     expect(model.scoreOf(b)).toBeCloseTo(1, 6);
   });
 
+  it('counts an observed interaction at once, between two re-rankings', async () => {
+    const catalog = catalogWith(['a', 'news'], ['b', 'news'], ['s', 'sport']);
+    const model = createPopularityModel({ halfLifeMs: 6 * H }); // re-ranks at most once a second
+    await model.fit(datasetFromInteractions([click('a', 1), click('a', 1), click('b', 1)], catalog));
+    expect(Array.from(model.trending!({ k: 3 }).items)).toEqual([0, 1]);
+    model.observe!({ userId: 'v', item: catalog.indexOf('s'), weight: 1, timestamp: T });
+    model.observe!({ userId: 'v', item: catalog.indexOf('b'), weight: 2, timestamp: T });
+    expect(Array.from(model.trending!({ k: 3 }).items, (i) => catalog.idAt(i))).toEqual(['b', 'a', 's']);
+    expect(Array.from(model.trending!({ k: 3, category: catalog.categoryCode('sport') }).items, (i) => catalog.idAt(i))).toEqual(['s']);
+  });
+
+  it('keeps older items ranked when the stream jumps years ahead (a replayed log, then live events)', async () => {
+    const catalog = catalogWith(['a', 'c'], ['b', 'c'], ['c', 'c'], ['live', 'c']);
+    const model = createPopularityModel({ halfLifeMs: 6 * H });
+    await model.fit(datasetFromInteractions([click('a', 2), click('a', 2), click('b', 2), click('c', 3)], catalog));
+    model.observe!({ userId: 'v', item: catalog.indexOf('live'), weight: 1, timestamp: T + 9 * 365 * 24 * H });
+    const top = model.trending!({ k: 4 });
+    expect(Array.from(top.items, (i) => catalog.idAt(i))).toEqual(['live', 'a', 'b', 'c']);
+  });
+
   it('round-trips through an artifact exactly, onto another catalogue', async () => {
     const catalog = catalogWith(['a', 'c'], ['b', 'c']);
     const model = createPopularityModel();

@@ -19,7 +19,7 @@ import {
   type UserInteractionsOptions,
   type UserProfile,
 } from '@mycontent/core';
-import { INTERACTION_TYPE_CODES, StringInterner, addVectors, cloneProfile, mergeArmDeltas } from '@mycontent/core/internal';
+import { INTERACTION_TYPE_CODES, StringInterner, addVectors, cloneProfile, growArray, mergeArmDeltas } from '@mycontent/core/internal';
 
 /** Name of the memory store adapter. */
 export const MEMORY_STORE_NAME = 'memory-store';
@@ -30,18 +30,11 @@ export interface MemoryStoreOptions {
   initialCapacity?: number;
 }
 
-
-function grown<T extends Int32Array | Float64Array | Float32Array | Uint8Array>(a: T, size: number): T {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
-}
-
 /**
- * An in-process store. Interactions are kept in columns (typed arrays, interned ids and
- * contexts) so the full Globo.com log (3M clicks) fits in a few hundred MB, with a per-user row
- * index for fast history reads. Every batch is applied synchronously, so it is all or nothing.
- * Nothing survives the process.
+ * An in-process store, every part of the port on one process's memory. Interactions are kept in
+ * columns (typed arrays, interned ids and contexts) so the full Globo.com log (3M clicks) fits in
+ * a few hundred MB, with a per-user row index for fast history reads. Every batch is applied
+ * synchronously, so it is all or nothing. Nothing survives the process.
  *
  * @example
  * ```ts
@@ -80,15 +73,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
   function ensureCapacity(extra: number) {
     if (n + extra <= cap) return;
     while (cap < n + extra) cap *= 2;
-    userCol = grown(userCol, cap);
-    itemCol = grown(itemCol, cap);
-    typeCol = grown(typeCol, cap);
-    timeCol = grown(timeCol, cap);
-    sessionCol = grown(sessionCol, cap);
-    ratingCol = grown(ratingCol, cap);
-    durationCol = grown(durationCol, cap);
-    contextCol = grown(contextCol, cap);
-    deleted = grown(deleted, cap);
+    userCol = growArray(userCol, cap);
+    itemCol = growArray(itemCol, cap);
+    typeCol = growArray(typeCol, cap);
+    timeCol = growArray(timeCol, cap);
+    sessionCol = growArray(sessionCol, cap);
+    ratingCol = growArray(ratingCol, cap);
+    durationCol = growArray(durationCol, cap);
+    contextCol = growArray(contextCol, cap);
+    deleted = growArray(deleted, cap);
   }
 
   function row(i: number): Interaction {

@@ -74,6 +74,9 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
   const categoryOrder = new Map<number, Int32Array>();
   let dirty = false;
   let rankedAt = 0;
+  // Items whose score rose since the order was computed: queries merge them in, so that an
+  // interaction counts at once even between two re-rankings.
+  const risen = new Set<number>();
 
   const factor = (t: number) => (decays ? Math.pow(2, (t - anchor) / halfLifeMs) : 1);
 
@@ -86,7 +89,12 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
 
   function reanchor(to: number) {
     if (!decays) return;
-    const f = Math.pow(2, (anchor - to) / halfLifeMs);
+    // A stream that jumps far ahead (a replayed log, then live events) would decay every old
+    // score to zero and lose their order: old scores shrink at most to ~1e-290, far below any
+    // new event's, still ranked among themselves.
+    let max = 0;
+    for (let i = 0; i < scores.length; i++) if (scores[i]! > max) max = scores[i]!;
+    const f = Math.max(Math.pow(2, (anchor - to) / halfLifeMs), max > 0 ? 1e-290 / max : 0);
     for (let i = 0; i < scores.length; i++) scores[i]! *= f;
     anchor = to;
   }
@@ -96,12 +104,13 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
     ensureSize(item + 1);
     if (decays && (t - anchor) / halfLifeMs > 60) reanchor(t);
     scores[item]! += weight * factor(t);
+    if (order) risen.add(item);
     if (t > clock) clock = t;
   }
 
   function rank(): void {
     const now = Date.now();
-    if (order && (!dirty || now - rankedAt < rerankIntervalMs)) return;
+    if (order && (!dirty || (now - rankedAt < rerankIntervalMs && risen.size <= 10_000))) return;
     let count = 0;
     for (let i = 0; i < scores.length; i++) if (scores[i]! > 0) count++;
     const ids = new Int32Array(count);
@@ -110,6 +119,7 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
     ids.sort((a, b) => scores[b]! - scores[a]! || a - b);
     order = ids;
     categoryOrder.clear();
+    risen.clear();
     dirty = false;
     rankedAt = now;
   }
@@ -130,19 +140,23 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
     if (!trained) throw new MyContentError('NOT_TRAINED', 'the popularity model is not trained', { source: KIND });
     if (k < 1) return NO_ITEMS;
     const list = orderFor(category);
-    // The list is sorted, so the first k that pass are the best k, whatever the time scale (it
-    // may underflow to 0 for a time far from the data's: the order stays right).
+    // The list is sorted: the first k that pass, and did not rise since, are the best k of those
+    // (every score decays alike); the items that rose are merged in by their current score. The
+    // time scale may underflow to 0 for a request time far from the data's: the order stays right.
     const scale = decays ? Math.pow(2, (anchor - (now ?? clock)) / halfLifeMs) : 1;
-    const items = new Int32Array(Math.min(k, list.length));
-    const out = new Float32Array(items.length);
-    let found = 0;
-    for (let r = 0; r < list.length && found < items.length; r++) {
+    const picked: number[] = [];
+    for (let r = 0; r < list.length && picked.length < k; r++) {
       const i = list[r]!;
-      if (filter && !filter(i)) continue;
-      items[found] = i;
-      out[found++] = scores[i]! * scale;
+      if (risen.has(i) || (filter && !filter(i))) continue;
+      picked.push(i);
     }
-    return found === items.length ? { items, scores: out } : { items: items.slice(0, found), scores: out.slice(0, found) };
+    if (risen.size > 0) {
+      const codes = catalog?.category;
+      for (const i of risen) if ((category === undefined || codes?.[i] === category) && (!filter || filter(i))) picked.push(i);
+      picked.sort((a, b) => scores[b]! - scores[a]! || a - b);
+      if (picked.length > k) picked.length = k;
+    }
+    return { items: Int32Array.from(picked), scores: Float32Array.from(picked, (i) => scores[i]! * scale) };
   }
 
   const model: PopularityModel = {

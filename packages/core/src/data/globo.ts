@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Interaction, Item } from '../domain/schemas';
-import { MyContentError } from '../errors/error';
+import { MyContentError, describeValue } from '../errors/error';
 import type { Progress } from '../model/contract';
 import { InteractionTableBuilder, type InteractionTable } from './interaction-table';
 import { readCsvBatches, type CsvRecord } from './lines';
@@ -49,7 +49,7 @@ function columnIndex(header: CsvRecord, expected: readonly string[], path: strin
   return expected.map((column) => {
     const i = names.indexOf(column);
     if (i < 0) {
-      throw new MyContentError('FORMAT', `${path}: missing column "${column}" (header: ${names.join(',')})`, {
+      throw new MyContentError('FORMAT', `${path}: missing column "${column}" (header: ${describeValue(names.join(','))})`, {
         source: 'globo-loader',
         field: column,
       });

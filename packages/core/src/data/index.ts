@@ -34,6 +34,6 @@ export type { TabularLoadOptions } from './tabular';
 export { createRandom, createAliasSampler } from './random';
 export type { Random } from './random';
 export { generateSyntheticNews, writeGloboDataset, SYNTHETIC_SCALES } from './synthetic';
-export type { SyntheticNews, SyntheticNewsConfig, SyntheticScale } from './synthetic';
+export type { SyntheticNews, SyntheticNewsConfig, SyntheticNewsOptions, SyntheticScale } from './synthetic';
 export { generateSyntheticRatings, writeMovieLensDataset, MOVIELENS_100K_SHAPE } from './synthetic-ratings';
 export type { SyntheticRatings, SyntheticRatingsConfig } from './synthetic-ratings';

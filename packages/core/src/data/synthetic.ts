@@ -1,7 +1,7 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Item } from '../domain/schemas';
-import { MyContentError } from '../errors/error';
+import { MyContentError, describeValue } from '../errors/error';
 import type { Progress } from '../model/contract';
 import { GLOBO_ARTICLE_COLUMNS, GLOBO_CLICK_COLUMNS } from './globo';
 import { InteractionTableBuilder, type InteractionTable } from './interaction-table';
@@ -21,7 +21,7 @@ export interface SyntheticNewsConfig {
   dim: number;
   /** Length of the click window, days. */
   days: number;
-  /** Start of the click window (epoch ms). */
+  /** Start of the click window (epoch ms). @default `days` before the `end` option of {@link generateSyntheticNews} */
   start: number;
   /** Share of articles published during the click window (the rest is an older archive). */
   freshShare: number;
@@ -41,7 +41,6 @@ export interface SyntheticNewsConfig {
 export type SyntheticScale = 'tiny' | 'demo' | 'full';
 
 const BASE = {
-  start: Date.UTC(2017, 9, 1),
   freshnessHours: 5,
   evergreenShare: 0.03,
   sessionMean: 2.9,
@@ -50,7 +49,7 @@ const BASE = {
 };
 
 /** Configurations of the built-in scales. `full` matches the Globo.com log's size. */
-export const SYNTHETIC_SCALES: Readonly<Record<SyntheticScale, Omit<SyntheticNewsConfig, 'seed'>>> = Object.freeze({
+export const SYNTHETIC_SCALES: Readonly<Record<SyntheticScale, Omit<SyntheticNewsConfig, 'seed' | 'start'>>> = Object.freeze({
   tiny: { ...BASE, articles: 600, categories: 12, publishers: 2, users: 300, clicks: 6_000, dim: 16, days: 3, freshShare: 0.6 },
   demo: { ...BASE, articles: 20_000, categories: 80, publishers: 3, users: 8_000, clicks: 150_000, dim: 32, days: 7, freshShare: 0.3 },
   full: {
@@ -85,13 +84,27 @@ export interface SyntheticNews {
 }
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Options of {@link generateSyntheticNews}. */
+export interface SyntheticNewsOptions {
+  /** @default 42 */
+  seed?: number;
+  /**
+   * When the click window ends (epoch ms, `Date` or ISO string), unless the configuration gives
+   * its `start`. @default the start of the current UTC day
+   */
+  end?: number | Date | string;
+  onProgress?: (progress: Progress) => void;
+}
 
 /**
  * Generates a synthetic news dataset with the structure of the Globo.com log: hundreds of
  * categories with Zipf sizes, lognormal article quality (skewed popularity), freshness that decays
  * within hours (clicked articles are mostly a few hours old), users with a few preferred
  * categories and skewed activity, sessions of several clicks that tend to stay on topic, and
- * embeddings clustered by category. The same seed gives the same dataset.
+ * embeddings clustered by category. The same seed (and the same `end`) gives the same dataset; by
+ * default the log ends at the start of the current day.
  *
  * @example
  * ```ts
@@ -100,8 +113,8 @@ const HOUR = 3_600_000;
  * ```
  */
 export function generateSyntheticNews(
-  scale: SyntheticScale | Omit<SyntheticNewsConfig, 'seed'>,
-  options: { seed?: number; onProgress?: (progress: Progress) => void } = {},
+  scale: SyntheticScale | (Omit<SyntheticNewsConfig, 'seed' | 'start'> & { start?: number }),
+  options: SyntheticNewsOptions = {},
 ): SyntheticNews {
   const base = typeof scale === 'string' ? SYNTHETIC_SCALES[scale] : scale;
   if (!base) {
@@ -111,7 +124,12 @@ export function generateSyntheticNews(
       value: scale,
     });
   }
-  const config: SyntheticNewsConfig = { ...base, seed: options.seed ?? 42 };
+  // The log ends at `end` (the start of the current UTC day by default), so that a demo's clicks
+  // are recent: time-decayed trending and freshness read them as a live site would.
+  const end = options.end === undefined ? Math.floor(Date.now() / DAY) * DAY : new Date(options.end).getTime();
+  if (!Number.isFinite(end)) throw new MyContentError('INVALID_INPUT', `end must be a time, got ${describeValue(options.end)}`, { source: 'synthetic', field: 'end', value: options.end });
+  const start = (base as { start?: number }).start ?? end - base.days * DAY;
+  const config: SyntheticNewsConfig = { ...base, start, seed: options.seed ?? 42 };
   const progress = options.onProgress ?? (() => {});
   const root = createRandom(config.seed);
   const rngArticles = root.fork();

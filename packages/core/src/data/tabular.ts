@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { INTERACTION_TYPES, type InteractionType } from '../domain/schemas';
-import { MyContentError } from '../errors/error';
+import { MyContentError, describeValue } from '../errors/error';
 import { InteractionTableBuilder, type InteractionTable } from './interaction-table';
 import { readCsvBatches, readLineBatches } from './lines';
 
@@ -139,10 +139,12 @@ export async function loadInteractionsFile(path: string, options: TabularLoadOpt
             if (i >= 0) columns[field] = i;
           }
           if (columns.user === undefined || columns.item === undefined) {
-            throw new MyContentError('FORMAT', `${path}:1: the header must name a user and an item column (got ${names.join(delimiter)})`, {
+            // The header quoted, cut: a file without line breaks would otherwise be echoed whole.
+            const header = describeValue(names.join(delimiter));
+            throw new MyContentError('FORMAT', `${path}:1: the header must name a user and an item column (got ${header})`, {
               source: 'tabular-loader',
               field: 'header',
-              value: names.join(delimiter),
+              value: header,
             });
           }
           continue;

@@ -11,6 +11,8 @@ export interface CacheGuard {
   get<T>(key: CacheKey): Promise<T | undefined>;
   set<T>(key: CacheKey, value: T, ttlMs: number): Promise<void>;
   invalidateUsers(userIds: readonly string[]): Promise<void>;
+  /** Drops every cached list of these shared families (trending, similar items). */
+  invalidateShared(families: readonly ('trending' | 'similar')[]): Promise<void>;
   /** Removes every entry of the user, or throws `BACKEND`: an erasure must not leave entries behind. */
   erase(userId: string): Promise<void>;
 }
@@ -66,6 +68,9 @@ export function createCacheGuard(cache: RecommendationCache, options: CacheGuard
       if (userIds.length === 0) return;
       if (cache.invalidateUsers) await guarded('invalidateUsers', () => cache.invalidateUsers!(userIds));
       else await Promise.all(userIds.map((id) => guarded('invalidateUser', () => cache.invalidateUser(id))));
+    },
+    async invalidateShared(families) {
+      await Promise.all(families.map((family) => guarded('invalidateFamily', () => cache.invalidateFamily(family))));
     },
     async erase(userId) {
       try {

@@ -37,7 +37,8 @@ export async function trending(core: EngineCore, input: TrendingRequest = {}): P
     result = core.config.ranker.trending!.model.trending!({ k: query.n, filter: (i) => active[i] === 1, ...(category === undefined ? {} : { category }) });
   }
   const items = toRecommendations(catalog, candidatesOf(result, 'trending'));
-  if (query.useCache) await cache.set(key, items, core.config.ttl.trending);
+  // An empty list is not an answer worth keeping: the next interaction may fill it.
+  if (query.useCache && items.length > 0) await cache.set(key, items, core.config.ttl.trending);
   return items;
 }
 
@@ -86,15 +87,16 @@ export async function similarItems(core: EngineCore, itemId: string, input: Simi
     add(fallback, 0.01);
   }
   const items = toRecommendations(catalog, list);
-  if (query.useCache) await cache.set(key, items, config.ttl.similar);
+  if (query.useCache && items.length > 0) await cache.set(key, items, config.ttl.similar);
   return items;
 }
 
-/** `getItem()`: an item and its statistics, or `undefined`. */
+/** `getItem()`: an item (as JSON: its embedding a plain array of numbers) and its statistics, or `undefined`. */
 export async function getItem(core: EngineCore, itemId: string): Promise<ItemDetails | undefined> {
   const id = parseInput(idSchema, itemId, 'item id', ENGINE);
   const [item] = await core.store.items.get([id]);
   if (!item) return undefined;
   const [stats] = (await core.itemStats.getItemStats([id])) as [ItemStats];
-  return { item, stats };
+  const { embedding, ...rest } = item;
+  return { item: embedding === undefined ? rest : { ...rest, embedding: Array.from(embedding) }, stats };
 }

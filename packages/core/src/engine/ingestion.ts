@@ -40,6 +40,8 @@ export async function ingestItems(core: EngineCore, input: readonly ItemInput[])
   await core.store.items.upsert(items);
   for (const item of items) core.catalog.upsert(item);
   await core.indexContent(items);
+  core.catalogueChangedAt = core.clock();
+  await core.cache.invalidateShared(['trending', 'similar']);
   return { written: items.length };
 }
 
@@ -57,6 +59,7 @@ export async function removeItems(core: EngineCore, input: readonly string[]): P
     if (i >= 0 && core.catalog.active[i] === 1) removed++;
     core.catalog.deactivate(id);
   }
+  core.catalogueChangedAt = core.clock();
   return { written: removed };
 }
 
@@ -68,10 +71,16 @@ export async function ingestInteractions(core: EngineCore, input: readonly Inter
   return applyInteractions(core, batch);
 }
 
-/** `feedback()`: one interaction, timestamped now unless it says otherwise. */
+/**
+ * `feedback()`: one interaction of a reader, timestamped now unless it says otherwise, on an item
+ * of the catalogue (an unknown item is refused: `NOT_FOUND` naming `itemId`).
+ */
 export async function feedback(core: EngineCore, input: Omit<InteractionInput, 'timestamp'> & { timestamp?: InteractionInput['timestamp'] }): Promise<void> {
-  const interaction = parseInput(interactionSchema, { ...input, timestamp: input.timestamp ?? core.clock() }, 'feedback', ENGINE);
+  const interaction = parseInput(interactionSchema, { ...input, timestamp: input?.timestamp ?? core.clock() }, 'feedback', ENGINE);
   await core.ensureCatalog();
+  if (core.catalog.active[core.catalog.indexOf(interaction.itemId)] !== 1) {
+    throw new MyContentError('NOT_FOUND', `feedback on item "${interaction.itemId}", which the catalogue does not hold`, { source: ENGINE, field: 'itemId', value: interaction.itemId });
+  }
   await applyInteractions(core, [interaction]);
 }
 
@@ -184,5 +193,7 @@ export async function applyInteractions(core: EngineCore, batch: Interaction[]):
     }
   }
   await core.cache.invalidateUsers(users.map((u) => u.userId));
+  // Trending counts every interaction at once: no list cached before it is served.
+  if (recorded.length > 0) await core.cache.invalidateShared(['trending']);
   return { written: recorded.length, duplicates: batch.length - recorded.length, users };
 }

@@ -40,10 +40,15 @@ export interface RankingScope {
  * 5. **fill** — short lists completed from the fill models, then the newest items.
  */
 export async function rank(ranker: Ranker, scope: RankingScope, context: UserContext, request: RankingRequest): Promise<Candidate[]> {
-  if (context.positive.length === 0) return coldStart(ranker, scope, context, request.n, request.preferredShare ?? ranker.settings.preferredShare);
   const { n } = request;
   const { settings } = ranker;
   const diversity = request.diversity === false ? undefined : (request.diversity ?? settings.diversity);
+  if (context.positive.length === 0) {
+    // Cold start, diversified too when asked (from a larger pool of its candidates).
+    const share = request.preferredShare ?? settings.preferredShare;
+    if (!diversity) return coldStart(ranker, scope, context, n, share);
+    return diversify(scope.catalog, ranker.embeddingModel, coldStart(ranker, scope, context, Math.max(n, diversity.pool ?? 3 * n), share), n, diversity);
+  }
 
   // 1. Candidate sources. A lone source with no later stage to choose among its candidates is
   // asked for the list alone: its own order is the blend's.

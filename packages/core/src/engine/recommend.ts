@@ -51,8 +51,9 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
   const canCache = query.useCache && query.now === undefined;
   if (canCache) {
     const hit = await cache.get<RecommendationList>(key);
-    // A list naming an item removed since it was cached is recomputed.
-    if (hit && hit.items.every((r) => catalog.active[catalog.indexOf(r.itemId)] === 1)) return { ...hit, cached: true };
+    // A list cached before items were published or removed is recomputed: new items reach the
+    // lists they belong in at once, removed ones leave them.
+    if (hit && hit.generatedAt >= core.catalogueChangedAt && hit.items.every((r) => catalog.active[catalog.indexOf(r.itemId)] === 1)) return { ...hit, cached: true };
   }
 
   // The user context: history, profile, session, exclusions and filters.
@@ -93,10 +94,10 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
       const { preferred, popular, explore: exploreShare } = progressive.onboarding;
       const nExplore = Math.round((query.n * exploreShare) / (preferred + popular + exploreShare));
       const preferredShare = preferred + popular > 0 ? preferred / (preferred + popular) : 0;
-      const main = await rank(ranker, core, context, { n: query.n - nExplore, listLength: query.n, preferredShare });
+      const main = await rank(ranker, core, context, { n: query.n - nExplore, listLength: query.n, preferredShare, diversity: diversity ?? false });
       items = withExtras(main, explore(core.newest, progressive, nExplore, context.filter, itemsOf(main), seedKey), query.n);
     } else {
-      items = await rank(ranker, core, context, { n: query.n });
+      items = await rank(ranker, core, context, { n: query.n, diversity: diversity ?? false });
     }
   } else {
     const learning = progressive !== undefined && count < progressive.learning.interactions;

@@ -124,9 +124,12 @@ export interface RecommenderMetrics {
   interactionsIngested: number;
 }
 
-/** An item with its statistics. */
+/** An item as JSON carries it: every field of {@link Item}, the embedding a plain array of numbers. */
+export type ItemView = Omit<Item, 'embedding'> & { embedding?: number[] };
+
+/** An item with its statistics, every field JSON-serialisable. */
 export interface ItemDetails {
-  item: Item;
+  item: ItemView;
   stats: ItemStats;
 }
 
@@ -148,7 +151,7 @@ export interface Recommender {
    * online models and invalidates the users' cached recommendations.
    */
   ingestInteractions(interactions: readonly InteractionInput[]): Promise<IngestReport>;
-  /** Records one interaction (a like, a click...). `timestamp` defaults to now. */
+  /** Records one interaction (a like, a click...) on an item of the catalogue. `timestamp` defaults to now. */
   feedback(interaction: Omit<InteractionInput, 'timestamp'> & { timestamp?: InteractionInput['timestamp'] }): Promise<void>;
   /** Reads every item and interaction from the store and fits every model. */
   train(options?: FitContext): Promise<TrainReport>;
@@ -162,7 +165,7 @@ export interface Recommender {
   getItem(itemId: string): Promise<ItemDetails | undefined>;
   /** A user's profile; an empty one for unknown users. */
   getProfile(userId: string): Promise<UserProfile>;
-  /** Sets declared preferences (onboarding) and returns the updated profile. */
+  /** Sets declared preferences (onboarding: categories of the catalogue) and returns the updated profile. */
   setPreferences(userId: string, preferences: PreferencesInput): Promise<UserProfile>;
   /** GDPR export: the user, their profile and every interaction. */
   exportUserData(userId: string): Promise<UserDataExport>;

@@ -1,5 +1,6 @@
 import { idSchema, preferencesSchema, userSchema, type PreferencesInput, type UserInput, type UserProfile } from '../domain/schemas';
 import { parseBatch, parseInput } from '../domain/validate';
+import { MyContentError, describeValue } from '../errors/error';
 import type { CacheKey } from '../ports/cache';
 import type { UserDataExport } from '../ports/store';
 import { ENGINE } from './config';
@@ -42,6 +43,21 @@ export async function ingestUsers(core: EngineCore, input: readonly UserInput[])
 export async function setPreferences(core: EngineCore, userId: string, input: PreferencesInput): Promise<UserProfile> {
   const id = parseInput(idSchema, userId, 'user id', ENGINE);
   const preferences = parseInput(preferencesSchema, input, 'preferences', ENGINE);
+  await core.ensureCatalog();
+  const issues = (['categories', 'excludedCategories'] as const).flatMap((field) =>
+    preferences[field]
+      .map((category, i) => ({ field: `${field}.${i}`, value: category, message: 'is not a category of the catalogue' }))
+      .filter((issue) => core.catalog.categoryCode(issue.value) < 0),
+  );
+  if (issues.length > 0) {
+    const first = issues[0]!;
+    throw new MyContentError('INVALID_INPUT', `invalid preferences: ${first.field} = "${first.value}": ${first.message} (categories: ${describeValue(core.catalog.categories)})`, {
+      source: ENGINE,
+      field: first.field,
+      value: first.value,
+      issues,
+    });
+  }
   const user = await core.store.profiles.getUser(id);
   await core.store.profiles.upsertUsers([{ ...(user ?? { id, createdAt: core.clock() }), preferences }]);
   const [profile] = await core.store.profiles.update([id], (current) => {

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Every line of every `sh` block of the README and the command-line guide, run as written from the
+// repository root, in order: a command a newcomer copies must work. Lines that are not commands to
+// run here are named below with the reason.
+const root = join(import.meta.dirname, '..');
+const documents = ['README.md', 'docs/cli.md'];
+const notRunHere: { pattern: RegExp; why: string }[] = [
+  { pattern: /^npm install\b/, why: 'the test runs on an installed tree' },
+  { pattern: /^npm test\b/, why: 'this is npm test' },
+  { pattern: /example-stream-worker/, why: 'a long-running worker on PostgreSQL and Redis: examples/stream-worker/test runs it' },
+];
+
+function commandsOf(document: string): string[] {
+  const text = readFileSync(join(root, document), 'utf8');
+  const lines: string[] = [];
+  for (const block of text.matchAll(/```sh\n([\s\S]*?)```/g)) {
+    let pending = '';
+    for (const raw of block[1]!.split('\n')) {
+      const line = raw.replace(/\s+#.*$/, '').trimEnd(); // comments after a command
+      if (line.endsWith('\\')) {
+        pending += `${line.slice(0, -1)} `;
+        continue;
+      }
+      const command = (pending + line).trim();
+      pending = '';
+      if (command !== '' && !command.startsWith('#')) lines.push(command);
+    }
+  }
+  return lines;
+}
+
+// The data directory the documents write to: removed afterwards when the test made it.
+const dataDir = join(root, 'data');
+const hadData = existsSync(dataDir);
+afterAll(async () => {
+  if (!hadData) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe.sequential('the documents’ commands, run from the repository root', () => {
+  for (const document of documents) {
+    for (const command of commandsOf(document)) {
+      const skipped = notRunHere.find((n) => n.pattern.test(command));
+      it.skipIf(skipped !== undefined)(`${document}: ${command}${skipped ? ` (not run here: ${skipped.why})` : ''}`, () => {
+        // npm says where it was run (INIT_CWD) on its own, as for a user at the root.
+        const { INIT_CWD: _, ...env } = process.env;
+        const result = spawnSync('bash', ['-c', command], { cwd: root, encoding: 'utf8', env, timeout: 600_000, maxBuffer: 1 << 26 });
+        if (result.status !== 0) throw new Error(`exit ${result.status}\n${result.stderr.slice(-3000)}`);
+        expect(result.status).toBe(0);
+      }, 600_000);
+    }
+  }
+});
