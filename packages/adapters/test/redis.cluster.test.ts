@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import { createRedisCache, createRedisEventBus, createRedisItemStats } from '@mycontent/adapters/redis';
 import { describeCacheConformance, describeEventBusConformance, describeItemStatsConformance, ODD_IDS } from '@mycontent/adapters/testing';
-import { CI, hasBinary, keysWithPrefix, startRedisCluster } from './servers';
+import { CI, hasBinary, keysWithPrefix, redisCrashedConsumer, startRedisCluster } from './servers';
 
 const binaries = (await hasBinary('redis-server')) && (await hasBinary('redis-cli'));
 if (!binaries && CI) throw new Error('a CI run requires redis-server and redis-cli for the Redis Cluster tests');
@@ -27,6 +27,7 @@ describeItemStatsConformance('redis cluster', () => createRedisItemStats({ clien
 describeEventBusConformance('redis streams on a cluster', () => createRedisEventBus({ client: client!, claimIdleMs: 300, blockMs: 100, retryDelayMs: 20 }), {
   skip,
   reclaimAfterMs: 300,
+  crashedConsumer: (topic, group, count) => redisCrashedConsumer(client!)(topic, group, count),
 });
 
 describe.skipIf(skip)('redis cluster: slots', () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisCache, createRedisEventBus, createRedisItemStats } from '@mycontent/adapters/redis';
 import { describeCacheConformance, describeEventBusConformance, describeItemStatsConformance, ODD_IDS } from '@mycontent/adapters/testing';
-import { keysWithPrefix, redisFixture } from './servers';
+import { keysWithPrefix, redisCrashedConsumer, redisFixture } from './servers';
 
 const server = await redisFixture('conformance');
 afterAll(async () => server.client && (await server.drop()));
@@ -12,6 +12,32 @@ describeItemStatsConformance('redis', () => createRedisItemStats(options()), { s
 describeEventBusConformance('redis streams', () => createRedisEventBus({ ...options(), claimIdleMs: 300, blockMs: 100, retryDelayMs: 20 }), {
   skip: server.skip,
   reclaimAfterMs: 300,
+  crashedConsumer: (topic, group, count) => redisCrashedConsumer(server.client!, server.prefix!)(topic, group, count),
+});
+
+describe.skipIf(server.skip)('redis streams event bus: what is left in Redis', () => {
+  it('removes the consumers that crashed once their messages are claimed, and its own on close', async () => {
+    const topic = `consumers-${Date.now()}`;
+    const key = `${server.prefix!}{s:${topic}}`;
+    const bus = createRedisEventBus({ ...options(), claimIdleMs: 300, blockMs: 100, retryDelayMs: 20, consumer: 'live' });
+    await bus.publishBatch(topic, Array.from({ length: 6 }, (_, n) => ({ n })));
+    const crash = redisCrashedConsumer(server.client!, server.prefix!);
+    await crash(topic, 'workers', 3, 'killed-1');
+    await crash(topic, 'workers', 3, 'killed-2');
+    const got: { n: number; deliveries: number }[] = [];
+    const subscription = await bus.subscribeBatch<{ n: number }>(topic, (messages) => {
+      got.push(...messages.map((m) => ({ n: m.payload.n, deliveries: m.deliveries })));
+    }, { group: 'workers', batchSize: 10 });
+    const consumers = async () => ((await server.client!.xinfo('CONSUMERS', key, 'workers')) as unknown[][]).map((c) => String(c[1])).sort();
+    const deadline = Date.now() + 15_000;
+    while ((got.length < 6 || (await consumers()).length > 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(got.map((m) => m.n).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(got.every((m) => m.deliveries === 2)).toBe(true);
+    expect(await consumers()).toEqual(['live']);
+    await subscription.close();
+    expect(await consumers()).toEqual([]);
+    await bus.close();
+  });
 });
 
 describe.skipIf(server.skip)('redis cache: what is left in Redis', () => {

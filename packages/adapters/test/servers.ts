@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 
 /** Whether this is a CI run: any value of `CI` but empty, `0` and `false` (CI services set `true`, `1` or their name). */
 export const CI = (process.env.CI ?? '') !== '' && !['0', 'false'].includes(process.env.CI!.toLowerCase());
@@ -178,4 +178,110 @@ export async function startRedisCluster(): Promise<{ ports: number[]; stop(): Pr
     await stop();
     throw error;
   }
+}
+
+/**
+ * A consumer of a Redis Streams event bus topic that reads `count` messages and dies without
+ * acknowledging them (a raw `XREADGROUP` on the bus's stream `<prefix>{s:<topic>}`).
+ */
+export function redisCrashedConsumer(client: Redis | Cluster, prefix = 'mc:') {
+  return async (topic: string, group: string, count: number, consumer = 'crashed-consumer'): Promise<void> => {
+    const key = `${prefix}{s:${topic}}`;
+    await client.xgroup('CREATE', key, group, '0', 'MKSTREAM').catch((error: Error) => {
+      if (!error.message.includes('BUSYGROUP')) throw error;
+    });
+    await client.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', key, '>');
+  };
+}
+
+/** A throwaway PostgreSQL server: its port, and how to kill and restart it (same data directory). */
+export interface ThrowawayPostgres {
+  port: number;
+  url: string;
+  /** Kills the server at once (`SIGKILL`, as a crash or a lost host would). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data (after crash recovery), resolving once it accepts connections. */
+  restart(): Promise<void>;
+  /** Kills it and removes its files. */
+  stop(): Promise<void>;
+}
+
+const POSTGRES_BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin', '/usr/local/bin', '/usr/bin'];
+
+/** The directory holding `initdb` and `postgres`, or `undefined`. */
+export async function postgresBinaries(): Promise<string | undefined> {
+  const { access } = await import('node:fs/promises');
+  for (const dir of POSTGRES_BIN) {
+    try {
+      await access(join(dir, 'initdb'));
+      await access(join(dir, 'postgres'));
+      return dir;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A throwaway PostgreSQL (`initdb` + `postgres`, no fsync) on a free loopback port, for fault
+ * tests that kill it. Run as root, it runs as the `postgres` system user (PostgreSQL refuses root).
+ */
+export async function startPostgresServer(): Promise<ThrowawayPostgres> {
+  const { execFileSync } = await import('node:child_process');
+  const { chown } = await import('node:fs/promises');
+  const bin = await postgresBinaries();
+  if (!bin) throw new Error('no initdb/postgres binaries found');
+  const dir = await mkdtemp(join(tmpdir(), 'mycontent-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const user = asRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
+  if (asRoot) await chown(dir, user.uid!, user.gid!);
+  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'ignore', ...user });
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const deadline = Date.now() + 30_000;
+    const spawnServer = () =>
+      spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off'], {
+        stdio: 'ignore',
+        ...user,
+      });
+    child = spawnServer();
+    for (;;) {
+      const probe = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1_000 });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        await probe.query('SELECT 1');
+        await probe.end();
+        return;
+      } catch {
+        await probe.end().catch(() => {});
+        if (Date.now() > deadline) throw new Error(`postgres did not start on port ${port}`);
+        // Right after a SIGKILL, the old backends may still hold the data directory: start again.
+        if (child.exitCode !== null) child = spawnServer();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+  const kill = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    kill,
+    restart: start,
+    async stop() {
+      await kill();
+      // Children of a SIGKILLed postmaster exit on their own; their shared memory goes with them.
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -33,6 +33,7 @@ export type {
   PreferencesInput,
   Interaction,
   InteractionInput,
+  InteractionContext,
   InteractionType,
   Recommendation,
   RecommendationExplanation,
@@ -106,6 +107,8 @@ export type {
   ItemDetails,
   RecommenderLogger,
 } from './engine/types';
+export { HEALTH_TIMEOUT_MS } from './engine/health';
+export type { HealthReport, BackendHealth } from './engine/health';
 export { recommendQuerySchema, recommendFiltersSchema, trendingQuerySchema, similarQuerySchema, diversitySchema } from './engine/options';
 export type { RecommendQuery, RecommendFilters, TrendingRequest, SimilarItemsOptions, DiversityOptions } from './engine/options';
 // Ranking, shared by the engine and the replay evaluation

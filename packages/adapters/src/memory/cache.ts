@@ -96,5 +96,6 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Recommendat
       entries.clear();
       byOwner.clear();
     },
+    async ping() {},
   };
 }

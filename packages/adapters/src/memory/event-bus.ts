@@ -69,12 +69,17 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
       consumer.idle = new Promise((resolve) => (consumer.resolveIdle = resolve));
       void (async () => {
         let failed: Map<string, string>;
+        let released = new Set<string>();
         try {
           const outcome = await consumer.handler(batch);
           failed = new Map((outcome?.failed ?? []).map((f) => [f.id, errorText(f.error)]));
+          released = new Set(outcome?.released ?? []);
         } catch (error) {
           failed = new Map(batch.map((m) => [m.id, errorText(error)]));
         }
+        // Released messages go back first, in order, their delivery uncounted.
+        const giveBack = batch.filter((m) => released.has(m.id) && !failed.has(m.id)).map((m) => ({ ...m, deliveries: m.deliveries - 1 }));
+        if (giveBack.length > 0) group.queue.unshift(...giveBack);
         for (const message of batch) {
           const error = failed.get(message.id);
           if (error === undefined) continue;

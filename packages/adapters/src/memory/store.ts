@@ -378,6 +378,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       await Promise.all([itemPart.clear(), profilePart.clear(), statsPart.clear(), interactionPart.clear()]);
       bandits = new Map();
     },
+    async ping() {},
   };
   return store;
 }

@@ -11,4 +11,4 @@ export { createPostgresModelRegistry, POSTGRES_MODEL_REGISTRY_NAME } from './mod
 export type { PostgresModelRegistryOptions } from './model-registry';
 export { migratePostgres, postgresMigrations } from './migrations';
 export type { PostgresMigration, MigrationReport } from './migrations';
-export type { PostgresConnection, PgPoolLike, PgQueryable, PGliteLike } from './sql';
+export type { PostgresConnection, PgPoolLike, PgPoolClientLike, PgQueryable, PGliteLike } from './sql';

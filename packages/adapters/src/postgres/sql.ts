@@ -7,7 +7,14 @@ export interface PgQueryable {
 
 /** A `pg` `Pool` (or anything with the same `query`/`connect` API, such as `pg-pool`). */
 export interface PgPoolLike extends PgQueryable {
-  connect(): Promise<PgQueryable & { release(error?: Error | boolean): void }>;
+  connect(): Promise<PgPoolClientLike>;
+}
+
+/** A client checked out of a {@link PgPoolLike}. */
+export interface PgPoolClientLike extends PgQueryable {
+  release(error?: Error | boolean): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The part of a PGlite instance (`@electric-sql/pglite`) the adapters use. */
@@ -101,6 +108,10 @@ export function connectSql(connection: PostgresConnection, source: string): SqlD
         for (let attempt = 1; ; attempt++) {
           const client = await pool.connect();
           let broken: Error | undefined;
+          // A checked-out client has no error listener of the pool's: its connection dying mid-
+          // transaction (a server killed) would be an uncaught exception. The query fails anyway.
+          const lost = (error: Error) => void (broken = error);
+          client.on('error', lost);
           try {
             await client.query('BEGIN');
             const value = await fn(run(client));
@@ -115,6 +126,7 @@ export function connectSql(connection: PostgresConnection, source: string): SqlD
             if (attempt < 3 && RETRYABLE.has((error as { code?: string }).code ?? '')) continue;
             throw error;
           } finally {
+            client.removeListener('error', lost);
             client.release(broken);
           }
         }

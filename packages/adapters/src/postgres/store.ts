@@ -562,6 +562,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
       op('clear', async () => {
         await db.query(`TRUNCATE ${s}.users, ${s}.articles, ${s}.interactions, ${s}.item_stats, ${s}.user_profiles, ${s}.bandit_arms RESTART IDENTITY`);
       }),
+    ping: () =>
+      op('ping', async () => {
+        await db.query('SELECT 1');
+      }),
   };
   return store;
 }

@@ -130,5 +130,8 @@ export function createRedisCache(options: RedisCacheOptions): RecommendationCach
         await unlinkAll(client, keys);
       }, 60_000);
     },
+    async ping() {
+      await redis.call('redis-cache.ping', () => client.ping());
+    },
   };
 }

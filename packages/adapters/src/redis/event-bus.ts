@@ -114,13 +114,45 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
       return { id: entry[0], publishedAt: publishedAt(entry[0]), topic, payload, deliveries, bytes: Buffer.byteLength(raw) };
     };
 
+    /**
+     * The exact delivery count of each id still pending for this consumer (one `XPENDING` per id,
+     * pipelined): an id missing from the answer was acknowledged or taken by another consumer
+     * meanwhile, and is not handled here.
+     */
     async function deliveriesOf(ids: string[]): Promise<Map<string, number>> {
       const counts = new Map<string, number>();
       if (ids.length === 0) return counts;
-      const sorted = [...ids].sort(compareIds);
-      const rows = (await reader.xpending(key, group, sorted[0]!, sorted[sorted.length - 1]!, ids.length * 2, consumerName)) as [string, string, number, number][];
-      for (const [id, , , count] of rows) counts.set(id, count);
+      const pipeline = reader.pipeline();
+      for (const id of ids) pipeline.xpending(key, group, id, id, 1, consumerName);
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([error, rows], i) => {
+        if (error) throw error;
+        const row = (rows as [string, string, number, number][])[0];
+        if (row) counts.set(ids[i]!, row[3]);
+      });
       return counts;
+    }
+
+    /** Messages of `entries` still ours, with their exact delivery counts. */
+    async function claimed(entries: StreamEntry[]): Promise<BusMessage<T>[]> {
+      const counts = await deliveriesOf(entries.map((e) => e[0]));
+      const messages: BusMessage<T>[] = [];
+      for (const entry of entries) {
+        const count = counts.get(entry[0]);
+        const message = count === undefined ? undefined : toMessage(entry, count);
+        if (message) messages.push(message);
+      }
+      return messages;
+    }
+
+    /**
+     * Claims `ids` again for this consumer without counting a delivery (`XCLAIM … JUSTID`), which
+     * resets their idle time; `retryCount` also sets their delivery count.
+     */
+    async function reclaim(ids: string[], retryCount?: number): Promise<void> {
+      if (ids.length === 0) return;
+      const count = retryCount === undefined ? [] : ['RETRYCOUNT', retryCount];
+      await (reader.xclaim as (...args: unknown[]) => Promise<unknown>)(key, group, consumerName, 0, ...ids, ...count, 'JUSTID');
     }
 
     async function handle(all: BusMessage<T>[]): Promise<void> {
@@ -131,19 +163,32 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
       const over = all.filter((m) => m.deliveries > maxDeliveries);
       const messages = all.filter((m) => m.deliveries <= maxDeliveries);
       let failed: Map<string, string>;
+      let released = new Set<string>();
+      // While the handler runs, keep its messages claimed: no other consumer takes them over.
+      const lease = setInterval(() => void reclaim(messages.map((m) => m.id)).catch(() => {}), Math.max(10, Math.floor(claimIdleMs / 3)));
       try {
         const outcome = messages.length > 0 ? await handler(messages) : undefined;
         failed = new Map((outcome?.failed ?? []).map((f) => [f.id, errorText(f.error)]));
+        released = new Set((outcome?.released ?? []).filter((id) => !failed.has(id)));
       } catch (error) {
         failed = new Map(messages.map((m) => [m.id, errorText(error)]));
+      } finally {
+        clearInterval(lease);
       }
       const done: string[] = [];
       const dead: [BusMessage<T>, string][] = over.map((m) => [m, `delivered ${m.deliveries} times without an acknowledgement (the consumer crashed or timed out)`]);
+      const giveBack = new Map<number, string[]>();
       for (const m of messages) {
         const error = failed.get(m.id);
-        if (error === undefined) done.push(m.id);
+        if (released.has(m.id)) giveBack.set(m.deliveries - 1, [...(giveBack.get(m.deliveries - 1) ?? []), m.id]);
+        else if (error === undefined) done.push(m.id);
         else if (m.deliveries >= maxDeliveries) dead.push([m, error]);
         else retries.set(m.id, Date.now() + Math.min(5_000, retryDelayMs * 2 ** (m.deliveries - 1)));
+      }
+      // Released: their delivery uncounted, then delivered again (here, or by another consumer once idle).
+      for (const [count, ids] of giveBack) {
+        await reclaim(ids, count);
+        if (!closed) for (const id of ids) retries.set(id, Date.now() + retryDelayMs);
       }
       for (const [m, error] of dead) {
         await reader.xadd(deadKey(topic), 'MAXLEN', '~', deadMaxLength, '*', 'id', m.id, 'group', group, 'deliveries', String(m.deliveries), 'error', error, 'p', JSON.stringify(m.payload));
@@ -159,20 +204,19 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
       if (due.length > 0) {
         for (const id of due) retries.delete(id);
         const entries = (await reader.xclaim(key, group, consumerName, 0, ...due)) as StreamEntry[];
-        const counts = await deliveriesOf(entries.map((e) => e[0]));
-        await handle(entries.map((e) => toMessage(e, counts.get(e[0]) ?? 1)).filter((m): m is BusMessage<T> => m !== undefined));
+        await handle(await claimed(entries.filter((e) => e && e[1] !== null)));
         return;
       }
-      // 2. Messages abandoned by crashed consumers.
+      // 2. Messages abandoned by crashed consumers; then the consumers they leave behind.
       if (now - lastClaim >= Math.min(claimIdleMs, 5_000)) {
         lastClaim = now;
         const [, entries] = (await reader.xautoclaim(key, group, consumerName, claimIdleMs, '0-0', 'COUNT', batchSize)) as [string, StreamEntry[]];
         const live = entries.filter((e) => e && e[1] !== null);
         if (live.length > 0) {
-          const counts = await deliveriesOf(live.map((e) => e[0]));
-          await handle(live.map((e) => toMessage(e, counts.get(e[0]) ?? 1)).filter((m): m is BusMessage<T> => m !== undefined));
+          await handle(await claimed(live));
           return;
         }
+        await removeConsumers(reader, key, group, { except: consumerName, idleMs: claimIdleMs });
       }
       // 3. New messages.
       const block = retries.size > 0 ? Math.max(1, Math.min(blockMs, Math.min(...retries.values()) - now)) : blockMs;
@@ -205,6 +249,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
         closed = true;
         await loop; // finishes the in-flight batch and its acknowledgements
         if (subscribe.group === undefined) await (client as Redis).xgroup('DESTROY', key, group).catch(() => {});
+        // Leave no consumer behind in the group, unless it still holds messages (claimed later by the others).
+        else await removeConsumers(reader, key, group, { only: consumerName, idleMs: 0 }).catch(() => {});
         reader.disconnect();
         subscriptions.delete(subscription);
       },
@@ -257,13 +303,29 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
   return bus;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * Removes consumers that hold no pending message from a group — `only` this one, or every one idle
+ * for longer than `idleMs` `except` this one (consumers killed without closing) — in one script:
+ * the check and the removal are atomic, so a consumer that just read messages is never removed
+ * with them. A live consumer removed while idle is recreated by its next read.
+ */
+const REMOVE_CONSUMERS = `
+local removed = 0
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+  local match = (ARGV[2] ~= '' and info['name'] == ARGV[2]) or (ARGV[2] == '' and info['name'] ~= ARGV[3])
+  if match and info['pending'] == 0 and info['idle'] >= tonumber(ARGV[4]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    removed = removed + 1
+  end
+end
+return removed`;
+
+async function removeConsumers(conn: Redis, key: string, group: string, which: { only?: string; except?: string; idleMs: number }): Promise<number> {
+  return (await conn.eval(REMOVE_CONSUMERS, 1, key, group, which.only ?? '', which.except ?? '', which.idleMs)) as number;
 }
 
-/** Orders stream ids ("ms-seq") numerically. */
-function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
-  return am === bm ? (as < bs ? -1 : as > bs ? 1 : 0) : am < bm ? -1 : 1;
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -30,6 +30,11 @@ export function describeCacheConformance(
       await cache?.dispose?.();
     });
 
+    it('answers ping when it has one', async () => {
+      if (!cache.ping) return;
+      await expect(cache.ping()).resolves.toBeUndefined();
+    });
+
     it('returns what was set, and undefined on a miss', async () => {
       await cache.set(reco('u1'), { items: [1, 2, 3], label: 'x' }, 60_000);
       expect(await cache.get(reco('u1'))).toEqual({ items: [1, 2, 3], label: 'x' });

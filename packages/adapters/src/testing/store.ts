@@ -26,7 +26,7 @@ async function collect<T>(pages: AsyncIterable<T[]>): Promise<{ rows: T[]; pages
 }
 
 /** The parts of a store under test: the suite runs the tests of every part present. */
-export type StoreParts = Partial<Pick<RecommendationStore, 'items' | 'interactions' | 'profiles' | 'itemStats' | 'bandits'>> & {
+export type StoreParts = Partial<Pick<RecommendationStore, 'items' | 'interactions' | 'profiles' | 'itemStats' | 'bandits' | 'ping'>> & {
   /** Removes everything the parts hold (called after each test). */
   clear(): Promise<void>;
   dispose?(): Promise<void>;
@@ -90,6 +90,11 @@ export function describeStoreConformance(name: string, factory: () => StoreParts
       });
     /** Replaces profiles through the update path. */
     const putProfiles = (list: UserProfile[]) => store.profiles!.update(list.map((p) => p.userId), () => list);
+
+    it('answers ping when it has one (the health check and the outage detection ask it)', async () => {
+      if (!store.ping) return;
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
 
     items('items', () => {
       it('returns items by id in the order asked, undefined for unknown ids', async () => {

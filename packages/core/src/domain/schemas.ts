@@ -4,41 +4,118 @@ const MAX_ID_LENGTH = 512;
 /** Latest accepted timestamp: year 2200, so that a seconds/milliseconds mix-up is caught. */
 const MAX_TIMESTAMP = Date.UTC(2200, 0, 1);
 const NO_NUL = 'must not contain the NUL character (U+0000)';
+const WELL_FORMED = 'must be well-formed Unicode (a lone UTF-16 surrogate is not a character)';
+
+/** `String.prototype.isWellFormed` (Node 20 has it; the ES2022 typings do not). */
+const isWellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /**
- * A string of at most `max` characters without U+0000 (which PostgreSQL text cannot hold and
- * which no real id or text needs): every adapter then stores strings byte-exact.
+ * A string of at most `max` UTF-16 units, well-formed Unicode, without U+0000: what every backend
+ * stores byte-exact. (PostgreSQL cannot hold U+0000, and turns a lone surrogate into U+FFFD — two
+ * different ids would become one.)
  */
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`).refine((s) => !s.includes('\0'), NO_NUL);
+const text = (max: number) =>
+  z.string().superRefine((s, ctx) => {
+    const problem = textProblem(s, max);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: s });
+  });
+
+/** Why a string cannot be an id (or any stored text of at most `max` units), or `undefined`. */
+function textProblem(s: string, max: number): string | undefined {
+  if (s.length > max) return `must be at most ${max} characters`;
+  if (s.includes('\0')) return NO_NUL;
+  if (!isWellFormed(s)) return WELL_FORMED;
+  return undefined;
+}
 
 /**
- * An identifier: a non-empty string of at most 512 characters without U+0000, or a non-negative integer
- * (converted to its decimal string). Ids are compared as strings everywhere in the SDK.
+ * An identifier: a non-empty string of at most 512 UTF-16 units — any Unicode characters but
+ * U+0000 (lone surrogates are not characters) — or a non-negative integer (converted to its decimal
+ * string). Ids are compared as strings everywhere in the SDK.
+ *
+ * One check with one message, not a union of two schemas: a wrong id is reported once, saying what
+ * an id may be, and a batch of a million wrong ids is rejected fast.
  */
-export const idSchema = z
-  .union([
-    text(MAX_ID_LENGTH).refine((s) => s.length > 0, 'must not be empty'),
-    z.number().int('must be an integer').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER),
-  ])
-  .transform((value) => String(value));
+export const idSchema: z.ZodType<string, string | number> = z.unknown().transform((value, ctx) => {
+  let problem: string | undefined;
+  if (typeof value === 'string') problem = value.length === 0 ? 'must not be empty' : textProblem(value, MAX_ID_LENGTH);
+  else if (typeof value === 'number') problem = Number.isSafeInteger(value) && value >= 0 ? undefined : 'must be a non-negative integer when a number';
+  else problem = 'must be a string or a non-negative integer';
+  if (problem === undefined) return String(value);
+  ctx.addIssue({ code: 'custom', message: problem, input: value });
+  return z.NEVER;
+}) as unknown as z.ZodType<string, string | number>;
+
+/** ISO-8601 date-times (with an offset) and calendar dates. */
+const isoTimestamp = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
 /**
  * A point in time: epoch milliseconds, a `Date`, or an ISO-8601 string. Parsed to epoch
  * milliseconds. Values before 1970 or after 2200 are rejected.
  */
-export const timestampSchema = z
-  .union([z.number(), z.date(), z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((value) => (typeof value === 'number' ? value : new Date(value).getTime()))
-  .pipe(
-    z
-      .number()
-      .refine(Number.isFinite, 'must be a finite time')
-      .refine((t) => t >= 0, 'must not be before 1970')
-      .refine((t) => t <= MAX_TIMESTAMP, 'must be before year 2200 (epoch milliseconds expected)'),
-  );
+export const timestampSchema: z.ZodType<number, number | Date | string> = z.unknown().transform((value, ctx) => {
+  let time: number | undefined;
+  if (typeof value === 'number') time = value;
+  else if (value instanceof Date) time = value.getTime();
+  else if (typeof value === 'string' && isoTimestamp.safeParse(value).success) time = new Date(value).getTime();
+  let problem: string | undefined;
+  if (time === undefined) problem = 'must be epoch milliseconds, a Date or an ISO-8601 string';
+  else if (!Number.isFinite(time)) problem = 'must be a finite time';
+  else if (time < 0) problem = 'must not be before 1970';
+  else if (time > MAX_TIMESTAMP) problem = 'must be before year 2200 (epoch milliseconds expected)';
+  if (problem === undefined) return time!;
+  ctx.addIssue({ code: 'custom', message: problem, input: value });
+  return z.NEVER;
+}) as unknown as z.ZodType<number, number | Date | string>;
 
-/** Free, JSON-serialisable metadata attached to items, users and interactions. */
-export const metadataSchema = z.record(z.string(), z.unknown());
+/** Limits of free metadata: what every backend stores and reads back alike. */
+const METADATA_LIMITS = { depth: 32, bytes: 1_000_000 } as const;
+
+/**
+ * Why a metadata value cannot be stored as JSON exactly, or `undefined`: a cycle, a value JSON
+ * does not hold (BigInt, function, symbol, non-finite number, undefined), a `__proto__` key (a
+ * plain object would drop it), nesting deeper than 32 levels, more than 1 MB serialised.
+ */
+function metadataProblem(value: unknown): string | undefined {
+  const seen = new Set<object>();
+  const walk = (v: unknown, depth: number): string | undefined => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return undefined;
+    if (typeof v === 'number') return Number.isFinite(v) ? undefined : `holds ${v}, which JSON cannot`;
+    if (typeof v !== 'object') return `holds a ${typeof v}, which JSON cannot`;
+    if (depth > METADATA_LIMITS.depth) return `is nested deeper than ${METADATA_LIMITS.depth} levels`;
+    if (seen.has(v)) return 'holds a cycle';
+    seen.add(v);
+    if (!Array.isArray(v)) {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return `holds a ${v.constructor?.name ?? 'class instance'}, not plain JSON`;
+      if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return 'has a "__proto__" key, which plain objects drop';
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      const problem = walk(child, depth + 1);
+      if (problem) return problem;
+    }
+    seen.delete(v);
+    return undefined;
+  };
+  const problem = walk(value, 0);
+  if (problem) return problem;
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  return bytes > METADATA_LIMITS.bytes ? `is ${bytes} bytes as JSON, more than ${METADATA_LIMITS.bytes}` : undefined;
+}
+
+/**
+ * Free metadata attached to items, users and interactions: plain JSON (no cycle, BigInt, class
+ * instance or `__proto__` key), at most 32 levels deep and 1 MB serialised.
+ */
+export const metadataSchema: z.ZodType<Record<string, unknown>, Record<string, unknown>> = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    // Checked on the input: a record's output would already have dropped a `__proto__` key.
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return; // the record says what is wrong
+    const problem = metadataProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `must be plain JSON: it ${problem}` });
+  })
+  .pipe(z.record(z.string(), z.unknown())) as unknown as z.ZodType<Record<string, unknown>, Record<string, unknown>>;
 
 /** An embedding: finite numbers, as an array or a `Float32Array`; stored as `Float32Array`. */
 export const embeddingSchema = z
@@ -67,7 +144,7 @@ export const itemSchema = z.object({
   /** Publication time (epoch ms once parsed). */
   createdAt: timestampSchema,
   /** Number of words of the body. */
-  wordsCount: z.number().int().nonnegative().optional(),
+  wordsCount: z.number().int().nonnegative().max(2_147_483_647, 'must be at most 2,147,483,647').optional(),
   /** Dense content embedding. */
   embedding: embeddingSchema.optional(),
   /** Free metadata. */
@@ -97,11 +174,14 @@ export const INTERACTION_TYPES = ['view', 'click', 'read', 'like', 'dislike', 's
 /** One of {@link INTERACTION_TYPES}. */
 export const interactionTypeSchema = z.enum(INTERACTION_TYPES);
 
+/** Context of an interaction: flat string, number or boolean values by key. */
+export type InteractionContext = Record<string, string | number | boolean>;
+
 /** Context of an interaction (device, OS, country, referrer, ...). Flat string/number values. */
-export const interactionContextSchema = z.record(
-  text(64),
-  z.union([text(256), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean()]),
-);
+export const interactionContextSchema: z.ZodType<InteractionContext, InteractionContext> = z
+  .unknown()
+  .refine((context) => typeof context !== 'object' || context === null || !Object.prototype.hasOwnProperty.call(context, '__proto__'), 'must not have a "__proto__" key (plain objects drop it)')
+  .pipe(z.record(text(64), z.union([text(256), z.number().refine(Number.isFinite, 'must be a finite number'), z.boolean()]))) as unknown as z.ZodType<InteractionContext, InteractionContext>;
 
 /** A user interacting with an item. */
 export const interactionSchema = z
@@ -115,8 +195,8 @@ export const interactionSchema = z
     sessionId: idSchema.optional(),
     /** Reading time in seconds (for `read`, but accepted on any type). */
     duration: z.number().nonnegative('must not be negative').max(86_400 * 7).optional(),
-    /** Explicit rating value (required for `rating`). */
-    rating: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
+    /** Explicit rating value (required for `rating`), within ±1,000,000 so that sums stay finite. */
+    rating: z.number().min(-1_000_000, 'must be at least -1,000,000').max(1_000_000, 'must be at most 1,000,000').optional(),
     /** Where it happened: device, OS, country, referrer... */
     context: interactionContextSchema.optional(),
     /** Optional idempotency key; the event pipeline uses it to apply an event once. */

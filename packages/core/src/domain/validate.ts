@@ -20,10 +20,17 @@ function toIssues(error: z.ZodError, input: unknown, index?: number): Validation
   });
 }
 
-function summarize(what: string, issues: ValidationIssue[]): string {
+/** Issues an error keeps, at most: a batch of a million bad records must not build a million issues. */
+const MAX_ISSUES = 100;
+
+function summarize(what: string, issues: ValidationIssue[], truncated?: { invalid: number; records: number }): string {
   const first = issues[0]!;
   const where = first.index === undefined ? '' : `record ${first.index}: `;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
+  const more = truncated
+    ? ` (${truncated.invalid} of ${truncated.records} records are invalid; the first ${issues.length} issues are listed)`
+    : issues.length > 1
+      ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})`
+      : '';
   return `invalid ${what}: ${where}${first.field} = ${describeValue(first.value)}: ${first.message}${more}`;
 }
 
@@ -39,8 +46,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
 }
 
 /**
- * Validates a batch. The batch is rejected whole when any record is invalid: the error lists
- * every invalid record with its index (`issues[].index`), and nothing is written.
+ * Validates a batch. The batch is rejected whole when any record is invalid, and nothing is
+ * written: the error lists the invalid records with their index (`issues[].index`) — the first
+ * 100 issues; past that, its message says how many records were invalid in all.
  */
 export function parseBatch<S extends z.ZodType>(schema: S, input: unknown, what: string, source = 'validation'): z.output<S>[] {
   if (!Array.isArray(input)) {
@@ -52,11 +60,24 @@ export function parseBatch<S extends z.ZodType>(schema: S, input: unknown, what:
   }
   const out: z.output<S>[] = new Array(input.length);
   let issues: ValidationIssue[] | undefined;
+  let invalid = 0;
+  let truncated = false;
   for (let i = 0; i < input.length; i++) {
     const result = schema.safeParse(input[i]);
-    if (result.success) out[i] = result.data;
-    else (issues ??= []).push(...toIssues(result.error, input[i], i));
+    if (result.success) {
+      out[i] = result.data;
+      continue;
+    }
+    invalid++;
+    issues ??= [];
+    // Reading `result.error` builds the error (most of a failed parse's cost): past the cap, only count.
+    if (issues.length >= MAX_ISSUES) truncated = true;
+    else {
+      const found = toIssues(result.error, input[i], i);
+      if (issues.length + found.length > MAX_ISSUES) truncated = true;
+      issues.push(...found.slice(0, MAX_ISSUES - issues.length));
+    }
   }
-  if (issues) throw new MyContentError('INVALID_INPUT', summarize(what, issues), { source, issues });
+  if (issues) throw new MyContentError('INVALID_INPUT', summarize(what, issues, truncated ? { invalid, records: input.length } : undefined), { source, issues });
   return out;
 }

@@ -8,6 +8,10 @@ import type { RecommenderLogger, RecommenderMetrics } from './types';
  * number of failures since the previous one. Only erasure refuses to degrade.
  */
 export interface CacheGuard {
+  /** The cache's name. */
+  readonly name: string;
+  /** The cache's own probe, when it has one (never degraded: a health check wants the truth). */
+  readonly ping: (() => Promise<void>) | undefined;
   get<T>(key: CacheKey): Promise<T | undefined>;
   set<T>(key: CacheKey, value: T, ttlMs: number): Promise<void>;
   invalidateUsers(userIds: readonly string[]): Promise<void>;
@@ -52,6 +56,8 @@ export function createCacheGuard(cache: RecommendationCache, options: CacheGuard
     }
   };
   return {
+    name: cache.name,
+    ping: cache.ping ? () => cache.ping!() : undefined,
     async get<T>(key: CacheKey) {
       try {
         const value = await cache.get<T>(key);

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { idSchema, type ItemInput } from '../domain/schemas';
 import { isMyContentError, MyContentError } from '../errors/error';
-import type { BusMessage } from '../ports/event-bus';
+import type { BatchOutcome, BusMessage } from '../ports/event-bus';
+import type { GuardedWrite, OutageGate } from './outage-gate';
 import type { Recommender } from './types';
+
+type Failure = { id: string; error: unknown };
 
 /** A catalogue event: an item published or updated (validated by `ingestItems`), or removed. */
 const itemEventSchema = z.discriminatedUnion('op', [
@@ -13,26 +16,34 @@ type ItemEvent = z.output<typeof itemEventSchema>;
 
 /**
  * The batch handler of catalogue events, in order: runs of upserts go to `ingestItems` in one
- * call, removals to `removeItems`. A malformed event fails alone (redelivered, then
- * dead-lettered); a store failure fails the rest of the batch. `applied` counts what was applied.
+ * call, removals to `removeItems`, each through the outage gate (a store outage is waited out).
+ * A malformed event fails alone (redelivered, then dead-lettered); a write the store refuses fails
+ * the rest of the batch, in order. `applied` counts what was applied.
  */
-export function catalogueEventHandler(recommender: Recommender, source: string, report: { applied(count: number): void; failed(error: unknown): void }) {
-  /** Item upserts in one call; when some are invalid, those fail alone and the others are applied. Resolves with how many were. */
-  async function applyUpserts(run: { id: string; event: ItemEvent }[], failed: { id: string; error: unknown }[]): Promise<number> {
-    const items = run.map((e) => (e.event.op === 'upsert' ? e.event.item : {}) as unknown as ItemInput);
-    try {
-      return (await recommender.ingestItems(items)).written;
-    } catch (error) {
-      if (!isMyContentError(error, 'INVALID_INPUT') || error.issues.length === 0 || error.issues.some((i) => i.index === undefined)) throw error;
-      const bad = new Set(error.issues.map((i) => i.index!));
-      for (const index of bad) failed.push({ id: run[index]!.id, error: new MyContentError('INVALID_INPUT', `catalogue event: ${error.message}`, { source }) });
-      const rest = items.filter((_, i) => !bad.has(i));
-      return rest.length > 0 ? (await recommender.ingestItems(rest)).written : 0;
+export function catalogueEventHandler(recommender: Recommender, source: string, gate: OutageGate, report: { applied(count: number): void; failed(error: unknown): void }) {
+  /** Applies one run of events of the same op; invalid upserts fail alone, the others are written. */
+  async function applyRun(run: { id: string; event: ItemEvent }[], failed: Failure[]): Promise<GuardedWrite<number>> {
+    let rest = run;
+    for (;;) {
+      if (rest.length === 0) return { kind: 'done', value: 0 };
+      try {
+        const current = rest;
+        return await gate.write(async () =>
+          current[0]!.event.op === 'remove'
+            ? (await recommender.removeItems(current.map((e) => (e.event as { itemId: string }).itemId)), current.length)
+            : (await recommender.ingestItems(current.map((e) => (e.event as { item: unknown }).item) as ItemInput[])).written,
+        );
+      } catch (error) {
+        if (!isMyContentError(error, 'INVALID_INPUT') || error.issues.length === 0 || error.issues.some((i) => i.index === undefined)) throw error;
+        const bad = new Set(error.issues.map((i) => i.index!));
+        for (const index of bad) failed.push({ id: rest[index]!.id, error: new MyContentError('INVALID_INPUT', `catalogue event: ${error.message}`, { source }) });
+        rest = rest.filter((_, i) => !bad.has(i));
+      }
     }
   }
 
-  return async (messages: BusMessage[]) => {
-    const failed: { id: string; error: unknown }[] = [];
+  return async (messages: BusMessage[]): Promise<BatchOutcome> => {
+    const failed: Failure[] = [];
     const events: { id: string; event: ItemEvent }[] = [];
     for (const message of messages) {
       const parsed = itemEventSchema.safeParse(message.payload);
@@ -47,17 +58,18 @@ export function catalogueEventHandler(recommender: Recommender, source: string, 
       const op = events[at]!.event.op;
       let end = at;
       while (end < events.length && events[end]!.event.op === op) end++;
-      const run = events.slice(at, end);
-      try {
-        if (op === 'remove') {
-          await recommender.removeItems(run.map((e) => (e.event as { itemId: string }).itemId));
-          report.applied(run.length);
-        } else report.applied(await applyUpserts(run, failed));
-      } catch (error) {
-        report.failed(error);
-        for (const e of events.slice(at)) failed.push({ id: e.id, error });
+      const outcome = await applyRun(events.slice(at, end), failed);
+      if (outcome.kind === 'released') {
+        // Stopped during an outage: this run and the next go back to the bus, uncounted.
+        const named = new Set(failed.map((f) => f.id));
+        return { failed, released: events.slice(at).map((e) => e.id).filter((id) => !named.has(id)) };
+      }
+      if (outcome.kind === 'failed') {
+        report.failed(outcome.error);
+        for (const e of events.slice(at)) failed.push({ id: e.id, error: outcome.error });
         break;
       }
+      report.applied(outcome.value);
       at = end;
     }
     return { failed };

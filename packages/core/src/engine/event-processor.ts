@@ -1,12 +1,34 @@
 import { describeValue, isMyContentError, MyContentError } from '../errors/error';
-import type { BusMessage, EventBus, Subscription } from '../ports/event-bus';
+import type { BatchOutcome, BusMessage, EventBus, Subscription } from '../ports/event-bus';
 import { catalogueEventHandler } from './catalogue-events';
+import { createOutageGate, type GuardedWrite, type OutageCounters, type OutagePolicy } from './outage-gate';
 import { createRecomputeQueue, type RecomputePolicy } from './recompute-queue';
+import type { IngestReport, Recommender } from './types';
 
 export type { RecomputePolicy } from './recompute-queue';
-import type { Recommender } from './types';
+export type { OutagePolicy } from './outage-gate';
 
 const SOURCE = 'event-processor';
+
+/** An event on its way into the engine: its bus message id and the interaction it carries. */
+type Pending = { id: string; input: Record<string, unknown> };
+/** A message that failed on its own, with why. */
+type Failure = { id: string; error: unknown };
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The invalid events an engine error names, by index in the batch (with their problems), or `undefined` for any other error. */
+function invalidEvents(error: unknown): Map<number, string[]> | undefined {
+  if (!isMyContentError(error, 'INVALID_INPUT') || error.issues.length === 0) return undefined;
+  const bad = new Map<number, string[]>();
+  for (const issue of error.issues) {
+    if (issue.index === undefined) return undefined;
+    const list = bad.get(issue.index) ?? [];
+    list.push(`${issue.field} = ${describeValue(issue.value)}: ${issue.message}`);
+    bad.set(issue.index, list);
+  }
+  return bad;
+}
 
 /** Options of {@link createEventProcessor}. */
 export interface EventProcessorOptions {
@@ -34,6 +56,12 @@ export interface EventProcessorOptions {
   maxClockSkewMs?: number;
   /** When to recompute a user's recommendations; `false` never. @default {} (the defaults above) */
   recompute?: RecomputePolicy | false;
+  /**
+   * How a store outage is ridden out: when a write fails and the store does not answer its ping,
+   * the processor holds its events (reading nothing new, counting no failed delivery), probes the
+   * store with backoff, and writes them once it answers. @default {} (250 ms doubling to 5 s)
+   */
+  outage?: OutagePolicy;
   /** Called after each batch, e.g. for metrics. */
   onBatch?: (report: ProcessedBatch) => void;
   /** @default Date.now */
@@ -47,7 +75,7 @@ export interface ProcessedBatch {
   applied: number;
   /** Events already applied before (same event id): skipped, nothing changed. */
   duplicates: number;
-  /** Events rejected (invalid, oversized, or the batch failed); redelivered, then dead-lettered. */
+  /** Events that failed on their own (invalid, oversized, refused by the store); redelivered, then dead-lettered. */
   failed: number;
   /** Users queued for a recomputation of their recommendations. */
   recomputeQueued: number;
@@ -57,7 +85,7 @@ export interface ProcessedBatch {
 }
 
 /** Counters since the processor started. */
-export interface EventProcessorStats {
+export interface EventProcessorStats extends OutageCounters {
   running: boolean;
   batches: number;
   /** Catalogue events applied (item upserts and removals). */
@@ -138,11 +166,15 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     recomputeSkipped: 0,
     recomputeErrors: 0,
     lastBatchAt: 0,
+    backend: 'up',
+    outages: 0,
+    outageMs: 0,
   };
   let subscription: Subscription | undefined;
   let itemSubscription: Subscription | undefined;
 
   const recompute = createRecomputeQueue(recommender, policy, stats);
+  let gate = createOutageGate(recommender, options.outage ?? {}, stats, clock);
 
   /** Cheap checks and defaults; the engine validates the rest (once, for the whole batch). */
   function toInput(message: BusMessage): Record<string, unknown> {
@@ -178,33 +210,55 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   }
 
   /**
-   * Applies the events in one engine call. When some are invalid, the engine names them (index,
-   * field, value): they are reported failed and the others applied in a second call.
+   * Applies events through the engine, until each is applied or named at fault:
+   * - invalid events are named by the engine (index, field, value; at most 100 a call): they fail,
+   *   and the others are written again;
+   * - while the store is down, the gate waits for it and writes again: an outage is no event's fault;
+   * - when a write fails and the store answers, the events themselves are at fault: the batch is
+   *   halved until they are found, and only they fail.
+   * Resolves `released` when the processor stopped during an outage.
    */
-  async function ingest(inputs: { id: string; input: Record<string, unknown> }[], failed: { id: string; error: unknown }[]) {
-    try {
-      return await recommender.ingestInteractions(inputs.map((x) => x.input) as never);
-    } catch (error) {
-      if (!isMyContentError(error, 'INVALID_INPUT') || error.issues.length === 0) throw error;
-      const bad = new Map<number, string[]>();
-      for (const issue of error.issues) {
-        const list = bad.get(issue.index ?? -1) ?? [];
-        list.push(`${issue.field} = ${describeValue(issue.value)}: ${issue.message}`);
-        bad.set(issue.index ?? -1, list);
+  async function apply(inputs: Pending[], failed: Failure[]): Promise<IngestReport[] | 'released'> {
+    const reports: IngestReport[] = [];
+    let rest = inputs;
+    while (rest.length > 0) {
+      let outcome: GuardedWrite<IngestReport>;
+      try {
+        outcome = await gate.write(() => recommender.ingestInteractions(rest.map((x) => x.input) as never));
+      } catch (error) {
+        const invalid = invalidEvents(error);
+        if (!invalid) throw error;
+        for (const [index, problems] of invalid) {
+          failed.push({ id: rest[index]!.id, error: new MyContentError('INVALID_INPUT', `event: ${problems.join('; ')}`, { source: SOURCE }) });
+        }
+        rest = rest.filter((_, i) => !invalid.has(i));
+        continue;
       }
-      if (bad.has(-1)) throw error;
-      for (const [index, problems] of bad) {
-        failed.push({ id: inputs[index]!.id, error: new MyContentError('INVALID_INPUT', `event: ${problems.join('; ')}`, { source: SOURCE }) });
+      if (outcome.kind === 'released') return 'released';
+      if (outcome.kind === 'done') {
+        reports.push(outcome.value);
+        break;
       }
-      const rest = inputs.filter((_, i) => !bad.has(i));
-      return rest.length > 0 ? recommender.ingestInteractions(rest.map((x) => x.input) as never) : undefined;
+      stats.lastError = errorText(outcome.error);
+      if (!outcome.storeAnswers || rest.length === 1) {
+        for (const x of rest) failed.push({ id: x.id, error: outcome.error });
+        break;
+      }
+      const half = rest.length >> 1;
+      for (const part of [rest.slice(0, half), rest.slice(half)]) {
+        const applied = await apply(part, failed);
+        if (applied === 'released') return 'released';
+        reports.push(...applied);
+      }
+      break;
     }
+    return reports;
   }
 
-  async function handle(messages: BusMessage[]) {
+  async function handle(messages: BusMessage[]): Promise<BatchOutcome> {
     const started = clock();
-    const failed: { id: string; error: unknown }[] = [];
-    const inputs: { id: string; input: Record<string, unknown> }[] = [];
+    const failed: Failure[] = [];
+    const inputs: Pending[] = [];
     let oldest = started;
     for (const message of messages) {
       if (message.deliveries > 1) stats.retried++;
@@ -218,36 +272,29 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     let applied = 0;
     let duplicates = 0;
     let recomputeQueued = 0;
-    try {
-      const report = inputs.length > 0 ? await ingest(inputs, failed) : undefined;
-      if (report) {
-        applied = report.written;
-        duplicates = report.duplicates ?? 0;
-        if (policy && report.users) {
-          const due = report.users
-            .filter((u) => u.interactionCount <= policy.coldUserEvents || Math.floor(u.interactionCount / policy.everyEvents) > Math.floor((u.interactionCount - u.added) / policy.everyEvents))
-            .map((u) => u.userId);
-          recomputeQueued = due.length;
-          recompute.add(due);
-        }
+    const reports = inputs.length > 0 ? await apply(inputs, failed) : [];
+    if (reports === 'released') {
+      // Stopped during an outage: the events go back to the bus, uncounted (what was written is a duplicate next time).
+      const at = new Set(failed.map((f) => f.id));
+      return { failed, released: messages.filter((m) => !at.has(m.id)).map((m) => m.id) };
+    }
+    for (const report of reports) {
+      applied += report.written;
+      duplicates += report.duplicates ?? 0;
+      if (policy && report.users) {
+        const due = report.users
+          .filter((u) => u.interactionCount <= policy.coldUserEvents || Math.floor(u.interactionCount / policy.everyEvents) > Math.floor((u.interactionCount - u.added) / policy.everyEvents))
+          .map((u) => u.userId);
+        recomputeQueued += due.length;
+        recompute.add(due);
       }
-    } catch (error) {
-      // The store failed: nothing of the batch was written; every event is redelivered.
-      stats.lastError = error instanceof Error ? error.message : String(error);
-      const already = new Set(failed.map((f) => f.id));
-      for (const message of messages) if (!already.has(message.id)) failed.push({ id: message.id, error });
-      applied = 0;
-      duplicates = 0;
     }
     const byId = new Map(messages.map((m) => [m.id, m]));
     for (const f of failed) {
       if (byId.get(f.id)!.deliveries >= maxDeliveries) stats.deadLettered++;
       else stats.failures++;
     }
-    if (failed.length > 0 && stats.lastError === undefined) {
-      const first = failed[0]!.error;
-      stats.lastError = first instanceof Error ? first.message : String(first);
-    }
+    if (failed.length > 0 && stats.lastError === undefined) stats.lastError = errorText(failed[0]!.error);
     stats.batches++;
     stats.processed += applied;
     stats.duplicates += duplicates;
@@ -256,15 +303,15 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     options.onBatch?.({ messages: messages.length, applied, duplicates, failed: failed.length, recomputeQueued, maxDelayMs: end - oldest, ms: end - started });
     return { failed };
   }
-
   return {
     async start() {
       if (subscription) return;
+      gate = createOutageGate(recommender, options.outage ?? {}, stats, clock);
       // A new group starts from the earliest retained event: nothing published before the first
       // worker started is skipped.
       subscription = await bus.subscribeBatch(topic, handle, { group, batchSize, maxDeliveries, startFrom: 'earliest' });
       if (options.itemTopic !== undefined) {
-        const handleItems = catalogueEventHandler(recommender, SOURCE, {
+        const handleItems = catalogueEventHandler(recommender, SOURCE, gate, {
           applied: (count) => void (stats.itemEvents += count),
           failed: (error) => void (stats.lastError = error instanceof Error ? error.message : String(error)),
         });
@@ -276,6 +323,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       const open = [subscription, itemSubscription];
       subscription = undefined;
       itemSubscription = undefined;
+      gate.stop(); // a batch waiting for the store gives its events back to the bus
       for (const s of open) if (s) await s.close();
       // Queued recomputations are only cache warming: dropped; the running ones finish.
       await recompute.stop();

@@ -8,14 +8,22 @@ export interface ProfileSettings {
   recentItems: number;
 }
 
+/**
+ * A record keyed by names that come from users (categories): no prototype, so that a category
+ * named `constructor`, `toString` or `__proto__` is a key like any other.
+ */
+function keyedByName<T>(entries?: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 /** An empty profile for `userId`. */
 export function emptyProfile(userId: string, preferences?: Preferences): UserProfile {
   return {
     userId,
     preferences: preferences ?? { categories: [], excludedCategories: [] },
-    categoryAffinity: {},
+    categoryAffinity: keyedByName(),
     recentItems: [],
-    counts: {},
+    counts: keyedByName(),
     interactionCount: 0,
     firstSeenAt: 0,
     lastSeenAt: 0,
@@ -36,6 +44,9 @@ export function applyInteractionToProfile(
   weight: number,
   settings: ProfileSettings,
 ): void {
+  // Profiles read back from a store are plain objects: own keys only, whatever a category is named.
+  if (Object.getPrototypeOf(profile.categoryAffinity) !== null) profile.categoryAffinity = keyedByName(profile.categoryAffinity);
+  if (Object.getPrototypeOf(profile.counts) !== null) profile.counts = keyedByName(profile.counts);
   const t = interaction.timestamp;
   if (t > profile.updatedAt) {
     if (profile.updatedAt > 0) {
@@ -50,7 +61,7 @@ export function applyInteractionToProfile(
   }
   if (category !== undefined && weight !== 0) {
     const w = weight * Math.pow(2, -(profile.updatedAt - t) / settings.affinityHalfLifeMs);
-    profile.categoryAffinity[category] = (profile.categoryAffinity[category] ?? 0) + w;
+    profile.categoryAffinity[category] = (profile.categoryAffinity[category] ?? 0) + w; // no prototype: only own keys
   }
   if (weight > 0) {
     const recent = profile.recentItems;
@@ -73,9 +84,9 @@ export function cloneProfile(profile: UserProfile): UserProfile {
       categories: [...profile.preferences.categories],
       excludedCategories: [...profile.preferences.excludedCategories],
     },
-    categoryAffinity: { ...profile.categoryAffinity },
+    categoryAffinity: keyedByName(profile.categoryAffinity),
     recentItems: [...profile.recentItems],
-    counts: { ...profile.counts },
+    counts: keyedByName(profile.counts),
     interactionCount: profile.interactionCount,
     firstSeenAt: profile.firstSeenAt,
     lastSeenAt: profile.lastSeenAt,

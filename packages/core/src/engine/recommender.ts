@@ -1,5 +1,6 @@
 import { getItem, similarItems, trending } from './catalogue-queries';
 import { createEngineCore } from './core';
+import { health } from './health';
 import { feedback, ingestInteractions, ingestItems, removeItems } from './ingestion';
 import { loadModels, saveModels, train } from './models';
 import { createNewItemBootstrap } from './new-items';
@@ -54,5 +55,6 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     saveModels: (metadata) => saveModels(core, metadata),
     loadModels: (versions) => loadModels(core, versions),
     metrics: () => ({ ...core.counters }),
+    health: () => health(core),
   };
 }

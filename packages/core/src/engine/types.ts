@@ -1,3 +1,4 @@
+import type { HealthReport } from './health';
 import type { Item, ItemInput, ItemStats, PreferencesInput, InteractionInput, Recommendation, UserInput, UserProfile } from '../domain/schemas';
 import type { ItemCatalog } from '../catalog/catalog';
 import type { FitContext } from '../model/contract';
@@ -177,4 +178,6 @@ export interface Recommender {
   loadModels(versions?: Record<string, number>): Promise<void>;
   /** Counters since creation. */
   metrics(): RecommenderMetrics;
+  /** Pings the store and the cache: whether the engine can write and answer now (for a readiness probe). */
+  health(): Promise<HealthReport>;
 }

@@ -52,6 +52,8 @@ export interface RecommendationCache {
   invalidateFamily(family: CacheFamily): Promise<void>;
   /** Removes everything this cache holds. */
   clear(): Promise<void>;
+  /** Resolves when the backend answers, rejects otherwise (the engine's `health()` asks it). */
+  ping?(): Promise<void>;
   dispose?(): Promise<void>;
 }
 

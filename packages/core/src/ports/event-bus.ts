@@ -14,13 +14,23 @@ export interface BusMessage<T = unknown> {
 
 /** What a batch handler reports: the messages it could not process (the others are acknowledged). */
 export interface BatchOutcome {
+  /** Messages that failed on their own: redelivered, then dead-lettered past `maxDeliveries`. */
   failed?: { id: string; error: unknown }[];
+  /**
+   * Messages given back unprocessed through no fault of their own (the handler is stopping, or a
+   * backend it needs is down): neither acknowledged nor counted as a failed delivery. They are
+   * delivered again later, to this consumer or another, with the same delivery count.
+   */
+  released?: string[];
 }
 
 /**
  * Handles a batch of messages. Resolving acknowledges every message except those listed in
- * `failed`, which are redelivered (then dead-lettered past `maxDeliveries`); throwing fails the
- * whole batch.
+ * `failed` (redelivered, then dead-lettered past `maxDeliveries`) or `released` (delivered again,
+ * uncounted); throwing fails the whole batch.
+ *
+ * A handler may take long — waiting out a database outage, say: durable buses keep its messages
+ * claimed meanwhile, so no other consumer takes them over, and read nothing new for it.
  */
 export type BatchHandler<T = unknown> = (messages: BusMessage<T>[]) => Promise<BatchOutcome | void> | BatchOutcome | void;
 

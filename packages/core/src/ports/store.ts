@@ -190,6 +190,12 @@ export interface RecommendationStore {
   readonly bandits?: BanditStateStore;
   /** Removes everything, in every part (tests, re-imports). */
   clear(): Promise<void>;
+  /**
+   * Resolves when the backend answers, rejects with a `BACKEND` error when it does not: the
+   * engine's `health()` and the event processor's outage detection ask it. A store without it is
+   * reported `unknown`.
+   */
+  ping?(): Promise<void>;
   /** Releases what the adapter itself opened (never the host's client). */
   dispose?(): Promise<void>;
 }
