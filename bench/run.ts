@@ -385,8 +385,10 @@ ${(() => {
 
 _Time of this run: ${s(Date.now() - started)}._
 `;
-// The side-by-side section (npm run bench:compare) is kept as it was.
+// The side-by-side (npm run bench:compare) and soak (npm run bench:soak) sections are kept as they were.
 const previous = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
-const sideBySide = /<!-- side-by-side:start -->[\s\S]*<!-- side-by-side:end -->/.exec(previous)?.[0];
-await writeFile(values.out!, sideBySide ? `${md.trimEnd()}\n\n${sideBySide}\n` : md);
+const kept = [/<!-- side-by-side:start -->[\s\S]*<!-- side-by-side:end -->/, /<!-- soak:start -->[\s\S]*<!-- soak:end -->/]
+  .map((marked) => marked.exec(previous)?.[0])
+  .filter((section): section is string => section !== undefined);
+await writeFile(values.out!, [md.trimEnd(), ...kept].join('\n\n') + '\n');
 log(`wrote ${values.out}`);

@@ -3,6 +3,10 @@
  *
  *   npm run publish-events -w @mycontent/example-stream-worker -- --events 100000 [--users 5000]
  *     [--items 2000] [--seed 1] [--redis URL] [--prefix mc:] [--topic interactions] [--rate 0]
+ *     [--events-per-user N]
+ *
+ * With `--events-per-user N`, users are not drawn from `--users`: every N events come from a user
+ * never seen before (`<seed>-new-<k>`) — a flood of new visitors, for memory soaks.
  *
  * Every event has an `eventId` (`<seed>-<n>`), so publishing the same run twice applies nothing twice.
  */
@@ -21,6 +25,7 @@ const { values } = parseArgs({
     prefix: { type: 'string', default: 'mc:' },
     topic: { type: 'string', default: 'interactions' },
     rate: { type: 'string', default: '0' },
+    'events-per-user': { type: 'string' },
   },
 });
 
@@ -29,11 +34,13 @@ const bus = createRedisEventBus({ client: redis, prefix: values.prefix });
 const rng = createRandom(Number(values.seed));
 const total = Number(values.events);
 const rate = Number(values.rate);
+const perUser = values['events-per-user'] === undefined ? undefined : Number(values['events-per-user']);
+const userOf = (n: number) => (perUser ? `${values.seed}-new-${Math.floor(n / perUser)}` : `u${rng.int(Number(values.users))}`);
 const started = Date.now();
 for (let from = 0; from < total; from += 1_000) {
   const batch = [];
   for (let n = from; n < Math.min(total, from + 1_000); n++) {
-    batch.push({ eventId: `${values.seed}-${n}`, userId: `u${rng.int(Number(values.users))}`, itemId: `a${rng.int(Number(values.items))}`, type: 'click', timestamp: Date.now() });
+    batch.push({ eventId: `${values.seed}-${n}`, userId: userOf(n), itemId: `a${rng.int(Number(values.items))}`, type: 'click', timestamp: Date.now() });
   }
   await bus.publishBatch(values.topic!, batch);
   if (rate > 0) {

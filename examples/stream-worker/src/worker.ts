@@ -7,8 +7,9 @@
  *     [--prefix mc:] [--topic interactions] [--group mycontent-event-processor] [--batch 500]
  *     [--claim-idle-ms 30000] [--health-ms 5000] [--no-recompute]
  *
- * Prints one JSON line per `--health-ms` ({"type":"health", processed, retried, deadLettered, ...})
- * and a last one when it stops. SIGTERM / SIGINT: stop taking events, finish and acknowledge the
+ * Prints one JSON line per `--health-ms` ({"type":"health", processed, retried, deadLettered,
+ * backend, outages, recomputeQueue, recomputeSkipped, models: { related: { openSessions, ... } },
+ * heapUsedMB, rssMB, ...}) and a last one when it stops. SIGTERM / SIGINT: stop taking events, finish and acknowledge the
  * batch in flight, close the connections, exit 0. A SIGKILL loses nothing either: the events it
  * held are claimed by another worker after `--claim-idle-ms`, and the ones it had already applied
  * are recognised by their event id.
@@ -82,7 +83,17 @@ const processor = createEventProcessor({
 await processor.start();
 emit({ type: 'started', topic: values.topic, group: values.group });
 
-const health = setInterval(() => emit({ type: 'health', ...processor.stats() }), Number(values['health-ms']));
+/** The processor's counters, the models' bounded state (`openSessions`, evictions...) and the process's memory. */
+const healthLine = () => {
+  const memory = process.memoryUsage();
+  return {
+    ...processor.stats(),
+    models: recommender.metrics().models,
+    heapUsedMB: Math.round(memory.heapUsed / 1e5) / 10,
+    rssMB: Math.round(memory.rss / 1e5) / 10,
+  };
+};
+const health = setInterval(() => emit({ type: 'health', ...healthLine() }), Number(values['health-ms']));
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -90,7 +101,7 @@ async function shutdown(signal: string) {
   stopping = true;
   clearInterval(health);
   await processor.stop(); // the batch in flight is applied and acknowledged
-  emit({ type: 'stopped', signal, ...processor.stats() });
+  emit({ type: 'stopped', signal, ...healthLine() });
   await pool.end();
   redis.disconnect();
   process.exit(0);

@@ -91,7 +91,7 @@ export { encodeModelArtifact, decodeModelArtifact, assertArtifactKind } from './
 export type { ModelArtifact, ArtifactArray } from './model/artifact';
 
 // Sessions and history windows
-export { DEFAULT_SESSION_GAP_MS, DEFAULT_HISTORY_LENGTH } from './session/session';
+export { DEFAULT_SESSION_GAP_MS, DEFAULT_HISTORY_LENGTH, DEFAULT_MAX_OPEN_SESSIONS } from './session/session';
 
 // The engine
 export { createRecommender } from './engine/recommender';
@@ -104,10 +104,12 @@ export type {
   TrainReport,
   IngestReport,
   RecommenderMetrics,
+  EventLog,
   ItemDetails,
   RecommenderLogger,
 } from './engine/types';
 export { HEALTH_TIMEOUT_MS } from './engine/health';
+export type { ErasureReport } from './engine/user-data';
 export type { HealthReport, BackendHealth } from './engine/health';
 export { recommendQuerySchema, recommendFiltersSchema, trendingQuerySchema, similarQuerySchema, diversitySchema } from './engine/options';
 export type { RecommendQuery, RecommendFilters, TrendingRequest, SimilarItemsOptions, DiversityOptions } from './engine/options';

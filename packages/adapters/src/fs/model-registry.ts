@@ -75,5 +75,19 @@ export function createFileModelRegistry(options: FileModelRegistryOptions): Mode
       await rm(join(dirOf(name), `v${version}.json`), { force: true });
       await rm(join(dirOf(name), `v${version}.bin`), { force: true });
     },
+    async replace(name, version, bytes) {
+      const dir = dirOf(name);
+      if (!(await versionsOf(name)).includes(version)) {
+        throw new MyContentError('NOT_FOUND', `no version ${version} of model "${name}"`, { source: FILE_MODEL_REGISTRY_NAME, field: 'version', value: version });
+      }
+      const info: ModelVersionInfo = { ...(await readInfo(name, version)), size: bytes.length };
+      // Each file replaced by a rename: a reader sees the old bytes or the new, never a mix.
+      const tmp = join(dir, `.v${version}.${process.pid}.${Date.now()}.tmp`);
+      await writeFile(tmp, bytes);
+      await rename(tmp, join(dir, `v${version}.bin`));
+      await writeFile(`${tmp}.json`, JSON.stringify(info));
+      await rename(`${tmp}.json`, join(dir, `v${version}.json`));
+      return info;
+    },
   };
 }

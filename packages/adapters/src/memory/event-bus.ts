@@ -161,6 +161,30 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
     async deadLetters<T>(topic: string) {
       return (dead.get(topic) ?? []) as DeadLetter<T>[];
     },
+    async findMessages<T>(topic: string, match: (payload: T) => boolean) {
+      const found = new Map<string, BusMessage<T>>();
+      const consider = (m: BusMessage<unknown>) => {
+        if (!found.has(m.id) && match(m.payload as T)) found.set(m.id, m as BusMessage<T>);
+      };
+      for (const m of history.get(topic) ?? []) consider(m);
+      for (const group of topics.get(topic)?.values() ?? []) for (const m of group.queue) consider(m);
+      for (const d of dead.get(topic) ?? []) consider(d.message);
+      return [...found.values()];
+    },
+    async eraseMessages<T>(topic: string, match: (payload: T) => boolean) {
+      const erased = new Set<string>();
+      const keep = (m: BusMessage<unknown>) => {
+        if (!match(m.payload as T)) return true;
+        erased.add(m.id);
+        return false;
+      };
+      const kept = history.get(topic);
+      if (kept) history.set(topic, kept.filter(keep));
+      for (const group of topics.get(topic)?.values() ?? []) group.queue = group.queue.filter(keep);
+      const letters = dead.get(topic);
+      if (letters) dead.set(topic, letters.filter((d) => keep(d.message)));
+      return erased.size;
+    },
     async close() {
       const closing: Promise<void>[] = [];
       for (const groups of topics.values()) {

@@ -1,4 +1,4 @@
-import type { ModelRegistry, ModelVersionInfo, StoredModel } from '@mycontent/core';
+import { MyContentError, type ModelRegistry, type ModelVersionInfo, type StoredModel } from '@mycontent/core';
 
 /** Name of the memory model registry adapter. */
 export const MEMORY_MODEL_REGISTRY_NAME = 'memory-model-registry';
@@ -39,6 +39,13 @@ export function createMemoryModelRegistry(options: { now?: () => number } = {}):
     async delete(name, version) {
       const versions = models.get(name);
       if (versions) models.set(name, versions.filter((v) => v.version !== version));
+    },
+    async replace(name, version, bytes) {
+      const found = models.get(name)?.find((v) => v.version === version);
+      if (!found) throw new MyContentError('NOT_FOUND', `no version ${version} of model "${name}"`, { source: MEMORY_MODEL_REGISTRY_NAME, field: 'version', value: version });
+      found.bytes = bytes.slice();
+      found.size = bytes.length;
+      return info(found);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ModelRegistry, ModelVersionInfo } from '@mycontent/core';
+import { MyContentError, type ModelRegistry, type ModelVersionInfo } from '@mycontent/core';
 import { migratePostgres } from './migrations';
 import { backendError, connectSql, type PostgresConnection } from './sql';
 
@@ -93,6 +93,15 @@ export function createPostgresModelRegistry(options: PostgresModelRegistryOption
     delete: (name, version) =>
       op('delete', async () => {
         await db.query(`DELETE FROM ${s}.models WHERE name = $1 AND version = $2`, [name, version]);
+      }),
+    replace: (name, version, bytes) =>
+      op('replace', async () => {
+        const { rows } = await db.query<ModelRow>(
+          `UPDATE ${s}.models SET bytes = $3 WHERE name = $1 AND version = $2 RETURNING ${INFO_COLUMNS}`,
+          [name, version, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)],
+        );
+        if (!rows[0]) throw new MyContentError('NOT_FOUND', `no version ${version} of model "${name}"`, { source: 'postgres', field: 'version', value: version });
+        return info(rows[0]);
       }),
   };
 }

@@ -259,6 +259,35 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     return subscription;
   }
 
+  /** Reads a whole stream in pages of 1,000 entries, oldest first (administration only: exports, erasures). */
+  async function* scan(key: string, operation: string): AsyncGenerator<StreamEntry[]> {
+    let start = '-';
+    for (;;) {
+      const from = start;
+      const entries = (await redis.call(operation, () => client.xrange(key, from, '+', 'COUNT', 1_000), 30_000)) as StreamEntry[];
+      if (entries.length > 0) yield entries;
+      if (entries.length < 1_000) return;
+      start = `(${entries[entries.length - 1]![0]}`;
+    }
+  }
+
+  /** A stream entry of a topic or of its dead letters, as a message, when `match` accepts its payload. */
+  function matching<T>(topic: string, entry: StreamEntry, dead: boolean, match: (payload: T) => boolean): BusMessage<T> | undefined {
+    const fields = new Map<string, string>();
+    for (let i = 0; i + 1 < entry[1].length; i += 2) fields.set(entry[1][i]!, entry[1][i + 1]!);
+    const raw = fields.get('p');
+    if (raw === undefined) return undefined;
+    let payload: T;
+    try {
+      payload = JSON.parse(raw) as T;
+    } catch {
+      payload = raw as T;
+    }
+    if (!match(payload)) return undefined;
+    const id = dead ? (fields.get('id') ?? entry[0]) : entry[0];
+    return { id, publishedAt: publishedAt(id), topic, payload, deliveries: dead ? Number(fields.get('deliveries') ?? 0) : 0, bytes: Buffer.byteLength(raw) };
+  }
+
   const bus: EventBus = {
     name: REDIS_EVENT_BUS_NAME,
     capabilities: { durable: true, distributed: true },
@@ -295,6 +324,33 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
           error: f.get('error') ?? '',
         };
       });
+    },
+    async findMessages<T>(topic: string, match: (payload: T) => boolean) {
+      // A dead letter is also in the stream while the stream retains it: one message, found once.
+      const found = new Map<string, BusMessage<T>>();
+      for (const [key, dead] of [[streamKey(topic), false], [deadKey(topic), true]] as const) {
+        for await (const entries of scan(key, 'redis-event-bus.findMessages')) {
+          for (const entry of entries) {
+            const message = matching(topic, entry, dead, match);
+            if (message && !found.has(message.id)) found.set(message.id, message);
+          }
+        }
+      }
+      return [...found.values()];
+    },
+    async eraseMessages<T>(topic: string, match: (payload: T) => boolean) {
+      const erased = new Set<string>();
+      for (const [key, dead] of [[streamKey(topic), false], [deadKey(topic), true]] as const) {
+        for await (const entries of scan(key, 'redis-event-bus.eraseMessages')) {
+          const hits = entries.map((entry) => [entry[0], matching(topic, entry, dead, match)] as const).filter(([, message]) => message !== undefined);
+          if (hits.length === 0) continue;
+          // XDEL takes the entry out of the stream; a consumer holding it pending gets nothing back
+          // when it claims it (and drops it from its pending list).
+          await redis.call('redis-event-bus.eraseMessages', () => client.xdel(key, ...hits.map(([entryId]) => entryId)), 30_000);
+          for (const [, message] of hits) erased.add(message!.id);
+        }
+      }
+      return erased.size;
     },
     async close() {
       await Promise.all([...subscriptions].map((s) => s.close()));

@@ -200,6 +200,30 @@ export function describeEventBusConformance(
       await other.close();
     });
 
+    it('finds and erases the messages a predicate selects, dead letters included', async (context) => {
+      if (!bus.findMessages || !bus.eraseMessages) return context.skip();
+      type Event = { user: string; n: number };
+      const handled: number[] = [];
+      await bus.subscribeBatch<Event>(topic, (messages) => {
+        handled.push(...messages.map((m) => m.payload.n));
+        return { failed: messages.filter((m) => m.payload.n === 0).map((m) => ({ id: m.id, error: new Error('poison') })) };
+      }, { maxDeliveries: 1, group: 'g', startFrom: 'earliest' });
+      await bus.publishBatch<Event>(topic, [{ user: 'x', n: 0 }, { user: 'y', n: 1 }, { user: 'x', n: 2 }]);
+      await until(async () => handled.length === 3 && (await bus.deadLetters(topic)).length === 1);
+      const ofX = async () => (await bus.findMessages!<Event>(topic, (p) => p.user === 'x')).map((m) => m.payload.n).sort();
+      expect(await ofX()).toEqual([0, 2]);
+      expect(await bus.eraseMessages!<Event>(topic, (p) => p.user === 'x')).toBe(2);
+      expect(await ofX()).toEqual([]);
+      expect(await bus.deadLetters(topic)).toEqual([]);
+      expect((await bus.findMessages!<Event>(topic, () => true)).map((m) => m.payload)).toEqual([{ user: 'y', n: 1 }]);
+      // A group created now, from the earliest message, gets only what was not erased.
+      const later: Event[] = [];
+      await bus.subscribe<Event>(topic, (m) => void later.push(m.payload), { group: 'late', startFrom: 'earliest' });
+      await until(() => later.length === 1);
+      await sleep(50);
+      expect(later).toEqual([{ user: 'y', n: 1 }]);
+    });
+
     it("starts a new group at the earliest retained message, or at the next one", async () => {
       await bus.publishBatch(topic, [{ n: 1 }, { n: 2 }]);
       const earliest: number[] = [];

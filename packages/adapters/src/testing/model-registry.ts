@@ -52,6 +52,22 @@ export function describeModelRegistryConformance(
       expect((await registry.list('b')).map((v) => v.version)).toEqual([1]);
     });
 
+    it('replaces the bytes of a version in place, keeping its number and metadata', async () => {
+      const first = await registry.save('m', Uint8Array.from([1, 2, 3]), { auc: 0.8 });
+      await registry.save('m', Uint8Array.from([4]));
+      const replaced = await registry.replace('m', 1, Uint8Array.from([9, 9]));
+      expect(replaced).toEqual({ ...first, size: 2 });
+      const loaded = await registry.load('m', 1);
+      expect(Array.from(loaded!.bytes)).toEqual([9, 9]);
+      expect(loaded!.metadata).toEqual({ auc: 0.8 });
+      expect((await registry.list('m')).map((v) => [v.version, v.size])).toEqual([
+        [1, 2],
+        [2, 1],
+      ]);
+      expect(Array.from((await registry.load('m'))!.bytes)).toEqual([4]);
+      await expect(registry.replace('m', 7, Uint8Array.from([1]))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
     it('stores bytes exactly, including large artifacts', async () => {
       const bytes = new Uint8Array(1 << 20);
       for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;

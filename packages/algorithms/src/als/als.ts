@@ -14,7 +14,7 @@ import { balancedRanges, createKernelPool } from '@mycontent/core/internal';
 import { createBreather } from '@mycontent/core/internal';
 import { buildUserItemMatrix, copyBreathing } from '../shared/matrix';
 import { ALS_KERNELS_WASM } from './als-kernels.wasm';
-import { checkFactorOptions, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorQueries, factorScorer, removeUser, restoreUsers, type FactorScorer } from '../shared/factors';
 import { checkOption } from '../shared/options';
 import { invertSpdInPlace } from '../shared/linalg';
 import { checkWasmCapacity, compileKernels, createArena, createSharedMemory, paddedFactors, unpadRows, type WasmMemory } from '../shared/wasm';
@@ -363,8 +363,9 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
     },
     userVector,
     observe(interaction) {
-      // The next query folds the user in again from their (now longer) history.
-      stale.add(interaction.userId);
+      // The next query folds the user in again from their (now longer) history. Only users with a
+      // trained vector are marked (the others are folded in anyway): the set is bounded by them.
+      if (userIndex.has(interaction.userId)) stale.add(interaction.userId);
     },
     async fit(data: InteractionDataset, context: FitContext = {}) {
       const matrix = await buildUserItemMatrix(data, 'weight');
@@ -469,6 +470,18 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       trained = true;
     },
     ...factorQueries(() => (trained ? scorer : undefined), userVector, KIND),
+    forgetUser(userId) {
+      stale.delete(userId);
+      const removed = removeUser({ userIds, userIndex }, userId, { userFactors: { array: userFactors, width: f } });
+      if (!removed) return;
+      ({ userIds, userIndex } = removed.users);
+      userFactors = removed.rows.userFactors;
+    },
+    userData(userId) {
+      const u = userIndex.get(userId);
+      return u === undefined ? undefined : { factors: Array.from(userFactors.subarray(u * f, (u + 1) * f)) };
+    },
+    untrainedCopy: () => createAlsModel(options),
     toArtifact(): ModelArtifact {
       if (!trained || !scorer) fail();
       return {

@@ -14,7 +14,7 @@ import { createBreather } from '@mycontent/core/internal';
 import { buildUserItemMatrix, copyBreathing } from '../shared/matrix';
 import { checkWasmCapacity, compileKernels, createArena, createSharedMemory, paddedFactors, unpadRows, type WasmMemory } from '../shared/wasm';
 import { BPR_KERNELS_WASM } from './bpr-kernels.wasm';
-import { checkFactorOptions, factorQueries, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorQueries, factorScorer, removeUser, restoreUsers, type FactorScorer } from '../shared/factors';
 
 /** Options of {@link createBprModel}. */
 export interface BprOptions {
@@ -249,6 +249,17 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       trained = true;
     },
     ...factorQueries(() => (trained ? scorer : undefined), userVector, KIND),
+    forgetUser(userId) {
+      const removed = removeUser({ userIds, userIndex }, userId, { userFactors: { array: userFactors, width: f } });
+      if (!removed) return;
+      ({ userIds, userIndex } = removed.users);
+      userFactors = removed.rows.userFactors;
+    },
+    userData(userId) {
+      const u = userIndex.get(userId);
+      return u === undefined ? undefined : { factors: Array.from(userFactors.subarray(u * f, (u + 1) * f)) };
+    },
+    untrainedCopy: () => createBprModel(options),
     toArtifact(): ModelArtifact {
       if (!trained || !scorer) fail();
       return {

@@ -13,7 +13,7 @@ import {
   type ScoredItems,
 } from '@mycontent/core';
 import { SessionTracker, TopK, createBreather, groupRowsByUser, sessionKey } from '@mycontent/core/internal';
-import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
+import { DEFAULT_MAX_OPEN_SESSIONS, DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
 import { checkOption } from '../shared/options';
 import { throwIfAborted } from '../shared/abort';
 
@@ -61,6 +61,11 @@ export interface ItemKnnOptions {
   liveWeight?: number;
   /** Most live item pairs kept (memory bound); beyond, only known pairs are counted. @default 1_000_000 */
   maxLivePairs?: number;
+  /**
+   * Sessions held open at most (memory bound: a few hundred bytes each); past it, the least
+   * recently active is closed early, counted in `stateStats().openSessionsEvicted`. @default 100_000
+   */
+  maxOpenSessions?: number;
 }
 
 const KIND = 'item-knn';
@@ -99,6 +104,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     recencyDecay: options.recencyDecay ?? 0.9,
     liveWeight: options.liveWeight ?? 1,
     maxLivePairs: options.maxLivePairs ?? 1_000_000,
+    maxOpenSessions: options.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS,
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
   check(['cosine', 'cooccurrence', 'bm25'].includes(config.similarity), 'similarity', config.similarity, "must be 'cosine', 'cooccurrence' or 'bm25'");
@@ -110,6 +116,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   check(config.recencyDecay > 0 && config.recencyDecay <= 1, 'recencyDecay', config.recencyDecay, 'must be in (0, 1]');
   check(config.liveWeight >= 0, 'liveWeight', config.liveWeight, 'must not be negative');
   check(Number.isInteger(config.maxLivePairs) && config.maxLivePairs >= 0, 'maxLivePairs', config.maxLivePairs, 'must be a non-negative integer');
+  check(Number.isInteger(config.maxOpenSessions) && config.maxOpenSessions >= 1, 'maxOpenSessions', config.maxOpenSessions, 'must be a positive integer');
 
   let catalog: ItemCatalog | undefined;
   let items = 0; // catalogue size at training time
@@ -126,7 +133,8 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   let liveCount = new Map<number, number>();
   let livePairs = 0;
   // Open sessions, to pair live interactions within a session (context 'session').
-  const sessions = new SessionTracker(DEFAULT_SESSION_GAP_MS, LIVE_WINDOW);
+  const sessions = new SessionTracker(DEFAULT_SESSION_GAP_MS, LIVE_WINDOW, config.maxOpenSessions);
+  let livePairsRefused = 0;
 
   function liveSimilarity(i: number, j: number, count: number): number {
     if (config.similarity === 'cooccurrence') return config.liveWeight * count;
@@ -140,7 +148,10 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
   function addLivePair(i: number, j: number): void {
     let partners = live.get(i);
     if (!partners) {
-      if (livePairs >= config.maxLivePairs) return;
+      if (livePairs >= config.maxLivePairs) {
+        livePairsRefused++;
+        return;
+      }
       live.set(i, (partners = new Map()));
     }
     const c = partners.get(j);
@@ -148,7 +159,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     else if (livePairs < config.maxLivePairs) {
       partners.set(j, 1);
       livePairs++;
-    }
+    } else livePairsRefused++;
   }
 
   function observe(event: ObservedInteraction): void {
@@ -157,7 +168,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
     // Partners: the session's previous items (context 'session'), else the user's.
     let previous: ArrayLike<number> | undefined;
     if (config.context === 'session') {
-      const session = sessions.sessionAt(sessionKey(event), event.timestamp);
+      const session = sessions.sessionAt(sessionKey(event), event.timestamp, event.userId);
       previous = session.items.slice();
       if (session.items[session.items.length - 1] !== item) sessions.push(session, item, event.timestamp);
       sessions.sweep(event.timestamp);
@@ -419,6 +430,22 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
       if (!trained) fail();
       if (item < 0 || item >= items) return NO_ITEMS;
       return { items: neighbor.slice(start[item]!, start[item + 1]!), scores: similarity.slice(start[item]!, start[item + 1]!) };
+    },
+    stateStats: () => ({
+      openSessions: sessions.size,
+      openSessionsLimit: sessions.maxOpen,
+      openSessionsEvicted: sessions.evicted,
+      livePairs,
+      livePairsLimit: config.maxLivePairs,
+      livePairsRefused,
+    }),
+    forgetUser(userId) {
+      // Only the open sessions name the user; what they taught the model is anonymous counts.
+      sessions.forgetOwner(userId);
+    },
+    userData(userId) {
+      const open = sessions.openOf(userId);
+      return open.length === 0 ? undefined : { openSessions: open.map((items) => items.map((item) => catalog?.idAt(item) ?? String(item))) };
     },
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) fail();

@@ -13,7 +13,7 @@ import {
   type ScoredItems,
 } from '@mycontent/core';
 import { TopK } from '@mycontent/core/internal';
-import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
+import { DEFAULT_MAX_OPEN_SESSIONS, DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
 import { SessionTracker, growArray, sessionKey } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
 import { ScoreAccumulator, querySession, replayDataset } from './sessions';
@@ -41,6 +41,11 @@ export interface SequentialRulesOptions {
   itemTtlMs?: number;
   /** Inactivity that ends a session without a session id. @default 30 minutes */
   sessionGapMs?: number;
+  /**
+   * Sessions held open at most (memory bound: a few hundred bytes each); past it, the least
+   * recently active is closed early, counted in `stateStats().openSessionsEvicted`. @default 100_000
+   */
+  maxOpenSessions?: number;
 }
 
 /** The model returned by {@link createSequentialRulesModel}. */
@@ -82,6 +87,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
     maxRulesPerItem: options.maxRulesPerItem ?? 500,
     itemTtlMs: options.itemTtlMs ?? 7 * 86_400_000,
     sessionGapMs: options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS,
+    maxOpenSessions: options.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS,
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
   check(Number.isInteger(config.steps) && config.steps >= 1, 'steps', config.steps, 'must be a positive integer');
@@ -91,6 +97,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
   check(Number.isInteger(config.maxRulesPerItem) && config.maxRulesPerItem >= 1, 'maxRulesPerItem', config.maxRulesPerItem, 'must be a positive integer');
   check(config.itemTtlMs > 0, 'itemTtlMs', config.itemTtlMs, 'must be positive (or Infinity)');
   check(config.sessionGapMs > 0, 'sessionGapMs', config.sessionGapMs, 'must be positive');
+  check(Number.isInteger(config.maxOpenSessions) && config.maxOpenSessions >= 1, 'maxOpenSessions', config.maxOpenSessions, 'must be a positive integer');
 
   const stepWeight = Float32Array.from({ length: config.steps + 1 }, (_, d) =>
     d === 0 ? 0 : config.weighting === 'div' ? 1 / d : config.weighting === 'linear' ? 1 - (d - 1) / config.steps : 1,
@@ -102,7 +109,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
   let lastSeen = new Float64Array(0);
   let clock = 0;
   let lastExpiry = 0;
-  const sessions = new SessionTracker(config.sessionGapMs, config.steps);
+  const sessions = new SessionTracker(config.sessionGapMs, config.steps, config.maxOpenSessions);
   const scores = new ScoreAccumulator();
   const heap = new TopK(16);
 
@@ -151,7 +158,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
     lastSeen = growArray(lastSeen, item + 1, 0, 1024);
     if (t > lastSeen[item]!) lastSeen[item] = t;
     if (t > clock) clock = t;
-    const session = sessions.sessionAt(sessionKey(event), t);
+    const session = sessions.sessionAt(sessionKey(event), t, event.userId);
     const previous = session.items;
     if (previous[previous.length - 1] !== item) {
       for (let d = 1; d <= previous.length; d++) {
@@ -232,6 +239,20 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
       heap.reset(k);
       for (const [target, w] of targets) if (w >= heap.threshold && (!filter || filter(target))) heap.push(target, w);
       return heap.drain();
+    },
+    stateStats: () => ({
+      openSessions: sessions.size,
+      openSessionsLimit: sessions.maxOpen,
+      openSessionsEvicted: sessions.evicted,
+      rules: ruleCount,
+    }),
+    forgetUser(userId) {
+      // Only the open sessions name the user; what they taught the model is anonymous counts.
+      sessions.forgetOwner(userId);
+    },
+    userData(userId) {
+      const open = sessions.openOf(userId);
+      return open.length === 0 ? undefined : { openSessions: open.map((items) => items.map((item) => catalog?.idAt(item) ?? String(item))) };
     },
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();

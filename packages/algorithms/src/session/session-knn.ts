@@ -13,7 +13,7 @@ import {
   type ScoredItems,
 } from '@mycontent/core';
 import { TopK } from '@mycontent/core/internal';
-import { DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
+import { DEFAULT_MAX_OPEN_SESSIONS, DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
 import { SessionTracker, growArray, sessionKey } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
 import { ScoreAccumulator, querySession, replayDataset } from './sessions';
@@ -41,6 +41,11 @@ export interface SessionKnnOptions {
   sessionGapMs?: number;
   /** Items kept per session, the last ones. @default 50 */
   maxSessionLength?: number;
+  /**
+   * Sessions held open at most (memory bound: a few hundred bytes each); past it, the least
+   * recently active is closed early, counted in `stateStats().openSessionsEvicted`. @default 100_000
+   */
+  maxOpenSessions?: number;
 }
 
 /** The model returned by {@link createSessionKnnModel}. */
@@ -52,7 +57,8 @@ export interface SessionKnnModel extends InMemoryModel {
 }
 
 const KIND = 'session-knn';
-const FORMAT_VERSION = 1;
+/** 2: each past session keeps its owner (the user), so that an erasure finds it. */
+const FORMAT_VERSION = 2;
 
 /**
  * Session-based k-nearest neighbours (S-kNN and V-SkNN, Ludewig & Jannach 2018): the current
@@ -79,10 +85,11 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     idf: options.idf ?? true,
     sessionGapMs: options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS,
     maxSessionLength: options.maxSessionLength ?? 50,
+    maxOpenSessions: options.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS,
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
   check(config.variant === 'sknn' || config.variant === 'vsknn', 'variant', config.variant, "must be 'sknn' or 'vsknn'");
-  for (const field of ['neighbors', 'sampleSize', 'maxSessions', 'queryItems', 'maxSessionLength'] as const) {
+  for (const field of ['neighbors', 'sampleSize', 'maxSessions', 'queryItems', 'maxSessionLength', 'maxOpenSessions'] as const) {
     check(Number.isInteger(config[field]) && config[field] >= 1, field, config[field], 'must be a positive integer');
   }
   check(config.sessionGapMs > 0, 'sessionGapMs', config.sessionGapMs, 'must be positive');
@@ -93,7 +100,8 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
   // Past sessions in a ring indexed by sid % maxSessions; a slot is alive when its sid is among the last maxSessions.
   let slotSid = new Float64Array(ring).fill(-1);
   let slotItems: (number[] | undefined)[] = new Array(ring);
-  let tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength);
+  let slotOwner: (string | undefined)[] = new Array(ring);
+  let tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength, config.maxOpenSessions);
   // Per item: the last `sampleSize` sids containing it (a ring), and how many sessions ever did.
   let postings: (Int32Array | undefined)[] = [];
   let postingCount = new Int32Array(0);
@@ -126,11 +134,12 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
   function observe(event: ObservedInteraction): void {
     if (!(event.weight > 0) || event.item < 0) return;
     const t = event.timestamp;
-    const session = tracker.sessionAt(sessionKey(event), t);
+    const session = tracker.sessionAt(sessionKey(event), t, event.userId);
     const slot = session.sid % ring;
     if (slotSid[slot] !== session.sid) {
       slotSid[slot] = session.sid;
       slotItems[slot] = session.items; // shared with the tracker while the session is open
+      slotOwner[slot] = session.owner;
       if (session.sid % Math.max(1, ring >> 2) === 0) dropStaleItems();
     }
     if (!session.items.includes(event.item)) {
@@ -246,8 +255,9 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       catalog = data.catalog;
       slotSid = new Float64Array(ring).fill(-1);
       slotItems = new Array(ring);
+      slotOwner = new Array(ring);
       slotMark = new Int32Array(ring);
-      tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength);
+      tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength, config.maxOpenSessions);
       postings = [];
       postingCount = new Int32Array(Math.max(1024, data.catalog.size));
       await replayDataset(data, observe, {
@@ -271,14 +281,45 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       accumulate(query);
       return scores.scoresOf(candidates);
     },
+    stateStats: () => ({
+      openSessions: tracker.size,
+      openSessionsLimit: tracker.maxOpen,
+      openSessionsEvicted: tracker.evicted,
+      sessions: model.sessions,
+      sessionsLimit: ring,
+    }),
+    forgetUser(userId) {
+      tracker.forgetOwner(userId);
+      for (let slot = 0; slot < ring; slot++) {
+        if (slotOwner[slot] !== userId) continue;
+        // A dead slot: its sid stays in the postings but is no longer alive, so no query reads it.
+        slotSid[slot] = -1;
+        slotItems[slot] = undefined;
+        slotOwner[slot] = undefined;
+      }
+    },
+    userData(userId) {
+      const sessions: string[][] = [];
+      const started = tracker.started;
+      for (let sid = Math.max(0, started - ring); sid < started; sid++) {
+        const slot = sid % ring;
+        if (alive(sid) && slotOwner[slot] === userId) sessions.push(slotItems[slot]!.map((item) => catalog?.idAt(item) ?? String(item)));
+      }
+      return sessions.length === 0 ? undefined : { sessions };
+    },
+    untrainedCopy: () => createSessionKnnModel(options),
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();
-      // Past sessions, oldest first, as CSR item lists.
+      // Past sessions, oldest first, as CSR item lists, with their owners.
       const lists: number[][] = [];
+      const owners: (string | null)[] = [];
       const started = tracker.started;
       for (let sid = Math.max(0, started - ring); sid < started; sid++) {
         const items = alive(sid) ? slotItems[sid % ring] : undefined;
-        if (items && items.length > 0) lists.push(items);
+        if (items && items.length > 0) {
+          lists.push(items);
+          owners.push(slotOwner[sid % ring] ?? null);
+        }
       }
       const start = new Int32Array(lists.length + 1);
       for (let s = 0; s < lists.length; s++) start[s + 1] = start[s]! + lists[s]!.length;
@@ -287,27 +328,29 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       return {
         kind: KIND,
         formatVersion: FORMAT_VERSION,
-        state: { config, itemIds: catalog.idList().slice() },
+        state: { config, itemIds: catalog.idList().slice(), owners },
         arrays: { start, items },
       };
     },
     restore(artifact: ModelArtifact, target: ItemCatalog) {
       assertArtifactKind(artifact, KIND, FORMAT_VERSION);
-      const state = artifact.state as { itemIds: string[] };
+      const state = artifact.state as { itemIds: string[]; owners?: (string | null)[] };
       const map = bindItemIds(state.itemIds, target);
       const start = artifact.arrays.start as Int32Array;
       const items = artifact.arrays.items as Int32Array;
       catalog = target;
       slotSid = new Float64Array(ring).fill(-1);
       slotItems = new Array(ring);
+      slotOwner = new Array(ring);
       slotMark = new Int32Array(ring);
-      tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength);
+      tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength, config.maxOpenSessions);
       postings = [];
       postingCount = new Int32Array(Math.max(1024, target.size));
       for (let s = 0; s < start.length - 1; s++) {
         const session = tracker.sessionAt(`restored:${s}`, 0);
         slotSid[session.sid % ring] = session.sid;
         slotItems[session.sid % ring] = session.items;
+        slotOwner[session.sid % ring] = state.owners?.[s] ?? undefined; // format 1 kept no owners
         for (let k = start[s]!; k < start[s + 1]!; k++) {
           const item = map[items[k]!]!;
           tracker.push(session, item, 0);

@@ -152,6 +152,43 @@ export function restoreUsers(source: string, state: { config: { factors: number 
   return { userIds: state.userIds, userIndex: new Map(state.userIds.map((id, u) => [id, u])) };
 }
 
+/** A factor model's users: their ids and the index of each. */
+export interface FactorUsers {
+  userIds: readonly string[];
+  userIndex: ReadonlyMap<string, number>;
+}
+
+/**
+ * Removes one user from a factor model (erasure): the last user's rows move into its place and
+ * every per-user array (`width` values a row) loses a row, so nothing of the user is left — not
+ * its id, not its vector. The inputs are not modified (a dataset may share them). Returns
+ * `undefined` when the model does not know the user.
+ */
+export function removeUser<A extends Record<string, Float32Array>>(
+  users: FactorUsers,
+  userId: string,
+  rows: { [K in keyof A]: { array: A[K]; width: number } },
+): { users: { userIds: string[]; userIndex: Map<string, number> }; rows: A } | undefined {
+  const u = users.userIndex.get(userId);
+  if (u === undefined) return undefined;
+  const last = users.userIds.length - 1;
+  const userIds = users.userIds.slice(0, last);
+  const userIndex = new Map(users.userIndex);
+  userIndex.delete(userId);
+  if (u !== last) {
+    userIds[u] = users.userIds[last]!;
+    userIndex.set(userIds[u]!, u);
+  }
+  const out = {} as A;
+  for (const name of Object.keys(rows) as (keyof A)[]) {
+    const { array, width } = rows[name];
+    const kept = array.slice(0, last * width) as A[keyof A];
+    if (u !== last) kept.set(array.subarray(last * width, (last + 1) * width), u * width);
+    out[name] = kept;
+  }
+  return { users: { userIds, userIndex }, rows: out };
+}
+
 /**
  * The query methods every factor model shares: rank, score and "similar" through a
  * {@link FactorScorer}, given how the model turns a query into a user vector.

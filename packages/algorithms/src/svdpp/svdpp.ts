@@ -13,7 +13,7 @@ import {
 } from '@mycontent/core';
 import { createKernelPool } from '@mycontent/core/internal';
 import { buildUserItemMatrix, shared } from '../shared/matrix';
-import { checkFactorOptions, factorScorer, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorScorer, removeUser, restoreUsers, type FactorScorer } from '../shared/factors';
 
 /** Options of {@link createSvdppModel}. */
 export interface SvdppOptions {
@@ -330,6 +330,18 @@ export function createSvdppModel(options: SvdppOptions = {}): SvdppModel {
       if (!trained) fail();
       return scorer!.similar(item, k, filter);
     },
+    forgetUser(userId) {
+      const removed = removeUser({ userIds, userIndex }, userId, { userState: { array: userState, width: f + 1 } });
+      if (!removed) return;
+      ({ userIds, userIndex } = removed.users);
+      userState = removed.rows.userState;
+    },
+    userData(userId) {
+      const u = userIndex.get(userId);
+      if (u === undefined) return undefined;
+      return { factors: Array.from(userState.subarray(u * (f + 1), u * (f + 1) + f)), bias: userState[u * (f + 1) + f]! };
+    },
+    untrainedCopy: () => createSvdppModel(options),
     toArtifact(): ModelArtifact {
       if (!trained || !scorer) fail();
       return {

@@ -113,8 +113,8 @@ const idsOf = (catalog: ItemCatalog, result: ScoredItems) => Array.from(result.i
  * model takes one). Checked: the typed error before `fit`; `k`, the filter and no repeated item;
  * scores best first; the same answers after a round trip through `encodeModelArtifact`, into a
  * catalogue that numbers items differently; `fit` stopping on an aborted signal; the same answers
- * from two models fitted alike (determinism for a seed); and, for online models, what `observe`
- * teaches.
+ * from two models fitted alike (determinism for a seed); forgetting a user (nothing of theirs left
+ * in the artifact); and, for online models, what `observe` teaches.
  *
  * @example
  * ```ts
@@ -232,6 +232,42 @@ export function describeModelConformance(name: string, factory: () => Recommende
         const b = await two.model.recommend(query);
         expect(idsOf(two.catalog, b)).toEqual(idsOf(one.catalog, a));
         expect(Array.from(b.scores)).toEqual(Array.from(a.scores));
+      }
+    });
+
+    it('forgets a user: nothing of theirs left in its artifact, and the others still served', async () => {
+      const { model, catalog, data } = await fitted();
+      const victim = 'u7';
+      const quoted = JSON.stringify(victim);
+      const text = () => new TextDecoder('latin1').decode(encodeModelArtifact(model.toArtifact()));
+      // An open session of the victim too, for models that learn online.
+      const t = data.timestamp[data.length - 1]! + MIN;
+      model.observe?.({ userId: victim, item: catalog.indexOf('c1-i3'), weight: 1, timestamp: t, previous: new Int32Array(0) });
+      const held = model.userData?.(victim);
+      if (held !== undefined) expect(JSON.parse(JSON.stringify(held))).toEqual(held); // JSON, for a data export
+      if (!model.forgetUser) {
+        // A model that cannot forget must not keep anyone's id.
+        expect(held).toBeUndefined();
+        expect(text()).not.toContain(quoted);
+        return;
+      }
+      model.forgetUser(victim);
+      model.forgetUser('never-seen'); // unknown users are ignored
+      expect(model.userData?.(victim)).toBeUndefined();
+      expect(text()).not.toContain(quoted);
+      const other = { userId: 'u8', history: data.item.subarray(0, 3), session: data.item.subarray(0, 3), k: 5, now: t };
+      expect((await model.recommend(other)).items.length).toBeGreaterThan(0);
+      // The engine rewrites saved versions through an untrained copy: it restores and forgets alike.
+      if (model.untrainedCopy) {
+        const copy = model.untrainedCopy();
+        expect(copy.trained).toBe(false);
+        const twin = factory();
+        const artifact = encodeModelArtifact(model.toArtifact());
+        for (const m of [copy, twin]) {
+          if (options.embeddings) await m.indexItems?.(Array.from({ length: catalog.size }, (_, item) => ({ item, embedding: embeddingOf(catalog, item, options.embeddings!) })));
+          m.restore(decodeModelArtifact(artifact), catalog);
+        }
+        expect(await copy.recommend(other)).toEqual(await twin.recommend(other));
       }
     });
 

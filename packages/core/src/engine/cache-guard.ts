@@ -1,6 +1,6 @@
 import { MyContentError } from '../errors/error';
 import type { CacheKey, RecommendationCache } from '../ports/cache';
-import type { RecommenderLogger, RecommenderMetrics } from './types';
+import type { EngineCounters, RecommenderLogger } from './types';
 
 /**
  * The engine's view of its cache, with the documented policy: a failing cache is a miss. Each
@@ -28,7 +28,7 @@ export interface CacheGuardOptions {
   warningIntervalMs: number;
   clock: () => number;
   /** Where hits, misses and errors are counted. */
-  counters: RecommenderMetrics;
+  counters: EngineCounters;
 }
 
 /** Wraps a cache (the no-op cache when none is configured) in the engine's failure policy. */

@@ -7,7 +7,7 @@ import { engineSettingsSchema } from './options';
 import type { ProfileSettings } from './profile';
 import { progressiveSchema, type ProgressivePolicy } from './progressive';
 import { createRanker, type Ranker } from './ranker';
-import type { RecommenderOptions } from './types';
+import type { EventLog, RecommenderOptions } from './types';
 
 /** Where the engine's errors and warnings say they come from. */
 export const ENGINE = 'engine';
@@ -27,6 +27,8 @@ export interface EngineConfig {
   readonly similarChain: readonly string[];
   /** Models that index item embeddings. */
   readonly contentModels: readonly string[];
+  /** Where the engine's events also live, for exports and erasures. */
+  readonly eventLog: EventLog | undefined;
 }
 
 /** Checks the engine's options (typed errors naming the option) and resolves their defaults. */
@@ -43,7 +45,17 @@ export function resolveConfig(options: RecommenderOptions): EngineConfig {
     throw new MyContentError('INVALID_CONFIG', `similarModel "${similarName}" is not a model with that capability`, { source: ENGINE, field: 'similarModel', value: similarName });
   }
   const newItems = options.newItems ?? options.newArticles;
+  const eventLog = options.eventLog;
+  if (eventLog !== undefined) {
+    if (!eventLog.bus || typeof eventLog.bus.publish !== 'function') {
+      throw new MyContentError('INVALID_CONFIG', 'eventLog.bus must be an EventBus adapter', { source: ENGINE, field: 'eventLog.bus' });
+    }
+    if (!Array.isArray(eventLog.topics) || eventLog.topics.length === 0 || eventLog.topics.some((t) => typeof t !== 'string' || t === '')) {
+      throw new MyContentError('INVALID_CONFIG', 'eventLog.topics must be a non-empty list of topic names', { source: ENGINE, field: 'eventLog.topics', value: eventLog.topics });
+    }
+  }
   return {
+    eventLog,
     ranker,
     ttl: { ...DEFAULT_CACHE_TTLS, ...settings.ttl },
     erasure: settings.erasure,

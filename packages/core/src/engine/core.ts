@@ -8,7 +8,7 @@ import { createCacheGuard, type CacheGuard } from './cache-guard';
 import { resolveConfig, type EngineConfig } from './config';
 import { NewestItems } from './newest';
 import type { RankingScope } from './ranking';
-import type { RecommenderMetrics, RecommenderOptions } from './types';
+import type { EngineCounters, RecommenderOptions } from './types';
 
 /**
  * The state every stage of the engine shares: configuration, ports, the catalogue, counters.
@@ -25,7 +25,7 @@ export interface EngineCore extends RankingScope {
   readonly registry: ModelRegistry | undefined;
   readonly embedder: Embedder | undefined;
   readonly clock: () => number;
-  readonly counters: RecommenderMetrics;
+  readonly counters: EngineCounters;
   /** Dimension of item embeddings, once known. */
   embeddingDimension: number | undefined;
   /** Identifies the models serving now (it changes with every fit or load), part of every cache key. */
@@ -43,7 +43,7 @@ export function createEngineCore(options: RecommenderOptions): EngineCore {
   const config = resolveConfig(options);
   const { store } = options;
   const clock = options.now ?? Date.now;
-  const counters: RecommenderMetrics = { recommendations: 0, coldStarts: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0, interactionsIngested: 0 };
+  const counters: EngineCounters = { recommendations: 0, coldStarts: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0, interactionsIngested: 0 };
   const catalog = new ItemCatalog();
   const models = config.ranker.models;
   let catalogLoaded: Promise<void> | undefined;

@@ -95,11 +95,17 @@ export interface EventProcessorStats extends OutageCounters {
   duplicates: number;
   /** Deliveries after the first (a redelivered event counts once per redelivery). */
   retried: number;
-  /** Events given up on (they are in the bus's dead letters). */
+  /**
+   * Events this processor gave up on (they are in the bus's dead letters). An event that crashed its
+   * consumers past `maxDeliveries` is dead-lettered by the bus itself, without reaching a handler:
+   * `bus.deadLetters(topic)` lists both.
+   */
   deadLettered: number;
   /** Failed deliveries that will be retried. */
   failures: number;
   recomputed: number;
+  /** Users waiting for a recomputation now (at most `recompute.maxQueued`). */
+  recomputeQueue: number;
   /** Recomputations skipped because the queue was full (the user's list is computed on demand). */
   recomputeSkipped: number;
   recomputeErrors: number;
@@ -163,6 +169,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     deadLettered: 0,
     failures: 0,
     recomputed: 0,
+    recomputeQueue: 0,
     recomputeSkipped: 0,
     recomputeErrors: 0,
     lastBatchAt: 0,

@@ -5,8 +5,10 @@ import { feedback, ingestInteractions, ingestItems, removeItems } from './ingest
 import { loadModels, saveModels, train } from './models';
 import { createNewItemBootstrap } from './new-items';
 import { recommend } from './recommend';
+import type { RecommenderModel } from '../model/contract';
 import type { Recommender, RecommenderOptions } from './types';
-import { deleteUserData, exportUserData, getProfile, ingestUsers, setPreferences } from './users';
+import { getProfile, ingestUsers, setPreferences } from './users';
+import { deleteUserData, exportUserData } from './user-data';
 
 /**
  * Creates the recommender engine over a store, an optional cache and a set of models. Each
@@ -54,7 +56,17 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     deleteUserData: (userId) => deleteUserData(core, userId),
     saveModels: (metadata) => saveModels(core, metadata),
     loadModels: (versions) => loadModels(core, versions),
-    metrics: () => ({ ...core.counters }),
+    metrics: () => ({ ...core.counters, models: modelStateStats(core.config.ranker.models) }),
     health: () => health(core),
   };
+}
+
+/** `stateStats()` of every model that reports it. */
+function modelStateStats(models: Record<string, RecommenderModel>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [name, model] of Object.entries(models)) {
+    const stats = model.stateStats?.();
+    if (stats) out[name] = stats;
+  }
+  return out;
 }

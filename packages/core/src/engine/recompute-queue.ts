@@ -1,6 +1,14 @@
 import type { Recommender } from './types';
 
-/** When the event processor recomputes (and caches) a user's recommendations after their events. */
+/**
+ * When the event processor recomputes (and caches) a user's recommendations after their events.
+ *
+ * Recomputation is cache warming, never part of applying an event. Under overload — users queued
+ * faster than `concurrency` recomputations finish — the queue fills up to `maxQueued`, and every
+ * further user is skipped (counted in `recomputeSkipped`) until it drains: a skipped user's list is
+ * computed on demand by their next `recommend()`, as without a processor. No event waits for it
+ * and none is lost. `recomputeQueue` in the processor's stats is the queue's depth.
+ */
 export interface RecomputePolicy {
   /** Recompute each time the user's interaction count crosses a multiple of this. @default 20 */
   everyEvents?: number;
@@ -19,6 +27,7 @@ export interface RecomputePolicy {
 
 /** The counters a recompute queue keeps. */
 interface RecomputeCounters {
+  recomputeQueue: number;
   recomputed: number;
   recomputeSkipped: number;
   recomputeErrors: number;
@@ -44,6 +53,7 @@ export function createRecomputeQueue(recommender: Recommender, policy: Required<
     while (policy && inFlight.size < policy.concurrency && queued.size > 0) {
       const userId = queued.values().next().value!;
       queued.delete(userId);
+      counters.recomputeQueue = queued.size;
       const task: Promise<void> = recommender
         .recommend({ userId, n: policy.n })
         .then(
@@ -68,10 +78,12 @@ export function createRecomputeQueue(recommender: Recommender, policy: Required<
         if (queued.size >= policy.maxQueued) counters.recomputeSkipped++;
         else queued.add(userId);
       }
+      counters.recomputeQueue = queued.size;
       drain();
     },
     async stop() {
       queued.clear();
+      counters.recomputeQueue = 0;
       await Promise.all([...inFlight]);
     },
   };

@@ -1,3 +1,5 @@
+import type { ErasureReport } from './user-data';
+import type { EventBus } from '../ports/event-bus';
 import type { HealthReport } from './health';
 import type { Item, ItemInput, ItemStats, PreferencesInput, InteractionInput, Recommendation, UserInput, UserProfile } from '../domain/schemas';
 import type { ItemCatalog } from '../catalog/catalog';
@@ -31,6 +33,12 @@ export interface RecommenderOptions extends RankingOptions {
   warningIntervalMs?: number;
   /** What `deleteUserData()` does with the user's interactions. @default 'delete' */
   erasure?: InteractionErasure;
+  /**
+   * The bus and topics the engine's events pass through on their way in (those an event processor
+   * consumes): `deleteUserData()` erases the user's events from them — retained, pending and
+   * dead-lettered — and `exportUserData()` includes them. @default none
+   */
+  eventLog?: EventLog;
   /**
    * Per-request blend weights — the hook for experiments: return the weights of the variant the
    * user is assigned to, or `undefined` for the `blend` option. Names must be models; weights
@@ -114,6 +122,15 @@ export interface IngestReport {
   users?: { userId: string; interactionCount: number; added: number }[];
 }
 
+/** Where events live before the store: a bus and the topics carrying interactions (`{ userId, ... }` payloads). */
+export interface EventLog {
+  bus: EventBus;
+  topics: readonly string[];
+}
+
+/** The counters the engine keeps as it works (its metrics but the models' state). */
+export type EngineCounters = Omit<RecommenderMetrics, 'models'>;
+
 /** Counters of the engine since creation. */
 export interface RecommenderMetrics {
   recommendations: number;
@@ -123,6 +140,11 @@ export interface RecommenderMetrics {
   /** Cache operations that failed and were treated as misses (the cache degrades, the engine answers). */
   cacheErrors: number;
   interactionsIngested: number;
+  /**
+   * What each model keeps that grows with traffic, next to its bound and its evictions
+   * (`stateStats()` of the models that have it), by model name.
+   */
+  models: Record<string, Record<string, number>>;
 }
 
 /** An item as JSON carries it: every field of {@link Item}, the embedding a plain array of numbers. */
@@ -171,7 +193,7 @@ export interface Recommender {
   /** GDPR export: the user, their profile and every interaction. */
   exportUserData(userId: string): Promise<UserDataExport>;
   /** GDPR erasure: user, profile, interactions (deleted or anonymised, per the `erasure` option) and every cache entry of the user. */
-  deleteUserData(userId: string): Promise<{ interactions: number }>;
+  deleteUserData(userId: string): Promise<ErasureReport>;
   /** Saves every trained model to the registry. */
   saveModels(metadata?: Record<string, unknown>): Promise<Record<string, ModelVersionInfo>>;
   /** Loads the latest (or given) version of every model from the registry. */

@@ -2,7 +2,6 @@ import { idSchema, preferencesSchema, userSchema, type PreferencesInput, type Us
 import { parseBatch, parseInput } from '../domain/validate';
 import { MyContentError, describeValue } from '../errors/error';
 import type { CacheKey } from '../ports/cache';
-import type { UserDataExport } from '../ports/store';
 import { ENGINE } from './config';
 import type { EngineCore } from './core';
 import { cloneProfile, emptyProfile } from './profile';
@@ -66,25 +65,4 @@ export async function setPreferences(core: EngineCore, userId: string, input: Pr
   });
   await core.cache.invalidateUsers([id]);
   return profile!;
-}
-
-/** `exportUserData()`: the user, their profile and every interaction (newest first). */
-export async function exportUserData(core: EngineCore, userId: string): Promise<UserDataExport> {
-  const id = parseInput(idSchema, userId, 'user id', ENGINE);
-  const { profiles, interactions } = core.store;
-  const [user, profile, all] = await Promise.all([profiles.getUser(id), profiles.get(id), interactions.ofUser(id, { limit: Number.POSITIVE_INFINITY })]);
-  return { user, profile, interactions: all };
-}
-
-/**
- * `deleteUserData()`: the user and profile, their interactions (deleted or anonymised, per the
- * `erasure` option) and every cache entry of the user. Idempotent: after a failure, call it again.
- */
-export async function deleteUserData(core: EngineCore, userId: string): Promise<{ interactions: number }> {
-  const id = parseInput(idSchema, userId, 'user id', ENGINE);
-  const interactions = await core.store.interactions.erase(id, core.config.erasure);
-  await core.store.profiles.deleteUser(id);
-  // Unlike a read, an erasure must not silently leave the user's entries behind.
-  await core.cache.erase(id);
-  return { interactions };
 }

@@ -98,6 +98,21 @@ export function decodeModelArtifact(bytes: Uint8Array): ModelArtifact {
   return { kind: header.kind, formatVersion: header.formatVersion, state: header.state, arrays };
 }
 
+/**
+ * The JSON header of an encoded artifact (kind, format, state, array layout) as text, without
+ * reading its arrays: enough to tell whether an artifact names an id. Throws `FORMAT` on bytes that
+ * are not an artifact.
+ */
+export function artifactHeaderText(bytes: Uint8Array): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 16 || view.getUint32(0, true) !== MAGIC) {
+    throw new MyContentError('FORMAT', 'not a valid model artifact: bad magic number', { source: 'artifact' });
+  }
+  const headerLength = view.getUint32(8, true);
+  if (16 + headerLength > bytes.length) throw new MyContentError('FORMAT', 'not a valid model artifact: truncated header', { source: 'artifact' });
+  return new TextDecoder().decode(bytes.subarray(16, 16 + headerLength));
+}
+
 /** Throws `FORMAT` unless the artifact is of `kind` and at most `formatVersion`. */
 export function assertArtifactKind(artifact: ModelArtifact, kind: string, formatVersion: number): void {
   if (artifact.kind !== kind) {

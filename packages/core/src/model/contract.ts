@@ -128,6 +128,25 @@ export interface RecommenderModel {
   observe?(interaction: ObservedInteraction): void;
   /** The embedding of an item, when the model holds embeddings (diversity re-ranking uses it). */
   embeddingOf?(item: number): Float32Array | undefined;
+  /**
+   * Forgets one user (erasure): their vector, their sessions, anything kept under their id — so
+   * that neither answers nor `toArtifact()` hold anything of theirs afterwards. Models that keep
+   * nothing per user omit it.
+   */
+  forgetUser?(userId: string): void;
+  /** What the model holds about one user, as JSON (a data export includes it), or `undefined`. */
+  userData?(userId: string): Record<string, unknown> | undefined;
+  /**
+   * A new, untrained model with the same options. The engine restores saved versions into one to
+   * rewrite them without an erased user; a model holding user data in its artifacts needs it.
+   */
+  untrainedCopy?(): RecommenderModel;
+  /**
+   * The size of what the model keeps that grows with traffic — open sessions, live pairs — next to
+   * its bound and what it evicted to stay within it, by name: `<what>`, `<what>Limit`,
+   * `<what>Evicted` (or `Refused`). The engine's `metrics().models` reports it.
+   */
+  stateStats?(): Record<string, number>;
   /** The trained state, for `encodeModelArtifact`. */
   toArtifact(): ModelArtifact;
   /** Loads a state produced by `toArtifact`, re-binding item ids to `catalog`. */

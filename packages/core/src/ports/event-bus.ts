@@ -104,6 +104,17 @@ export interface EventBus {
   subscribeBatch<T>(topic: string, handler: BatchHandler<T>, options?: SubscribeOptions): Promise<Subscription>;
   /** Messages of the topic that exhausted their deliveries, with their last error. */
   deadLetters<T>(topic: string): Promise<DeadLetter<T>[]>;
+  /**
+   * Every message the topic still holds — retained, pending or dead-lettered — whose payload
+   * `match` accepts (a data export reads a user's events with it). Scans the whole topic.
+   */
+  findMessages?<T>(topic: string, match: (payload: T) => boolean): Promise<BusMessage<T>[]>;
+  /**
+   * Removes every message of the topic — retained, pending or dead-lettered — whose payload
+   * `match` accepts, and returns how many (an erasure removes a user's events with it). A message
+   * a handler is processing right now is not recalled.
+   */
+  eraseMessages?<T>(topic: string, match: (payload: T) => boolean): Promise<number>;
   /** Stops every subscription. */
   close(): Promise<void>;
 }

@@ -34,4 +34,10 @@ export interface ModelRegistry {
   list(name: string): Promise<ModelVersionInfo[]>;
   /** Removes one version; unknown versions are ignored. */
   delete(name: string, version: number): Promise<void>;
+  /**
+   * Overwrites the bytes of a stored version in place — same version number, creation time and
+   * metadata; `size` follows the new bytes. How an erasure rewrites saved models without the user.
+   * Throws `NOT_FOUND` for an unknown version.
+   */
+  replace(name: string, version: number, bytes: Uint8Array): Promise<ModelVersionInfo>;
 }

@@ -32,6 +32,10 @@ export interface UserDataExport {
   profile: UserProfile | undefined;
   /** Every interaction of the user, newest first. */
   interactions: Interaction[];
+  /** What each model holds about the user, by model name (filled by the engine). */
+  models?: Record<string, Record<string, unknown>>;
+  /** The user's events still in the event log's topics (filled by the engine). */
+  events?: { topic: string; id: string; publishedAt: number; payload: unknown }[];
 }
 
 /**

@@ -12,6 +12,12 @@ export const DEFAULT_SESSION_GAP_MS = 30 * 60_000;
  */
 export const DEFAULT_HISTORY_LENGTH = 50;
 
+/**
+ * Sessions a model's session tracker (item-kNN, sequential rules, session-kNN) holds open at
+ * most, by default: beyond, the least recently active one is closed early. At most a few hundred bytes each (a key, up to `maxItems` items).
+ */
+export const DEFAULT_MAX_OPEN_SESSIONS = 100_000;
+
 /** One past interaction of a user, as the session logic reads it. */
 export interface SessionEvent {
   timestamp: number;
@@ -50,23 +56,36 @@ export interface OpenSession {
   readonly sid: number;
   readonly items: number[];
   last: number;
+  /** The user whose session it is, when known (erasure finds it by this). */
+  readonly owner: string | undefined;
 }
 
 /**
  * Groups a stream of interactions into sessions, online: by the interaction's `sessionId` when
- * it has one, else by user, a new session starting after `gapMs` without activity. Sessions idle
- * for longer than `gapMs` are forgotten by {@link SessionTracker.sweep}, so memory holds only the
- * sessions active in the last `gapMs`.
+ * it has one, else by user, a new session starting after `gapMs` without activity. Memory is
+ * bounded twice: sessions idle for longer than `gapMs` are forgotten by
+ * {@link SessionTracker.sweep}, and at most `maxOpen` sessions are held — past it, the least
+ * recently active is closed early (counted in {@link SessionTracker.evicted}), so that a flood of
+ * new visitors cannot grow memory without end.
  */
 export class SessionTracker {
+  /** Open sessions, least recently active first (an active session moves to the end). */
   private readonly open = new Map<string, OpenSession>();
   private nextSid = 0;
   private lastSweep = Number.NEGATIVE_INFINITY;
+  private evictions = 0;
 
   constructor(
     private readonly gapMs: number,
     private readonly maxItems: number,
+    /** Sessions held open at most. */
+    readonly maxOpen: number = DEFAULT_MAX_OPEN_SESSIONS,
   ) {}
+
+  /** Sessions closed early because `maxOpen` were open. */
+  get evicted(): number {
+    return this.evictions;
+  }
 
   /** Sessions started so far. */
   get started(): number {
@@ -87,13 +106,41 @@ export class SessionTracker {
    * The session `key` continues at time `t` (a new one after a gap). The caller reads its items
    * (the session before this interaction) and then calls {@link SessionTracker.push}.
    */
-  sessionAt(key: string, t: number): OpenSession {
+  sessionAt(key: string, t: number, owner?: string): OpenSession {
     let session = this.open.get(key);
-    if (!session || t - session.last > this.gapMs) {
-      session = { sid: this.nextSid++, items: [], last: t };
+    if (session && t - session.last <= this.gapMs) {
+      // Most recently active now: to the end of the eviction order.
+      this.open.delete(key);
       this.open.set(key, session);
+      return session;
+    }
+    if (session) this.open.delete(key);
+    session = { sid: this.nextSid++, items: [], last: t, owner };
+    this.open.set(key, session);
+    if (this.open.size > this.maxOpen) {
+      this.open.delete(this.open.keys().next().value!);
+      this.evictions++;
     }
     return session;
+  }
+
+  /** The items of every open session of `owner`, oldest first. */
+  openOf(owner: string): number[][] {
+    const lists: number[][] = [];
+    for (const [key, session] of this.open) if (session.owner === owner || key === `u:${owner}`) lists.push(session.items.slice());
+    return lists;
+  }
+
+  /** Closes and forgets every open session of `owner` (erasure); returns their sequence numbers. */
+  forgetOwner(owner: string): number[] {
+    const sids: number[] = [];
+    for (const [key, session] of this.open) {
+      if (session.owner === owner || key === `u:${owner}`) {
+        sids.push(session.sid);
+        this.open.delete(key);
+      }
+    }
+    return sids;
   }
 
   /** Appends `item` to `session` at time `t` (keeping at most `maxItems`, the newest). */
