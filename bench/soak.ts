@@ -8,7 +8,7 @@
  *   npm run bench:soak -- [--minutes 30] [--rate 5000] [--events-per-user 3] [--postgres URL] [--redis URL]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -102,6 +102,8 @@ const path = values.out!;
 const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
 const marked = /<!-- soak:start -->[\s\S]*<!-- soak:end -->/;
 writeFileSync(path, marked.test(current) ? current.replace(marked, section) : `${current.trimEnd()}\n\n${section}\n`);
-writeFileSync(fileURLToPath(new URL(`./.data/soak-${run}.json`, import.meta.url)), JSON.stringify(samples));
+const dataDir = fileURLToPath(new URL('./.data/', import.meta.url));
+mkdirSync(dataDir, { recursive: true });
+writeFileSync(`${dataDir}soak-${run}.json`, JSON.stringify(samples));
 log(`wrote the soak section of ${path}`);
 console.log(section);
