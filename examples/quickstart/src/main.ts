@@ -1,9 +1,9 @@
 /**
  * The quickstart: a news recommender on embedded defaults, no server needed.
  *
- *   npm start                      # synthetic "demo" dataset (20k articles, 150k clicks)
- *   npm start -- --data DIR        # a Globo.com-format directory instead
- *   npm start -- --scale tiny --seed 7
+ *   npm run quickstart                      # synthetic "demo" dataset (20k articles, 150k clicks)
+ *   npm run quickstart -- --data DIR        # a Globo.com-format directory instead
+ *   npm run quickstart -- --scale tiny --seed 7
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { generateSyntheticNews, loadGloboDataset, tableBatches, type Interaction
 import { createExactVectorIndex, createMemoryCache, createMemoryStore } from '@mycontent/adapters/memory';
 import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
-const command = new Command('npm start --')
+const command = new Command('npm run quickstart --')
   .description('My Content in five minutes: a news recommender on embedded defaults, no server needed.')
   .option('--data <dir>', 'a Globo.com-format directory instead of the synthetic dataset (relative to where the command runs)')
   .addOption(new Option('--scale <scale>', 'size of the synthetic dataset').choices(['tiny', 'demo', 'full']).default('demo'))
@@ -37,7 +37,7 @@ const line = (text = '') => console.log(text);
 
 async function loadData(): Promise<{ items: Item[]; clicks: InteractionTable; label: string }> {
   if (args.data) {
-    // npm runs this script from examples/quickstart: the path is read from where `npm start` ran.
+    // npm runs this script from examples/quickstart: the path is read from where `npm run quickstart` ran.
     const dir = resolve(process.env.INIT_CWD ?? process.cwd(), args.data);
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
       console.error(`error: --data ${args.data}: no such directory (${dir}); make one with: npm run cli -- generate --kind news --out ${args.data}`);

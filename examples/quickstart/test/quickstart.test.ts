@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));
 
-describe('quickstart (npm start)', () => {
+describe('quickstart (npm run quickstart)', () => {
   it('prints recommendations for a new user, a user with history and an onboarded user', () => {
     const out = execFileSync(process.execPath, ['--conditions=@mycontent/source', '--import', 'tsx', 'src/main.ts', '--scale', 'tiny', '--seed', '3'], {
       cwd: dir,

@@ -1,0 +1,108 @@
+/**
+ * The service's configuration, read once from the environment and checked with zod: a wrong
+ * value stops the start with a message naming the variable. With nothing set the service runs on
+ * embedded defaults; production mode (`NODE_ENV=production`) refuses to start without real
+ * secrets.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
+const whole = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: whole(0, 65_535).default(3000),
+  /** A PostgreSQL URL: the store, the model registry and the accounts live there. Unset: PGlite in memory. */
+  DATABASE_URL: z.url().optional(),
+  /** A Redis URL: cache, shared rate-limit budget and the event stream. Unset: in-process equivalents. */
+  REDIS_URL: z.url().optional(),
+  /** Schema of the PostgreSQL tables (SDK and accounts). */
+  DATABASE_SCHEMA: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/).default('mycontent'),
+  /** Key prefix in Redis. */
+  REDIS_PREFIX: z.string().min(1).default('mc:'),
+  /** HMAC key of the access tokens, at least 32 characters; required in production. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Origins allowed by CORS (comma-separated); none by default. */
+  CORS_ORIGINS: list.default([]),
+  /** Requests per minute per signed-in user (or per IP for anonymous requests). */
+  RATE_LIMIT_PER_MINUTE: whole(1, 1_000_000).default(600),
+  /** Requests per minute per IP on sign-up, sign-in and refresh. */
+  AUTH_RATE_LIMIT_PER_MINUTE: whole(1, 1_000_000).default(20),
+  /** Largest accepted request body, in bytes. */
+  BODY_LIMIT: whole(1_024, 100 * 1024 * 1024).default(1024 * 1024),
+  /** Size of the synthetic news the embedded deployment starts with (when its store is empty). */
+  DEMO_SCALE: z.enum(['none', 'tiny', 'demo']).default('demo'),
+  /** Seed of the synthetic news. */
+  DEMO_SEED: whole(0, 2 ** 31 - 1).default(42),
+  /** An administrator account created (or reset) at start. */
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  /** Also apply the events of the Redis stream in this process (a deployment without a separate worker). */
+  CONSUME_EVENTS: z.enum(['true', 'false']).default('false'),
+});
+
+/** The service's settings. */
+export interface ServiceConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  redisUrl?: string;
+  schema: string;
+  redisPrefix: string;
+  /** The access-token key; a random one per start outside production. */
+  jwtSecret: Uint8Array;
+  /** True when `jwtSecret` was drawn at start (tokens do not survive a restart). */
+  jwtSecretGenerated: boolean;
+  corsOrigins: string[];
+  rateLimitPerMinute: number;
+  authRateLimitPerMinute: number;
+  bodyLimit: number;
+  demo: { scale: 'none' | 'tiny' | 'demo'; seed: number };
+  admin?: { email: string; password: string };
+  consumeEvents: boolean;
+}
+
+/** Reads the configuration from `env`; throws one message naming every wrong variable. */
+export function readConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
+  const parsed = environmentSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const value = env[name];
+      const shown = name.includes('SECRET') || name.includes('PASSWORD') ? '(hidden)' : JSON.stringify(value);
+      return `  ${name}=${shown}: ${issue.message}`;
+    });
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production && !e.JWT_SECRET) problems.push('  JWT_SECRET: required in production (32 characters or more)');
+  if (production && !e.DATABASE_URL) problems.push('  DATABASE_URL: required in production (the embedded database lives in memory)');
+  if (Boolean(e.ADMIN_EMAIL) !== Boolean(e.ADMIN_PASSWORD)) problems.push('  ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
+  if (e.CONSUME_EVENTS === 'true' && !e.REDIS_URL) problems.push('  CONSUME_EVENTS=true: needs REDIS_URL (the stream lives in Redis)');
+  if (problems.length > 0) throw new Error(`invalid configuration:\n${problems.join('\n')}`);
+  return {
+    production,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    schema: e.DATABASE_SCHEMA,
+    redisPrefix: e.REDIS_PREFIX,
+    jwtSecret: e.JWT_SECRET ? new TextEncoder().encode(e.JWT_SECRET) : randomBytes(32),
+    jwtSecretGenerated: !e.JWT_SECRET,
+    corsOrigins: e.CORS_ORIGINS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    bodyLimit: e.BODY_LIMIT,
+    demo: { scale: e.DEMO_SCALE, seed: e.DEMO_SEED },
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    consumeEvents: e.CONSUME_EVENTS === 'true',
+  };
+}

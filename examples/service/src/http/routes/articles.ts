@@ -1,0 +1,68 @@
+/**
+ * Articles: trending, one article with its statistics, "more like this", and publishing (editors).
+ * A published article is recommendable at once: to new readers through freshness, to readers of
+ * similar articles through its embedding.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Recommender } from '@mycontent/core';
+import { withRole } from '../../auth/guard';
+import { HttpProblem } from '../problem';
+import { articleParams, articleResponse, articlesBody, problems, rankedList, similarQuery, trendingQuery, written } from '../schemas';
+import { articleView, recommendationView } from '../views';
+
+export const articleRoutes: FastifyPluginAsyncZod<{ recommender: Recommender }> = async (app, { recommender }) => {
+  app.get('/articles/trending', {
+    schema: { tags: ['articles'], summary: 'What is read most right now, overall or in one category', querystring: trendingQuery, response: { 200: rankedList, ...problems(400, 429) } },
+    handler: async (request) => {
+      const { n, category } = request.query;
+      const items = await recommender.trending({ n, ...(category ? { category } : {}) });
+      return { items: items.map(recommendationView) };
+    },
+  });
+
+  app.get('/articles/:id', {
+    schema: { tags: ['articles'], summary: 'One article and its statistics', params: articleParams, response: { 200: articleResponse, ...problems(400, 404, 429) } },
+    handler: async (request) => {
+      const details = await recommender.getItem(request.params.id);
+      if (!details) throw new HttpProblem(404, 'Not Found', `no article ${JSON.stringify(request.params.id)}`, [{ field: 'id', value: request.params.id, message: 'unknown article' }]);
+      return articleView(details);
+    },
+  });
+
+  app.get('/articles/:id/similar', {
+    schema: { tags: ['articles'], summary: 'More like this article', params: articleParams, querystring: similarQuery, response: { 200: rankedList, ...problems(400, 404, 429) } },
+    handler: async (request) => {
+      const items = await recommender.similarItems(request.params.id, { n: request.query.n });
+      return { items: items.map(recommendationView) };
+    },
+  });
+
+  app.post('/articles', {
+    schema: {
+      tags: ['articles'],
+      summary: 'Publish or update articles (editors); recommendable at once',
+      security: [{ bearer: [] }],
+      body: articlesBody,
+      response: { 200: written, ...problems(400, 401, 403, 413, 429) },
+    },
+    handler: async (request) => {
+      withRole(request, 'editor', 'admin');
+      const now = Date.now();
+      const report = await recommender.ingestItems(
+        request.body.articles.map((a) => ({
+          id: a.id,
+          createdAt: a.created_at ?? now,
+          ...(a.title === undefined ? {} : { title: a.title }),
+          ...(a.summary === undefined ? {} : { summary: a.summary }),
+          ...(a.body === undefined ? {} : { body: a.body }),
+          ...(a.category === undefined ? {} : { category: a.category }),
+          ...(a.publisher === undefined ? {} : { publisher: a.publisher }),
+          ...(a.words_count === undefined ? {} : { wordsCount: a.words_count }),
+          ...(a.embedding === undefined ? {} : { embedding: a.embedding }),
+          ...(a.metadata === undefined ? {} : { metadata: a.metadata }),
+        })),
+      );
+      return { written: report.written };
+    },
+  });
+};
