@@ -407,6 +407,32 @@ describe('rate limits', () => {
   });
 });
 
+describe('browsers', () => {
+  it('answers CORS only for the allowed origins, with credentials, and sends security headers', async () => {
+    const withCors = await buildApp({ ...config, corsOrigins: ['https://news.example'] }, backends);
+    try {
+      const preflight = (origin: string) =>
+        withCors.inject({ method: 'OPTIONS', url: '/api/v1/feedback', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+      const allowed = await preflight('https://news.example');
+      expect(allowed.statusCode).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://news.example');
+      expect(allowed.headers['access-control-allow-credentials']).toBe('true');
+      const foreign = await preflight('https://evil.example');
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+      const page = await withCors.inject({ url: '/api/v1/articles/trending', headers: { origin: 'https://evil.example' } });
+      expect(page.headers['access-control-allow-origin']).toBeUndefined();
+      expect(page.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': expect.stringContaining('max-age='),
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+      });
+    } finally {
+      await withCors.close();
+    }
+  });
+});
+
 describe('a real socket', () => {
   it('serves over TCP', async () => {
     const served = await buildApp(config, backends);
