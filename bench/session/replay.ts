@@ -32,7 +32,7 @@ const runs: { name: string; label: string; create: () => ReplayRanking; updates:
   { name: 'sr', label: 'sequential rules', create: () => createSequentialRulesModel(), updates: [frozen, hourly, online] },
   { name: 'vsknn', label: 'V-SkNN', create: () => createSessionKnnModel({ variant: 'vsknn' }), updates: [frozen, online] },
   { name: 'sknn', label: 'S-kNN', create: () => createSessionKnnModel({ variant: 'sknn' }), updates: [online] },
-  { name: 'news', label: 'the `news` preset: S-kNN 0.5 + item-kNN 0.5 + recent 0.1', create: () => newsPreset(), updates: [online] },
+  { name: 'news', label: 'the `news` preset: STAN 1 + item-kNN 0.25 + recent 0.1', create: () => newsPreset(), updates: [online] },
 ];
 
 const t0 = performance.now();

@@ -3,6 +3,7 @@ import {
   createAlsModel,
   createBprModel,
   createEaseModel,
+  NEWS_SESSION_OPTIONS,
   newsPreset,
   createItemKnnModel,
   createPopularityModel,
@@ -72,20 +73,26 @@ export const MODELS: Record<string, ModelSpec> = {
     params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', idf: 'boolean', sessionGapMs: 'number' },
     create: (p) => createSessionKnnModel({ variant: 'vsknn', ...p }),
   },
+  stan: {
+    description: 'STAN, time-aware session neighbours: recent clicks, recent neighbours and nearby items count more (online)',
+    params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', idf: 'boolean', sessionGapMs: 'number', queryDecay: 'number', neighbourAgeMs: 'number', positionDecay: 'number' },
+    create: (p) => createSessionKnnModel({ variant: 'stan', ...p }),
+  },
   sknn: {
     description: 'S-kNN, session neighbours by cosine (online)',
     params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', idf: 'boolean', sessionGapMs: 'number' },
     create: (p) => createSessionKnnModel({ variant: 'sknn', ...p }),
   },
   news: {
-    description: 'the news preset: S-kNN 0.5 + item-kNN 0.5 + recent popularity 0.1, blended by rank (online)',
-    params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string' },
+    description: 'the news preset: STAN session neighbours 1 + item-kNN 0.25 + recent popularity 0.1, blended by rank (online)',
+    params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string', sessionVariant: 'string' },
     create: (p) =>
       newsPreset({
         weights: { ...(p.sessions === undefined ? {} : { sessions: p.sessions as number }), ...(p.items === undefined ? {} : { items: p.items as number }), ...(p.recent === undefined ? {} : { recent: p.recent as number }) },
         ...(p.windowMs === undefined ? {} : { windowMs: p.windowMs as number }),
         ...(p.candidates === undefined ? {} : { candidates: p.candidates as number }),
         ...(p.normalization === undefined ? {} : { normalization: p.normalization as BlendNormalization }),
+        ...(p.sessionVariant === undefined ? {} : { sessions: { ...NEWS_SESSION_OPTIONS, variant: p.sessionVariant as 'sknn' | 'vsknn' | 'stan' } }),
       }),
   },
   svdpp: {

@@ -50,5 +50,5 @@ export { createRecentPopularityModel } from './session/recent-popularity';
 export type { RecentPopularityModel, RecentPopularityOptions } from './session/recent-popularity';
 
 // Presets: ranking options for a kind of site, for the engine and the replay alike
-export { newsPreset } from './presets/news';
+export { NEWS_SESSION_OPTIONS, newsPreset } from './presets/news';
 export type { NewsPresetOptions } from './presets/news';

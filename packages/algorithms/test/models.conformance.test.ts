@@ -26,4 +26,5 @@ describeModelConformance('content', () => createContentModel({ index: (dimension
 describeModelConformance('sequential rules', () => createSequentialRulesModel());
 describeModelConformance('V-SkNN', () => createSessionKnnModel({ variant: 'vsknn' }));
 describeModelConformance('S-kNN', () => createSessionKnnModel({ variant: 'sknn' }));
+describeModelConformance('STAN', () => createSessionKnnModel({ variant: 'stan' }));
 describeModelConformance('recent popularity', () => createRecentPopularityModel());

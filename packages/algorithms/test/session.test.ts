@@ -148,6 +148,34 @@ describe('session-kNN', () => {
     expect(ids(catalog, own.items)).toEqual(['b', 'y']);
   });
 
+  it('STAN weighs recent clicks, recent neighbours and items near the shared one, and keeps times in its artifact', async () => {
+    const catalog = catalogOf('a', 'b', 'c', 'd', 'x', 'y');
+    const options = { variant: 'stan' as const, idf: false, queryDecay: 1, neighbourAgeMs: 60 * MIN, positionDecay: 1 };
+    const knn = createSessionKnnModel(options);
+    // s0 (minute 0): a, c, d — s1 (minute 60): b, x, y. Both share one item with the query [a, b].
+    await knn.fit(sessions(catalog, [['a', 'c', 'd'], ['b', 'x', 'y']], 0));
+    const now = T + MIN + 2_000; // right at s1's last click
+    const query = { history: new Int32Array(0), session: at(catalog, 'a', 'b'), k: 4, now, filter: (i: number) => ![0, 1].includes(i) };
+    const result = knn.recommend(query);
+    // Query weights: b (last) 1, a exp(-1). Similarity: weight / √(2·3), times exp(-age / 60 min).
+    // s1 (age 0): 1/√6; s0 (age 1 min): exp(-1)/√6 · exp(-1/60). Position decay from the shared item.
+    const s1 = 1 / Math.sqrt(6);
+    const s0 = (Math.exp(-1) / Math.sqrt(6)) * Math.exp(-1 / 60);
+    expect(ids(catalog, result.items)).toEqual(['x', 'y', 'c', 'd']);
+    expect(result.scores[0]).toBeCloseTo(s1 * Math.exp(-1), 6);
+    expect(result.scores[1]).toBeCloseTo(s1 * Math.exp(-2), 6);
+    expect(result.scores[2]).toBeCloseTo(s0 * Math.exp(-1), 6);
+    expect(result.scores[3]).toBeCloseTo(s0 * Math.exp(-2), 6);
+    // An old neighbour fades: the same query a day later ranks by age relative to the newest neighbour.
+    const later = knn.recommend({ ...query, now: now + 86_400_000 });
+    expect(ids(catalog, later.items)).toEqual(['x', 'y', 'c', 'd']);
+    expect(later.scores[0]).toBeCloseTo(result.scores[0]!, 6);
+    const copy = createSessionKnnModel(options);
+    copy.restore(decodeModelArtifact(encodeModelArtifact(knn.toArtifact())), catalog);
+    expect(copy.recommend(query)).toEqual(result);
+    expect(() => createSessionKnnModel({ variant: 'stan', neighbourAgeMs: 0 })).toThrow(/neighbourAgeMs/);
+  });
+
   it('forgets the oldest sessions beyond maxSessions and round-trips through an artifact', async () => {
     const catalog = catalogOf('a', 'b', 'c', 'd');
     const knn = createSessionKnnModel({ maxSessions: 2, idf: false });
@@ -210,7 +238,7 @@ describe('news preset', () => {
   it('is ranking options: the engine blends session neighbours, co-reads and recent popularity, learning online', async () => {
     const news = newsPreset();
     expect(Object.keys(news.models)).toEqual(['sessions', 'items', 'recent']);
-    expect(news).toMatchObject({ blend: { sessions: 0.5, items: 0.5, recent: 0.1 }, blendNormalization: 'rank', candidates: 50 });
+    expect(news).toMatchObject({ blend: { sessions: 1, items: 0.25, recent: 0.1 }, blendNormalization: 'rank', candidates: 50 });
     const recommender = createRecommender({ store: createMemoryStore(), ...news });
     await recommender.ingestItems(['a', 'b', 'c', 'fresh'].map((id) => ({ id, category: 'news', createdAt: T })));
     const clicks = (lists: string[][], minute: number, prefix: string) =>

@@ -1,11 +1,11 @@
 import type { BlendNormalization, RankingOptions } from '@mycontent/core';
 import { createItemKnnModel } from '../item-knn/item-knn';
 import { createRecentPopularityModel } from '../session/recent-popularity';
-import { createSessionKnnModel } from '../session/session-knn';
+import { createSessionKnnModel, type SessionKnnOptions } from '../session/session-knn';
 
 /** Options of {@link newsPreset}. */
 export interface NewsPresetOptions {
-  /** Blend weights of the three models. @default { sessions: 0.5, items: 0.5, recent: 0.1 } */
+  /** Blend weights of the three models. @default { sessions: 1, items: 0.25, recent: 0.1 } */
   weights?: { sessions?: number; items?: number; recent?: number };
   /** Window of the recent-popularity model, ms. @default 1 hour */
   windowMs?: number;
@@ -13,15 +13,26 @@ export interface NewsPresetOptions {
   normalization?: BlendNormalization;
   /** Candidates asked from each model. @default 50 */
   candidates?: number;
+  /**
+   * Options of the session-neighbour model (`sessions`), over the preset's own.
+   * @default { variant: 'stan', idf: false, neighbors: 200 } — see NEWS_SESSION_OPTIONS
+   */
+  sessions?: SessionKnnOptions;
 }
 
 /**
- * The ranking for news streams, every model learning online: session neighbours (S-kNN, source
- * `sessions`), session co-reads (item-kNN, cosine, `items`) and what is read now (recent
- * popularity, `recent`, which also answers trending and fills short lists), blended by
- * reciprocal rank. The weights come from a replay sweep on the synthetic news log
- * (`bench/tuning/sweep-news-hybrid.ts`); see docs/models/session.md for the figures. A preset is
- * ranking options: give it to the engine or to the replay evaluation alike.
+ * The preset's session neighbours: time-aware (STAN), 200 neighbours, no IDF damping — chosen on
+ * a validation window of real news clicks (docs/models/session.md).
+ */
+export const NEWS_SESSION_OPTIONS: Readonly<SessionKnnOptions> = { variant: 'stan', idf: false, neighbors: 200 };
+
+/**
+ * The ranking for news streams, every model learning online: time-aware session neighbours
+ * (STAN, source `sessions`), session co-reads (item-kNN, cosine, `items`) and what is read now
+ * (recent popularity, `recent`, which also answers trending and fills short lists), blended by
+ * reciprocal rank. The session options and the weights were chosen by replaying a validation
+ * window of real news clicks; docs/models/session.md gives the figures and the commands. A preset
+ * is ranking options: give it to the engine or to the replay evaluation alike.
  *
  * @example
  * ```ts
@@ -30,10 +41,10 @@ export interface NewsPresetOptions {
  * ```
  */
 export function newsPreset(options: NewsPresetOptions = {}): RankingOptions {
-  const w = { sessions: 0.5, items: 0.5, recent: 0.1, ...options.weights };
+  const w = { sessions: 1, items: 0.25, recent: 0.1, ...options.weights };
   return {
     models: {
-      sessions: createSessionKnnModel({ variant: 'sknn' }),
+      sessions: createSessionKnnModel({ ...NEWS_SESSION_OPTIONS, ...options.sessions }),
       items: createItemKnnModel({ similarity: 'cosine', recencyDecay: 0.3 }),
       recent: createRecentPopularityModel(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
     },

@@ -24,9 +24,18 @@ export interface SessionKnnOptions {
   /**
    * `vsknn` (V-SkNN): the current session's items weigh more the more recent they are, and a
    * neighbour's similarity is the weighted overlap; `sknn` (S-kNN): plain cosine between the
-   * sessions' item sets. @default 'vsknn'
+   * sessions' item sets; `stan` (STAN, time-aware): the current session's items decay
+   * exponentially from the last click (`queryDecay`), a neighbour's vote decays with its age
+   * (`neighbourAgeMs`), and within a neighbour an item counts more the closer it sits to the
+   * item shared with the current session (`positionDecay`). @default 'vsknn'
    */
-  variant?: 'sknn' | 'vsknn';
+  variant?: 'sknn' | 'vsknn' | 'stan';
+  /** `stan`: the weight of the current session's click k places before the last is exp(-k / queryDecay). @default 2 */
+  queryDecay?: number;
+  /** `stan`: a neighbour session last active Δt before the query votes with exp(-Δt / neighbourAgeMs). @default 3 hours */
+  neighbourAgeMs?: number;
+  /** `stan`: an item d places from the shared item in a neighbour session gets exp(-d / positionDecay) of its vote. @default 2 */
+  positionDecay?: number;
   /** Neighbour sessions that vote. @default 100 */
   neighbors?: number;
   /** Most recent candidate sessions (sharing an item with the current one) compared. @default 500 */
@@ -57,11 +66,12 @@ export interface SessionKnnModel extends InMemoryModel {
 }
 
 const KIND = 'session-knn';
-/** 2: each past session keeps its owner (the user), so that an erasure finds it. */
-const FORMAT_VERSION = 2;
+/** 2: each past session keeps its owner (the user), so that an erasure finds it. 3: and its last click time. */
+const FORMAT_VERSION = 3;
 
 /**
- * Session-based k-nearest neighbours (S-kNN and V-SkNN, Ludewig & Jannach 2018): the current
+ * Session-based k-nearest neighbours (S-kNN and V-SkNN, Ludewig & Jannach 2018; STAN, Garg et al.
+ * 2019, which adds time: recent clicks, recent neighbours and nearby items count more): the current
  * session is compared with recent past sessions that share an item with it, and the items of
  * the most similar ones are recommended, each voted for by its sessions' similarities. It learns
  * online: `observe` appends a click to its session and indexes it, in O(1). Memory is bounded:
@@ -86,9 +96,16 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     sessionGapMs: options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS,
     maxSessionLength: options.maxSessionLength ?? 50,
     maxOpenSessions: options.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS,
+    queryDecay: options.queryDecay ?? 2,
+    neighbourAgeMs: options.neighbourAgeMs ?? 3 * 3_600_000,
+    positionDecay: options.positionDecay ?? 2,
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
-  check(config.variant === 'sknn' || config.variant === 'vsknn', 'variant', config.variant, "must be 'sknn' or 'vsknn'");
+  check(['sknn', 'vsknn', 'stan'].includes(config.variant), 'variant', config.variant, "must be 'sknn', 'vsknn' or 'stan'");
+  for (const field of ['queryDecay', 'neighbourAgeMs', 'positionDecay'] as const) {
+    check(config[field] > 0 && Number.isFinite(config[field]), field, config[field], 'must be a positive number');
+  }
+  const stan = config.variant === 'stan';
   for (const field of ['neighbors', 'sampleSize', 'maxSessions', 'queryItems', 'maxSessionLength', 'maxOpenSessions'] as const) {
     check(Number.isInteger(config[field]) && config[field] >= 1, field, config[field], 'must be a positive integer');
   }
@@ -101,6 +118,9 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
   let slotSid = new Float64Array(ring).fill(-1);
   let slotItems: (number[] | undefined)[] = new Array(ring);
   let slotOwner: (string | undefined)[] = new Array(ring);
+  // Each past session's last click time, and the latest click seen (the time of a query without `now`).
+  let slotLast = new Float64Array(ring);
+  let clock = 0;
   let tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength, config.maxOpenSessions);
   // Per item: the last `sampleSize` sids containing it (a ring), and how many sessions ever did.
   let postings: (Int32Array | undefined)[] = [];
@@ -136,6 +156,7 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     const t = event.timestamp;
     const session = tracker.sessionAt(sessionKey(event), t, event.userId);
     const slot = session.sid % ring;
+    if (t > clock) clock = t;
     if (slotSid[slot] !== session.sid) {
       slotSid[slot] = session.sid;
       slotItems[slot] = session.items; // shared with the tracker while the session is open
@@ -146,6 +167,7 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       tracker.push(session, event.item, t);
       index(event.item, session.sid);
     } else if (t > session.last) session.last = t;
+    slotLast[slot] = session.last;
     tracker.sweep(t);
   }
 
@@ -167,7 +189,7 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
   }
 
   /** Scores the items of the neighbours of the query's session. */
-  function accumulate(query: Pick<ModelQuery, 'session' | 'history' | 'sessionId'>): void {
+  function accumulate(query: Pick<ModelQuery, 'session' | 'history' | 'sessionId' | 'now'>): void {
     const items = querySession(query, config.queryItems);
     const size = Math.max(catalog?.size ?? 0, postings.length, ...items) + 1;
     scores.reset(size);
@@ -182,15 +204,17 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       itemMark.fill(0);
       slotMark.fill(0);
     }
-    // Query item weights: V-SkNN favours the latest clicks (1/position from the end).
+    // Query item weights: V-SkNN favours the latest clicks (1/position from the end), STAN decays
+    // them exponentially from the last click.
     let distinct = 0;
     for (let p = items.length - 1, pos = 1; p >= 0; p--, pos++) {
       const item = items[p]!;
       if (item < 0 || itemMark[item] === stamp) continue;
       itemMark[item] = stamp;
-      itemWeight[item] = config.variant === 'vsknn' ? 1 / pos : 1;
+      itemWeight[item] = config.variant === 'vsknn' ? 1 / pos : stan ? Math.exp(-(pos - 1) / config.queryDecay) : 1;
       distinct++;
     }
+    const now = query.now ?? clock;
     const own = query.sessionId === undefined ? -1 : (tracker.get(`s:${query.sessionId}`)?.sid ?? -1);
     // Candidates: the most recent sessions holding a query item.
     const candidates: number[] = [];
@@ -214,21 +238,46 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       sample = sorted.subarray(sorted.length - config.sampleSize);
     }
     neighbourHeap.reset(config.neighbors);
+    // STAN ages a neighbour from the query time, or from the newest candidate when the query is
+    // later than all of them (a common factor changes no order, and the votes do not underflow).
+    let reference = now;
+    if (stan) {
+      let newest = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < sample.length; c++) newest = Math.max(newest, slotLast[sample[c]! % ring]!);
+      reference = Math.min(now, newest);
+    }
     for (let c = 0; c < sample.length; c++) {
       const sid = sample[c]!;
       const sessionItems = slotItems[sid % ring]!;
       let dot = 0;
       for (const item of sessionItems) if (itemMark[item] === stamp) dot += itemWeight[item]!;
       if (dot === 0) continue;
-      const similarity = config.variant === 'sknn' ? dot / Math.sqrt(distinct * sessionItems.length) : dot;
+      let similarity = dot;
+      if (config.variant === 'sknn') similarity = dot / Math.sqrt(distinct * sessionItems.length);
+      else if (stan) similarity = (dot / Math.sqrt(distinct * sessionItems.length)) * Math.exp(-Math.max(0, reference - slotLast[sid % ring]!) / config.neighbourAgeMs);
       neighbourHeap.push(sid, similarity);
     }
     const { items: neighbours, scores: similarities } = neighbourHeap.drain();
     const total = Math.max(1, Math.min(tracker.started, ring));
     for (let k = 0; k < neighbours.length; k++) {
       const similarity = similarities[k]!;
-      for (const item of slotItems[neighbours[k]! % ring]!) {
-        scores.add(item, config.idf ? similarity * Math.log(1 + total / Math.max(1, postingCount[item]!)) : similarity);
+      const sessionItems = slotItems[neighbours[k]! % ring]!;
+      // STAN: the position in the neighbour of its item most recent in the current session.
+      let anchor = -1;
+      if (stan) {
+        let best = 0;
+        for (let p = 0; p < sessionItems.length; p++) {
+          const item = sessionItems[p]!;
+          if (itemMark[item] === stamp && itemWeight[item]! > best) {
+            best = itemWeight[item]!;
+            anchor = p;
+          }
+        }
+      }
+      for (let p = 0; p < sessionItems.length; p++) {
+        const item = sessionItems[p]!;
+        const vote = stan ? similarity * Math.exp(-Math.abs(p - anchor) / config.positionDecay) : similarity;
+        scores.add(item, config.idf ? vote * Math.log(1 + total / Math.max(1, postingCount[item]!)) : vote);
       }
     }
   }
@@ -256,6 +305,8 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       slotSid = new Float64Array(ring).fill(-1);
       slotItems = new Array(ring);
       slotOwner = new Array(ring);
+      slotLast = new Float64Array(ring);
+      clock = 0;
       slotMark = new Int32Array(ring);
       tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength, config.maxOpenSessions);
       postings = [];
@@ -310,15 +361,17 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     untrainedCopy: () => createSessionKnnModel(options),
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();
-      // Past sessions, oldest first, as CSR item lists, with their owners.
+      // Past sessions, oldest first, as CSR item lists, with their owners and last click times.
       const lists: number[][] = [];
       const owners: (string | null)[] = [];
+      const lastTimes: number[] = [];
       const started = tracker.started;
       for (let sid = Math.max(0, started - ring); sid < started; sid++) {
         const items = alive(sid) ? slotItems[sid % ring] : undefined;
         if (items && items.length > 0) {
           lists.push(items);
           owners.push(slotOwner[sid % ring] ?? null);
+          lastTimes.push(slotLast[sid % ring]!);
         }
       }
       const start = new Int32Array(lists.length + 1);
@@ -328,13 +381,14 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       return {
         kind: KIND,
         formatVersion: FORMAT_VERSION,
-        state: { config, itemIds: catalog.idList().slice(), owners },
-        arrays: { start, items },
+        state: { config, itemIds: catalog.idList().slice(), owners, clock },
+        arrays: { start, items, times: Float64Array.from(lastTimes) },
       };
     },
     restore(artifact: ModelArtifact, target: ItemCatalog) {
       assertArtifactKind(artifact, KIND, FORMAT_VERSION);
-      const state = artifact.state as { itemIds: string[]; owners?: (string | null)[] };
+      const state = artifact.state as { itemIds: string[]; owners?: (string | null)[]; clock?: number };
+      const times = artifact.arrays.times as Float64Array | undefined; // format 3
       const map = bindItemIds(state.itemIds, target);
       const start = artifact.arrays.start as Int32Array;
       const items = artifact.arrays.items as Int32Array;
@@ -342,6 +396,8 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       slotSid = new Float64Array(ring).fill(-1);
       slotItems = new Array(ring);
       slotOwner = new Array(ring);
+      slotLast = new Float64Array(ring);
+      clock = state.clock ?? 0;
       slotMark = new Int32Array(ring);
       tracker = new SessionTracker(config.sessionGapMs, config.maxSessionLength, config.maxOpenSessions);
       postings = [];
@@ -351,6 +407,7 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
         slotSid[session.sid % ring] = session.sid;
         slotItems[session.sid % ring] = session.items;
         slotOwner[session.sid % ring] = state.owners?.[s] ?? undefined; // format 1 kept no owners
+        slotLast[session.sid % ring] = times?.[s] ?? clock;
         for (let k = start[s]!; k < start[s + 1]!; k++) {
           const item = map[items[k]!]!;
           tracker.push(session, item, 0);
