@@ -385,9 +385,9 @@ ${(() => {
 
 _Time of this run: ${s(Date.now() - started)}._
 `;
-// The side-by-side (npm run bench:compare), soak (npm run bench:soak) and HTTP (npm run bench:http) sections are kept as they were.
+// The side-by-side (npm run bench:compare), soak, HTTP and experiments sections (their own scripts) are kept as they were.
 const previous = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
-const kept = [/<!-- side-by-side:start -->[\s\S]*<!-- side-by-side:end -->/, /<!-- soak:start -->[\s\S]*<!-- soak:end -->/, /<!-- http:start -->[\s\S]*<!-- http:end -->/]
+const kept = [/<!-- side-by-side:start -->[\s\S]*<!-- side-by-side:end -->/, /<!-- soak:start -->[\s\S]*<!-- soak:end -->/, /<!-- http:start -->[\s\S]*<!-- http:end -->/, /<!-- experiments:start -->[\s\S]*<!-- experiments:end -->/]
   .map((marked) => marked.exec(previous)?.[0])
   .filter((section): section is string => section !== undefined);
 await writeFile(values.out!, [md.trimEnd(), ...kept].join('\n\n') + '\n');

@@ -128,3 +128,9 @@ export { emptyProfile } from './engine/profile';
 // The real-time event processor
 export { createEventProcessor } from './engine/event-processor';
 export type { EventProcessor, EventProcessorOptions, EventProcessorStats, ProcessedBatch, RecomputePolicy } from './engine/event-processor';
+
+// Experiments: assigning users to variants (GrowthBook-compatible bucketing)
+export { createExperimentAssigner, experimentSchema } from './experiments/assigner';
+export type { Assignment, AssignmentReason, Experiment, ExperimentAssigner, ExperimentAssignerOptions, ExperimentInput, HoldoutOptions } from './experiments/assigner';
+export { bucketOf, bucketRanges, equalWeights, inNamespaceSlice, variantAt } from './experiments/buckets';
+export type { BucketRange, NamespaceSlice } from './experiments/buckets';
