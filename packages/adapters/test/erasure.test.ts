@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEventProcessor, createRecommender, encodeModelArtifact, type InteractionInput } from '@mycontent/core';
 import { createAlsModel, createBprModel, createItemKnnModel, createPopularityModel, createSessionKnnModel } from '@mycontent/algorithms';
-import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
+import { createPostgresAssignmentStore, createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
 import { keysWithPrefix, postgresFixture, redisFixture } from './servers';
 
@@ -68,6 +68,7 @@ describe.skipIf(skip)('erasure everywhere', () => {
     const prefix = redisServer.prefix!;
     const store = createPostgresStore({ pool: pgServer.pool!, schema });
     const registry = createPostgresModelRegistry({ pool: pgServer.pool!, schema });
+    const assignments = createPostgresAssignmentStore({ pool: pgServer.pool!, schema });
     const bus = createRedisEventBus({ client: redisServer.client!, prefix, claimIdleMs: 500, blockMs: 100, retryDelayMs: 10 });
     const models = {
       als: createAlsModel({ factors: 8, iterations: 3, seed: 1 }),
@@ -82,6 +83,7 @@ describe.skipIf(skip)('erasure everywhere', () => {
       registry,
       models,
       eventLog: { bus, topics: ['interactions'] },
+      assignments,
     });
     await recommender.ingestItems(Array.from({ length: 20 }, (_, i) => ({ id: `a${i}`, createdAt: T0, category: i % 2 ? 'sport' : 'news' })));
     const users = [VICTIM, 'u1', 'u2', 'u3', 'u4'];
@@ -103,19 +105,22 @@ describe.skipIf(skip)('erasure everywhere', () => {
     await until(() => processor.stats().processed === 2 && processor.stats().deadLettered === 1);
     await processor.stop();
     await recommender.recommend({ userId: VICTIM, n: 5 }); // cached in Redis
+    await assignments.remember(VICTIM, { 'blend-weight': 'more' }); // an experiment's sticky variant
+    await assignments.remember('u1', { 'blend-weight': 'control' });
 
     const before = await recommender.exportUserData(VICTIM);
     expect(before.interactions).toHaveLength(21);
     expect(Object.keys(before.models ?? {}).sort()).toEqual(['als', 'bpr', 'related', 'sessions']); // related: the victim's open session
     expect((before.models!.als as { factors: number[] }).factors).toHaveLength(8);
     expect(before.events!.map((e) => (e.payload as { type: string }).type).sort()).toEqual(['click', 'teleport']);
+    expect(before.experiments).toEqual({ 'blend-weight': 'more' });
     // The id is everywhere before.
     expect(await postgresText(schema)).toContain(VICTIM);
     expect(await postgresText(schema)).toContain(hex(JSON.stringify(VICTIM)));
     expect(await redisText(prefix)).toContain(VICTIM);
 
     const report = await recommender.deleteUserData(VICTIM);
-    expect(report).toEqual({ interactions: 21, events: 2, modelVersions: 6 }); // als, bpr, sessions × 2 versions
+    expect(report).toEqual({ interactions: 21, events: 2, modelVersions: 6, assignments: 1 }); // als, bpr, sessions × 2 versions
 
     const pgAfter = await postgresText(schema);
     expect(pgAfter).not.toContain(VICTIM);
@@ -124,7 +129,8 @@ describe.skipIf(skip)('erasure everywhere', () => {
     for (const [name, model] of Object.entries(models)) {
       expect(Buffer.from(encodeModelArtifact(model.toArtifact())).toString('latin1'), name).not.toContain(VICTIM);
     }
-    expect(await recommender.exportUserData(VICTIM)).toEqual({ user: undefined, profile: undefined, interactions: [], models: {}, events: [] });
+    expect(await recommender.exportUserData(VICTIM)).toEqual({ user: undefined, profile: undefined, interactions: [], models: {}, events: [], experiments: {} });
+    expect(await assignments.get('u1')).toEqual({ 'blend-weight': 'control' });
 
     // The others keep everything, and the rewritten versions still load and answer.
     expect((await recommender.exportUserData('u1')).interactions).toHaveLength(21);

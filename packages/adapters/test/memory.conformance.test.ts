@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
+import { createMemoryAssignmentStore,
   createExactVectorIndex,
   createMemoryCache,
   createMemoryEventBus,
@@ -12,6 +12,7 @@ import { createFileModelRegistry } from '@mycontent/adapters/fs';
 import {
   describeCacheConformance,
   describeEventBusConformance,
+  describeAssignmentStoreConformance,
   describeModelRegistryConformance,
   describeStoreConformance,
   describeVectorIndexConformance,
@@ -22,6 +23,7 @@ describeCacheConformance('memory', () => createMemoryCache());
 describeVectorIndexConformance('exact', (dimension, metric) => createExactVectorIndex({ dimension, metric }));
 describeEventBusConformance('memory', () => createMemoryEventBus());
 describeModelRegistryConformance('memory', () => createMemoryModelRegistry());
+describeAssignmentStoreConformance('memory', () => createMemoryAssignmentStore());
 
 const root = await mkdtemp(join(tmpdir(), 'mycontent-registry-'));
 let run = 0;

@@ -1,13 +1,23 @@
 import { afterAll } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
-import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
-import { describeModelRegistryConformance, describeStoreConformance } from '@mycontent/adapters/testing';
+import { createPostgresAssignmentStore, createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
+import { describeAssignmentStoreConformance, describeModelRegistryConformance, describeStoreConformance } from '@mycontent/adapters/testing';
 import { postgresFixture } from './servers';
 
 // A real PostgreSQL server.
 const server = await postgresFixture('conformance');
 afterAll(async () => server.pool && (await server.drop()));
 describeStoreConformance('postgres (pg server)', () => createPostgresStore({ pool: server.pool!, schema: server.schema! }), { skip: server.skip });
+describeAssignmentStoreConformance(
+  'postgres (pg server)',
+  async () => {
+    const store = createPostgresAssignmentStore({ pool: server.pool!, schema: server.schema! });
+    await store.get('warm-up'); // runs the migrations
+    await server.pool!.query(`TRUNCATE "${server.schema}".experiment_assignments`);
+    return store;
+  },
+  { skip: server.skip },
+);
 describeModelRegistryConformance(
   'postgres (pg server)',
   async () => {
@@ -23,6 +33,12 @@ describeModelRegistryConformance(
 const pglite = new PGlite();
 afterAll(() => pglite.close());
 describeStoreConformance('postgres (PGlite)', () => createPostgresStore({ pglite }));
+describeAssignmentStoreConformance('postgres (PGlite)', async () => {
+  const store = createPostgresAssignmentStore({ pglite });
+  await store.get('warm-up'); // runs the migrations
+  await pglite.query(`TRUNCATE mycontent.experiment_assignments`);
+  return store;
+});
 describeModelRegistryConformance('postgres (PGlite)', async () => {
   const registry = createPostgresModelRegistry({ pglite });
   await registry.list('warm-up');

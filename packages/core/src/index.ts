@@ -69,6 +69,7 @@ export type { EventBus, EventBusCapabilities, BusMessage, BatchHandler, BatchOut
 export { handleEachMessage } from './ports/event-bus';
 export type { ModelRegistry, ModelVersionInfo, StoredModel } from './ports/model-registry';
 export type { Embedder } from './ports/embedder';
+export type { AssignmentStore } from './ports/assignment-store';
 
 // The catalogue and the model contract
 export { ItemCatalog } from './catalog/catalog';

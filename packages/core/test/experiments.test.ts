@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MyContentError, bucketOf, bucketRanges, createExperimentAssigner, equalWeights, inNamespaceSlice, variantAt, type BucketRange, type NamespaceSlice } from '@mycontent/core';
+import { createMemoryAssignmentStore, createMemoryStore } from '@mycontent/adapters/memory';
+import { createPopularityModel } from '@mycontent/algorithms';
+import { MyContentError, createRecommender, bucketOf, bucketRanges, createExperimentAssigner, equalWeights, inNamespaceSlice, variantAt, type BucketRange, type NamespaceSlice } from '@mycontent/core';
 
 // GrowthBook's published SDK test cases (packages/sdk-js/test/cases.json, spec 0.8.0): the hash,
 // bucket range, variation and namespace cases, kept verbatim in test/fixtures.
@@ -100,6 +102,63 @@ describe('createExperimentAssigner', () => {
     clock = 3_000;
     expect(assigner.assign('later', 'u1').reason).toBe('not-running');
     expect(assigner.assignAll('qa').map((x) => x.experiment)).toContain('b');
+  });
+
+  it('keeps users in their first variant when the weights change (sticky), while new users follow the new weights', async () => {
+    const sticky = createMemoryAssignmentStore();
+    const before = createExperimentAssigner({ experiments: [blend], sticky });
+    const early = users.slice(0, 2_000);
+    const first = new Map<string, string | null>();
+    for (const user of early) first.set(user, (await before.assignSticky('blend-weight', user)).variant);
+    // Mid-experiment the weights change to 10/45/45, and the coverage drops to 50 %.
+    const changed = {
+      ...blend,
+      coverage: 0.5,
+      variants: [
+        { key: 'control', weight: 0.1 },
+        { key: 'more', weight: 0.45 },
+        { key: 'less', weight: 0.45 },
+      ],
+    };
+    const after = createExperimentAssigner({ experiments: [changed], sticky });
+    let moved = 0;
+    let stickyCount = 0;
+    for (const user of early) {
+      const now = await after.assignSticky('blend-weight', user);
+      if (now.variant !== first.get(user)) moved++;
+      if (now.reason === 'sticky') stickyCount++;
+    }
+    expect(moved).toBe(0);
+    expect(stickyCount).toBe(early.length);
+    const stateless = early.filter((user) => after.assign('blend-weight', user).variant !== first.get(user)).length;
+    expect(stateless).toBeGreaterThan(500); // without the store, many would have moved
+    // New users follow the new weights (within the 50 % coverage).
+    const late = users.slice(10_000, 14_000);
+    const counts = new Map<string | null, number>();
+    for (const user of late) {
+      const variant = (await after.assignSticky('blend-weight', user)).variant;
+      counts.set(variant, (counts.get(variant) ?? 0) + 1);
+    }
+    expect((counts.get(null) ?? 0) / late.length).toBeCloseTo(0.5, 1);
+    expect((counts.get('control') ?? 0) / late.length).toBeCloseTo(0.05, 1);
+    // A stopped experiment places nobody, sticky or not; a forced user keeps their forced variant.
+    const stopped = createExperimentAssigner({ experiments: [{ ...changed, status: 'stopped', forced: { qa: 'less' } }], sticky });
+    expect((await stopped.assignSticky('blend-weight', early[0]!)).variant).toBeNull();
+    expect(await stopped.assignSticky('blend-weight', 'qa')).toMatchObject({ variant: 'less', reason: 'forced' });
+    await expect(createExperimentAssigner({ experiments: [blend] }).assignSticky('blend-weight', 'u1')).rejects.toThrow(/sticky option/);
+  });
+
+  it("belongs to the user's data: exported, and erased with them", async () => {
+    const sticky = createMemoryAssignmentStore();
+    const assigner = createExperimentAssigner({ experiments: [blend], sticky });
+    const recommender = createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel() }, assignments: sticky });
+    const { variant } = await assigner.assignSticky('blend-weight', 'u7');
+    await assigner.assignSticky('blend-weight', 'u8');
+    expect((await recommender.exportUserData('u7')).experiments).toEqual({ 'blend-weight': variant });
+    expect(await recommender.deleteUserData('u7')).toMatchObject({ assignments: 1 });
+    expect(await sticky.get('u7')).toEqual({});
+    expect(await sticky.get('u8')).not.toEqual({});
+    expect(() => createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel() }, assignments: {} as never })).toThrow(/assignments/);
   });
 
   it('refuses bad definitions with a typed error naming the field', () => {

@@ -13,3 +13,4 @@ export type { ExactVectorIndexOptions } from './vector-index';
 export { createMemoryEventBus, MEMORY_EVENT_BUS_NAME } from './event-bus';
 export type { MemoryEventBusOptions } from './event-bus';
 export { createMemoryModelRegistry, MEMORY_MODEL_REGISTRY_NAME } from './model-registry';
+export { createMemoryAssignmentStore, MEMORY_ASSIGNMENT_STORE_NAME } from './assignment-store';

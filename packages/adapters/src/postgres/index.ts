@@ -9,6 +9,8 @@ export { createPostgresStore, POSTGRES_STORE_NAME } from './store';
 export type { PostgresStoreOptions } from './store';
 export { createPostgresModelRegistry, POSTGRES_MODEL_REGISTRY_NAME } from './model-registry';
 export type { PostgresModelRegistryOptions } from './model-registry';
+export { createPostgresAssignmentStore, POSTGRES_ASSIGNMENT_STORE_NAME } from './assignment-store';
+export type { PostgresAssignmentStoreOptions } from './assignment-store';
 export { migratePostgres, postgresMigrations } from './migrations';
 export type { PostgresMigration, MigrationReport } from './migrations';
 export type { PostgresConnection, PgPoolLike, PgPoolClientLike, PgQueryable, PGliteLike } from './sql';

@@ -120,6 +120,20 @@ CREATE TABLE ${s}.bandit_arms (
 );
 `,
     },
+    {
+      version: 5,
+      name: 'sticky experiment assignments',
+      sql: `
+CREATE TABLE ${s}.experiment_assignments (
+  user_id text COLLATE "C" NOT NULL,
+  experiment text COLLATE "C" NOT NULL,
+  variant text NOT NULL,
+  assigned_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, experiment)
+);
+CREATE INDEX experiment_assignments_experiment ON ${s}.experiment_assignments (experiment);
+`,
+    },
   ];
 }
 

@@ -11,6 +11,7 @@ export { describeCacheConformance } from './cache';
 export { describeVectorIndexConformance } from './vector-index';
 export { describeEventBusConformance } from './event-bus';
 export { describeModelRegistryConformance } from './model-registry';
+export { describeAssignmentStoreConformance } from './assignment-store';
 export { ODD_IDS } from './shared';
 export type { ConformanceOptions } from './shared';
 export type { EventBusConformanceOptions } from './event-bus';

@@ -1,3 +1,4 @@
+import type { AssignmentStore } from '../ports/assignment-store';
 import { parseInput } from '../domain/validate';
 import { MyContentError } from '../errors/error';
 import type { RecommenderModel } from '../model/contract';
@@ -29,6 +30,8 @@ export interface EngineConfig {
   readonly contentModels: readonly string[];
   /** Where the engine's events also live, for exports and erasures. */
   readonly eventLog: EventLog | undefined;
+  /** The host's sticky experiment assignments, for exports and erasures. */
+  readonly assignments: AssignmentStore | undefined;
 }
 
 /** Checks the engine's options (typed errors naming the option) and resolves their defaults. */
@@ -54,8 +57,12 @@ export function resolveConfig(options: RecommenderOptions): EngineConfig {
       throw new MyContentError('INVALID_CONFIG', 'eventLog.topics must be a non-empty list of topic names', { source: ENGINE, field: 'eventLog.topics', value: eventLog.topics });
     }
   }
+  if (options.assignments !== undefined && typeof options.assignments.deleteUser !== 'function') {
+    throw new MyContentError('INVALID_CONFIG', 'assignments must be an AssignmentStore adapter', { source: ENGINE, field: 'assignments' });
+  }
   return {
     eventLog,
+    assignments: options.assignments,
     ranker,
     ttl: { ...DEFAULT_CACHE_TTLS, ...settings.ttl },
     erasure: settings.erasure,

@@ -1,3 +1,4 @@
+import type { AssignmentStore } from '../ports/assignment-store';
 import type { ErasureReport } from './user-data';
 import type { EventBus } from '../ports/event-bus';
 import type { HealthReport } from './health';
@@ -39,6 +40,11 @@ export interface RecommenderOptions extends RankingOptions {
    * dead-lettered — and `exportUserData()` includes them. @default none
    */
   eventLog?: EventLog;
+  /**
+   * The sticky experiment assignments of the host's experiment assigner: `deleteUserData()` erases
+   * the user's, `exportUserData()` includes them. @default none
+   */
+  assignments?: AssignmentStore;
   /**
    * Per-request blend weights — the hook for experiments: return the weights of the variant the
    * user is assigned to, or `undefined` for the `blend` option. Names must be models; weights

@@ -16,6 +16,8 @@ export interface ErasureReport {
   events: number;
   /** Saved model versions rewritten without the user (or deleted, for a model that cannot rewrite them). */
   modelVersions: number;
+  /** Sticky experiment assignments removed (with the `assignments` option). */
+  assignments: number;
 }
 
 /** Whether an event's payload is the user's (ids are compared as strings, like everywhere else). */
@@ -30,18 +32,19 @@ const isUsers = (userId: string) => (payload: unknown) =>
 export async function exportUserData(core: EngineCore, userId: string): Promise<UserDataExport> {
   const id = parseInput(idSchema, userId, 'user id', ENGINE);
   const { profiles, interactions } = core.store;
-  const [user, profile, all, events] = await Promise.all([
+  const [user, profile, all, events, experiments] = await Promise.all([
     profiles.getUser(id),
     profiles.get(id),
     interactions.ofUser(id, { limit: Number.POSITIVE_INFINITY }),
     eventsOf(core, id),
+    core.config.assignments?.get(id),
   ]);
   const models: Record<string, Record<string, unknown>> = {};
   for (const [name, model] of Object.entries(core.config.ranker.models)) {
     const held = model.userData?.(id);
     if (held !== undefined) models[name] = held;
   }
-  return { user, profile, interactions: all, models, events };
+  return { user, profile, interactions: all, models, events, ...(experiments === undefined ? {} : { experiments }) };
 }
 
 async function eventsOf(core: EngineCore, userId: string): Promise<NonNullable<UserDataExport['events']>> {
@@ -62,7 +65,8 @@ async function eventsOf(core: EngineCore, userId: string): Promise<NonNullable<U
  * 3. every cache entry of the user (an erasure does not degrade: a cache failure throws);
  * 4. what every model holds about them (`forgetUser`);
  * 5. every saved model version that names them: restored into an untrained copy of the model,
- *    the user forgotten, written back in place; a version of a model that cannot do so is deleted.
+ *    the user forgotten, written back in place; a version of a model that cannot do so is deleted;
+ * 6. their sticky experiment assignments (with the `assignments` option).
  * Idempotent: after a failure, call it again.
  */
 export async function deleteUserData(core: EngineCore, userId: string): Promise<ErasureReport> {
@@ -74,7 +78,8 @@ export async function deleteUserData(core: EngineCore, userId: string): Promise<
   const models = core.config.ranker.models;
   for (const model of Object.values(models)) model.forgetUser?.(id);
   const modelVersions = await eraseFromSavedModels(core, id);
-  return { interactions, events, modelVersions };
+  const assignments = (await core.config.assignments?.deleteUser(id)) ?? 0;
+  return { interactions, events, modelVersions, assignments };
 }
 
 async function eraseEvents(core: EngineCore, userId: string): Promise<number> {

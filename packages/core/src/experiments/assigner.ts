@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { MyContentError } from '../errors/error';
 import { parseInput } from '../domain/validate';
+import type { AssignmentStore } from '../ports/assignment-store';
 import { bucketOf, bucketRanges, inNamespaceSlice, variantAt, type BucketRange } from './buckets';
 
 const SOURCE = 'experiments';
@@ -87,10 +88,15 @@ export interface ExperimentAssignerOptions {
   holdout?: HoldoutOptions;
   /** The clock for `startAt` / `endAt`. @default Date.now */
   now?: () => number;
+  /**
+   * Where sticky assignments live: with it, {@link ExperimentAssigner.assignSticky} gives a user
+   * the variant they were first given, whatever the weights, coverage, namespace or holdout say now.
+   */
+  sticky?: AssignmentStore;
 }
 
 /** Why a user got (or did not get) a variant. */
-export type AssignmentReason = 'forced' | 'hashed' | 'not-running' | 'holdout' | 'outside-namespace' | 'outside-coverage';
+export type AssignmentReason = 'forced' | 'sticky' | 'hashed' | 'not-running' | 'holdout' | 'outside-namespace' | 'outside-coverage';
 
 /** The outcome of one assignment. */
 export interface Assignment {
@@ -114,6 +120,13 @@ export interface ExperimentAssigner {
   assign(experiment: string, userId: string): Assignment;
   /** Every experiment's assignment for `userId` that put them in a variant. */
   assignAll(userId: string): Assignment[];
+  /**
+   * Like {@link ExperimentAssigner.assign}, through the `sticky` store: a user keeps the first
+   * variant recorded for a running experiment (reason `sticky`), even after its weights change;
+   * a new assignment is recorded (the first writer wins when processes race). Forced users and
+   * stopped experiments are answered as by `assign`. Needs the `sticky` option.
+   */
+  assignSticky(experiment: string, userId: string): Promise<Assignment>;
 }
 
 /**
@@ -192,9 +205,26 @@ export function createExperimentAssigner(options: ExperimentAssignerOptions): Ex
     return index < 0 ? outside(experiment.key, 'outside-coverage', bucket) : inside(experiment, index, 'hashed', bucket);
   }
 
+  async function assignSticky(experimentKey: string, userId: string): Promise<Assignment> {
+    const store = options.sticky;
+    if (!store) throw new MyContentError('INVALID_CONFIG', 'assignSticky needs the sticky option (an AssignmentStore)', { source: SOURCE, field: 'sticky' });
+    const fresh = assign(experimentKey, userId);
+    if (fresh.reason === 'forced' || fresh.reason === 'not-running') return fresh;
+    const { experiment } = byKey.get(experimentKey)!;
+    const recorded = (await store.get(userId))[experimentKey];
+    const index = recorded === undefined ? -1 : experiment.variants.findIndex((v) => v.key === recorded);
+    if (index >= 0) return inside(experiment, index, 'sticky', fresh.bucket);
+    if (fresh.variant === null) return fresh;
+    // Record it; if another process recorded a variant first, theirs stands.
+    const kept = (await store.remember(userId, { [experimentKey]: fresh.variant }))[experimentKey];
+    const keptIndex = experiment.variants.findIndex((v) => v.key === kept);
+    return keptIndex === fresh.index || keptIndex < 0 ? fresh : inside(experiment, keptIndex, 'sticky', fresh.bucket);
+  }
+
   return {
     experiments,
     assign,
     assignAll: (userId) => experiments.map((e) => assign(e.key, userId)).filter((a) => a.variant !== null),
+    assignSticky,
   };
 }

@@ -36,6 +36,8 @@ export interface UserDataExport {
   models?: Record<string, Record<string, unknown>>;
   /** The user's events still in the event log's topics (filled by the engine). */
   events?: { topic: string; id: string; publishedAt: number; payload: unknown }[];
+  /** The experiment variants recorded for the user, by experiment key (filled by the engine when it has `assignments`). */
+  experiments?: Record<string, string>;
 }
 
 /**
