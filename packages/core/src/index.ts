@@ -135,3 +135,5 @@ export { createExperimentAssigner, experimentSchema } from './experiments/assign
 export type { Assignment, AssignmentReason, Experiment, ExperimentAssigner, ExperimentAssignerOptions, ExperimentInput, HoldoutOptions } from './experiments/assigner';
 export { bucketOf, bucketRanges, equalWeights, inNamespaceSlice, variantAt } from './experiments/buckets';
 export type { BucketRange, NamespaceSlice } from './experiments/buckets';
+export { compareProportions, compareMeans, sampleRatioMismatch, normalTail, normalQuantile, studentTail, chiSquareTail } from './experiments/analysis';
+export type { Comparison, ComparisonOptions, MeanSample, ProportionSample, SampleRatioCheck } from './experiments/analysis';
