@@ -18,7 +18,7 @@ import { createRecommender } from '@mycontent/core';
 import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
 import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createPopularityModel } from '@mycontent/algorithms';
-import { fmt, gitRevision, log, machine } from './lib';
+import { deleteRedisPrefix, fmt, gitRevision, log, machine } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -217,12 +217,7 @@ try {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await pool.end();
   const redis = new Redis(values.redis!);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteRedisPrefix(redis, prefix);
   await redis.quit();
 }
 

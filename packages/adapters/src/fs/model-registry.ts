@@ -47,19 +47,23 @@ export function createFileModelRegistry(options: FileModelRegistryOptions): Mode
   const readInfo = async (name: string, version: number): Promise<ModelVersionInfo> =>
     JSON.parse(await readFile(join(dirOf(name), `v${version}.json`), 'utf8'));
 
+  /** Writes a version's bytes, then its description, each by a rename: a reader sees the old file or the new, never a mix. */
+  async function writeVersion(info: ModelVersionInfo, bytes: Uint8Array): Promise<ModelVersionInfo> {
+    const dir = dirOf(info.name);
+    const tmp = join(dir, `.v${info.version}.${process.pid}.${Date.now()}.tmp`);
+    await writeFile(tmp, bytes);
+    await rename(tmp, join(dir, `v${info.version}.bin`));
+    await writeFile(`${tmp}.json`, JSON.stringify(info));
+    await rename(`${tmp}.json`, join(dir, `v${info.version}.json`));
+    return info;
+  }
+
   return {
     name: FILE_MODEL_REGISTRY_NAME,
     async save(name, bytes, metadata = {}) {
-      const dir = dirOf(name);
-      await mkdir(dir, { recursive: true });
+      await mkdir(dirOf(name), { recursive: true });
       const version = ((await versionsOf(name)).at(-1) ?? 0) + 1;
-      const info: ModelVersionInfo = { name, version, createdAt: now(), size: bytes.length, metadata };
-      const tmp = join(dir, `.v${version}.${process.pid}.${Date.now()}.tmp`);
-      await writeFile(tmp, bytes);
-      await rename(tmp, join(dir, `v${version}.bin`));
-      await writeFile(`${tmp}.json`, JSON.stringify(info));
-      await rename(`${tmp}.json`, join(dir, `v${version}.json`));
-      return info;
+      return writeVersion({ name, version, createdAt: now(), size: bytes.length, metadata }, bytes);
     },
     async load(name, version) {
       const versions = await versionsOf(name);
@@ -76,18 +80,10 @@ export function createFileModelRegistry(options: FileModelRegistryOptions): Mode
       await rm(join(dirOf(name), `v${version}.bin`), { force: true });
     },
     async replace(name, version, bytes) {
-      const dir = dirOf(name);
       if (!(await versionsOf(name)).includes(version)) {
         throw new MyContentError('NOT_FOUND', `no version ${version} of model "${name}"`, { source: FILE_MODEL_REGISTRY_NAME, field: 'version', value: version });
       }
-      const info: ModelVersionInfo = { ...(await readInfo(name, version)), size: bytes.length };
-      // Each file replaced by a rename: a reader sees the old bytes or the new, never a mix.
-      const tmp = join(dir, `.v${version}.${process.pid}.${Date.now()}.tmp`);
-      await writeFile(tmp, bytes);
-      await rename(tmp, join(dir, `v${version}.bin`));
-      await writeFile(`${tmp}.json`, JSON.stringify(info));
-      await rename(`${tmp}.json`, join(dir, `v${version}.json`));
-      return info;
+      return writeVersion({ ...(await readInfo(name, version)), size: bytes.length }, bytes);
     },
   };
 }

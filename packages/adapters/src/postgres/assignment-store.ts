@@ -1,6 +1,6 @@
 import type { AssignmentStore } from '@mycontent/core';
-import { migratePostgres } from './migrations';
-import { backendError, connectSql, type PostgresConnection } from './sql';
+import { migratedOperations } from './migrations';
+import { connectSql, type PostgresConnection } from './sql';
 
 /** Name of the PostgreSQL assignment store. */
 export const POSTGRES_ASSIGNMENT_STORE_NAME = 'postgres-assignment-store';
@@ -24,21 +24,7 @@ export interface PostgresAssignmentStoreOptions extends PostgresConnection {
 export function createPostgresAssignmentStore(options: PostgresAssignmentStoreOptions): AssignmentStore {
   const db = connectSql(options, 'postgres');
   const s = db.schema;
-  let ready: Promise<unknown> | undefined;
-  async function op<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    if (options.migrate !== false) {
-      ready ??= migratePostgres(options).catch((error) => {
-        ready = undefined;
-        throw error;
-      });
-      await ready;
-    }
-    try {
-      return await fn();
-    } catch (error) {
-      throw backendError('postgres', `${POSTGRES_ASSIGNMENT_STORE_NAME}.${name}`, error);
-    }
-  }
+  const op = migratedOperations(options, POSTGRES_ASSIGNMENT_STORE_NAME);
   return {
     name: POSTGRES_ASSIGNMENT_STORE_NAME,
     get: (userId) =>

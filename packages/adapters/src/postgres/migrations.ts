@@ -137,6 +137,29 @@ CREATE INDEX experiment_assignments_experiment ON ${s}.experiment_assignments (e
   ];
 }
 
+/**
+ * The operation runner of a PostgreSQL adapter: each operation first waits for the migrations
+ * (applied once, tried again after a failure; skipped with `migrate: false`), and a driver error
+ * becomes a typed `BACKEND` error named `<adapter>.<operation>`.
+ */
+export function migratedOperations(options: PostgresConnection & { migrate?: boolean }, adapter: string) {
+  let ready: Promise<unknown> | undefined;
+  return async function op<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (options.migrate !== false) {
+      ready ??= migratePostgres(options).catch((error) => {
+        ready = undefined; // try again on the next call
+        throw error;
+      });
+      await ready;
+    }
+    try {
+      return await fn();
+    } catch (error) {
+      throw backendError('postgres', `${adapter}.${name}`, error);
+    }
+  };
+}
+
 /** What {@link migratePostgres} did. */
 export interface MigrationReport {
   /** Versions applied by this call (empty when the schema was up to date). */

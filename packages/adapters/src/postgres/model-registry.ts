@@ -1,6 +1,6 @@
 import { MyContentError, type ModelRegistry, type ModelVersionInfo } from '@mycontent/core';
-import { migratePostgres } from './migrations';
-import { backendError, connectSql, type PostgresConnection } from './sql';
+import { migratedOperations } from './migrations';
+import { connectSql, type PostgresConnection } from './sql';
 
 /** Name of the PostgreSQL model registry adapter. */
 export const POSTGRES_MODEL_REGISTRY_NAME = 'postgres-model-registry';
@@ -44,21 +44,7 @@ const info = (r: ModelRow): ModelVersionInfo => ({
 export function createPostgresModelRegistry(options: PostgresModelRegistryOptions): ModelRegistry {
   const db = connectSql(options, 'postgres');
   const s = db.schema;
-  let ready: Promise<unknown> | undefined;
-  async function op<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    if (options.migrate !== false) {
-      ready ??= migratePostgres(options).catch((error) => {
-        ready = undefined;
-        throw error;
-      });
-      await ready;
-    }
-    try {
-      return await fn();
-    } catch (error) {
-      throw backendError('postgres', `${POSTGRES_MODEL_REGISTRY_NAME}.${name}`, error);
-    }
-  }
+  const op = migratedOperations(options, POSTGRES_MODEL_REGISTRY_NAME);
   return {
     name: POSTGRES_MODEL_REGISTRY_NAME,
     save: (name, bytes, metadata = {}) =>

@@ -20,8 +20,8 @@ import {
   type UserProfile,
 } from '@mycontent/core';
 import { mergeArmDeltas } from '@mycontent/core/internal';
-import { migratePostgres } from './migrations';
-import { backendError, connectSql, type PostgresConnection, type SqlRunner } from './sql';
+import { migratedOperations, type migratePostgres } from './migrations';
+import { connectSql, type PostgresConnection, type SqlRunner } from './sql';
 
 /** Name of the PostgreSQL store adapter. */
 export const POSTGRES_STORE_NAME = 'postgres-store';
@@ -153,29 +153,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
   const db = connectSql(options, SOURCE);
   const s = db.schema;
   const chunk = Math.max(1, options.insertBatchSize ?? 5_000);
-  let ready: Promise<void> | undefined;
-
-  function ensureReady(): Promise<void> {
-    if (options.migrate === false) return Promise.resolve();
-    ready ??= migratePostgres(options).then(
-      () => undefined,
-      (error) => {
-        ready = undefined; // try again on the next call
-        throw error;
-      },
-    );
-    return ready;
-  }
-
-  /** Runs one operation, mapping driver errors to typed errors. */
-  async function op<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    await ensureReady();
-    try {
-      return await fn();
-    } catch (error) {
-      throw backendError(SOURCE, `${POSTGRES_STORE_NAME}.${name}`, error);
-    }
-  }
+  /** Runs one operation after the migrations, mapping driver errors to typed errors. */
+  const op = migratedOperations(options, POSTGRES_STORE_NAME);
 
   /**
    * Inserts the interactions whose event id is not stored yet (nor repeated earlier in the

@@ -14,7 +14,7 @@ import { balancedRanges, createKernelPool } from '@mycontent/core/internal';
 import { createBreather } from '@mycontent/core/internal';
 import { buildUserItemMatrix, copyBreathing } from '../shared/matrix';
 import { ALS_KERNELS_WASM } from './als-kernels.wasm';
-import { checkFactorOptions, factorQueries, factorScorer, removeUser, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorQueries, factorScorer, removeUser, restoreUsers, userFactorsOf, type FactorScorer } from '../shared/factors';
 import { checkOption } from '../shared/options';
 import { invertSpdInPlace } from '../shared/linalg';
 import { checkWasmCapacity, compileKernels, createArena, createSharedMemory, paddedFactors, unpadRows, type WasmMemory } from '../shared/wasm';
@@ -477,10 +477,7 @@ export function createAlsModel(options: AlsOptions = {}): AlsModel {
       ({ userIds, userIndex } = removed.users);
       userFactors = removed.rows.userFactors;
     },
-    userData(userId) {
-      const u = userIndex.get(userId);
-      return u === undefined ? undefined : { factors: Array.from(userFactors.subarray(u * f, (u + 1) * f)) };
-    },
+    userData: (userId) => userFactorsOf(userIndex, userFactors, f, userId),
     untrainedCopy: () => createAlsModel(options),
     toArtifact(): ModelArtifact {
       if (!trained || !scorer) fail();

@@ -14,7 +14,7 @@ import { createBreather } from '@mycontent/core/internal';
 import { buildUserItemMatrix, copyBreathing } from '../shared/matrix';
 import { checkWasmCapacity, compileKernels, createArena, createSharedMemory, paddedFactors, unpadRows, type WasmMemory } from '../shared/wasm';
 import { BPR_KERNELS_WASM } from './bpr-kernels.wasm';
-import { checkFactorOptions, factorQueries, factorScorer, removeUser, restoreUsers, type FactorScorer } from '../shared/factors';
+import { checkFactorOptions, factorQueries, factorScorer, removeUser, restoreUsers, userFactorsOf, type FactorScorer } from '../shared/factors';
 
 /** Options of {@link createBprModel}. */
 export interface BprOptions {
@@ -255,10 +255,7 @@ export function createBprModel(options: BprOptions = {}): BprModel {
       ({ userIds, userIndex } = removed.users);
       userFactors = removed.rows.userFactors;
     },
-    userData(userId) {
-      const u = userIndex.get(userId);
-      return u === undefined ? undefined : { factors: Array.from(userFactors.subarray(u * f, (u + 1) * f)) };
-    },
+    userData: (userId) => userFactorsOf(userIndex, userFactors, f, userId),
     untrainedCopy: () => createBprModel(options),
     toArtifact(): ModelArtifact {
       if (!trained || !scorer) fail();

@@ -158,6 +158,12 @@ export interface FactorUsers {
   userIndex: ReadonlyMap<string, number>;
 }
 
+/** What a factor model holds about one user (for `userData`): their factor vector, or `undefined`. */
+export function userFactorsOf(userIndex: ReadonlyMap<string, number>, userFactors: Float32Array, width: number, userId: string): { factors: number[] } | undefined {
+  const u = userIndex.get(userId);
+  return u === undefined ? undefined : { factors: Array.from(userFactors.subarray(u * width, (u + 1) * width)) };
+}
+
 /**
  * Removes one user from a factor model (erasure): the last user's rows move into its place and
  * every per-user array (`width` values a row) loses a row, so nothing of the user is left — not
