@@ -18,7 +18,7 @@ import { createRecommender } from '@mycontent/core';
 import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
 import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createPopularityModel } from '@mycontent/algorithms';
-import { deleteRedisPrefix, fmt, gitRevision, log, machine } from './lib';
+import { deleteRedisPrefix, fmt, gitRevision, log, machine, stopProcessGroup } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +60,7 @@ async function startService(env: Record<string, string>): Promise<Service> {
     cwd: root,
     env: { ...process.env, PORT: '0', RATE_LIMIT_PER_MINUTE: '1000000', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -73,11 +74,8 @@ async function startService(env: Record<string, string>): Promise<Service> {
   return { url, startMs: Date.now() - started, child };
 }
 
-async function stopService(service: Service): Promise<void> {
-  const exited = new Promise((resolve) => service.child.once('exit', resolve));
-  service.child.kill('SIGTERM');
-  await exited;
-}
+/** Stops the service and waits until it has closed its connections and exited. */
+const stopService = (service: Service) => stopProcessGroup(service.child);
 
 interface Load {
   requests: number;

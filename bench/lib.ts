@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import type { Redis } from 'ioredis';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,22 @@ export async function withEventLoopProbe<T>(work: () => Promise<T>): Promise<{ r
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * Stops a child started with `detached: true` (its own process group) and everything it started:
+ * `npm run` does not pass a signal on to the script it runs, so the signal goes to the group.
+ * Resolves once every process holding the child's output has exited.
+ */
+export async function stopProcessGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if ((child.exitCode !== null || child.signalCode !== null) && (child.stdout?.readableEnded ?? true)) return; // already closed
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+  await closed;
 }
 
 /** Deletes every Redis key under `prefix` (benchmark clean-up; SCAN is fine off the hot path). */

@@ -12,10 +12,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { createRecommender } from '@mycontent/core';
 import { createPopularityModel } from '@mycontent/algorithms';
 import { createPostgresStore } from '@mycontent/adapters/postgres';
-import { fmt, gitRevision, log, machine } from './lib';
+import { deleteRedisPrefix, fmt, gitRevision, log, machine, stopProcessGroup } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -42,7 +43,7 @@ await seeded.ingestInteractions(Array.from({ length: 20_000 }, (_, n) => ({ user
 log(`seeded schema ${run}: ${ITEMS} items, 20,000 clicks`);
 
 const workspace = (script: string, args: string[]): ChildProcess =>
-  spawn('npm', ['run', '--silent', script, '-w', '@mycontent/example-stream-worker', '--', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  spawn('npm', ['run', '--silent', script, '-w', '@mycontent/example-stream-worker', '--', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 const common = ['--redis', values.redis!, '--prefix', `${run}:`];
 const worker = workspace('start', [...common, '--postgres', values.postgres!, '--schema', run, '--health-ms', '10000']);
 
@@ -73,10 +74,12 @@ const publisher = workspace('publish-events', [...common, '--events', String(tot
 publisher.stdout!.resume();
 await new Promise((resolve) => publisher.once('exit', resolve));
 await new Promise((r) => setTimeout(r, 15_000)); // the last batches and a last health line
-worker.kill('SIGTERM');
-await new Promise((resolve) => worker.once('exit', resolve));
+await stopProcessGroup(worker); // the worker finishes its batch and exits
 await pool.query(`DROP SCHEMA "${run}" CASCADE`);
 await pool.end();
+const redis = new Redis(values.redis!);
+await deleteRedisPrefix(redis, `${run}:`); // the stream and the cache of this run
+await redis.quit();
 
 // The curve: one row per ~5 minutes (and the first and last samples).
 const every = Math.max(1, Math.round(samples.length / Math.max(1, minutes / 5)));
