@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryAssignmentStore,
+import { createMemoryAssignmentStore, createMemoryExposureStore,
   createExactVectorIndex,
   createMemoryCache,
   createMemoryEventBus,
@@ -13,6 +13,7 @@ import {
   describeCacheConformance,
   describeEventBusConformance,
   describeAssignmentStoreConformance,
+  describeExposureStoreConformance,
   describeModelRegistryConformance,
   describeStoreConformance,
   describeVectorIndexConformance,
@@ -24,6 +25,7 @@ describeVectorIndexConformance('exact', (dimension, metric) => createExactVector
 describeEventBusConformance('memory', () => createMemoryEventBus());
 describeModelRegistryConformance('memory', () => createMemoryModelRegistry());
 describeAssignmentStoreConformance('memory', () => createMemoryAssignmentStore());
+describeExposureStoreConformance('memory', () => createMemoryExposureStore());
 
 const root = await mkdtemp(join(tmpdir(), 'mycontent-registry-'));
 let run = 0;

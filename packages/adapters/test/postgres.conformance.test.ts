@@ -1,7 +1,7 @@
 import { afterAll } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
-import { createPostgresAssignmentStore, createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
-import { describeAssignmentStoreConformance, describeModelRegistryConformance, describeStoreConformance } from '@mycontent/adapters/testing';
+import { createPostgresAssignmentStore, createPostgresExposureStore, createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
+import { describeAssignmentStoreConformance, describeExposureStoreConformance, describeModelRegistryConformance, describeStoreConformance } from '@mycontent/adapters/testing';
 import { postgresFixture } from './servers';
 
 // A real PostgreSQL server.
@@ -14,6 +14,16 @@ describeAssignmentStoreConformance(
     const store = createPostgresAssignmentStore({ pool: server.pool!, schema: server.schema! });
     await store.get('warm-up'); // runs the migrations
     await server.pool!.query(`TRUNCATE "${server.schema}".experiment_assignments`);
+    return store;
+  },
+  { skip: server.skip },
+);
+describeExposureStoreConformance(
+  'postgres (pg server)',
+  async () => {
+    const store = createPostgresExposureStore({ pool: server.pool!, schema: server.schema! });
+    await store.get('warm-up'); // runs the migrations
+    await server.pool!.query(`TRUNCATE "${server.schema}".exposures`);
     return store;
   },
   { skip: server.skip },
@@ -37,6 +47,12 @@ describeAssignmentStoreConformance('postgres (PGlite)', async () => {
   const store = createPostgresAssignmentStore({ pglite });
   await store.get('warm-up'); // runs the migrations
   await pglite.query(`TRUNCATE mycontent.experiment_assignments`);
+  return store;
+});
+describeExposureStoreConformance('postgres (PGlite)', async () => {
+  const store = createPostgresExposureStore({ pglite });
+  await store.get('warm-up'); // runs the migrations
+  await pglite.query(`TRUNCATE mycontent.exposures`);
   return store;
 });
 describeModelRegistryConformance('postgres (PGlite)', async () => {

@@ -98,7 +98,7 @@ describe.skipIf(skip)('engine on PostgreSQL + Redis', () => {
     expect(exported.user?.preferences?.categories).toEqual(['sport']);
     expect((await keysWithPrefix(redisServer.client!, prefix)).some((k) => k.includes(userId))).toBe(true);
 
-    expect(await recommender.deleteUserData(userId)).toEqual({ interactions: 2, events: 0, modelVersions: 0, assignments: 0 });
+    expect(await recommender.deleteUserData(userId)).toEqual({ interactions: 2, events: 0, modelVersions: 0, assignments: 0, exposures: 0 });
 
     expect(await recommender.exportUserData(userId)).toEqual({ user: undefined, profile: undefined, interactions: [], models: {}, events: [] });
     // Nothing in Redis: no key names the user, no value holds the id.

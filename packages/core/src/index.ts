@@ -70,6 +70,7 @@ export { handleEachMessage } from './ports/event-bus';
 export type { ModelRegistry, ModelVersionInfo, StoredModel } from './ports/model-registry';
 export type { Embedder } from './ports/embedder';
 export type { AssignmentStore } from './ports/assignment-store';
+export type { ExposureStore, ExposureScanOptions } from './ports/exposure-store';
 
 // The catalogue and the model contract
 export { ItemCatalog } from './catalog/catalog';
@@ -135,5 +136,16 @@ export { createExperimentAssigner, experimentSchema } from './experiments/assign
 export type { Assignment, AssignmentReason, Experiment, ExperimentAssigner, ExperimentAssignerOptions, ExperimentInput, HoldoutOptions } from './experiments/assigner';
 export { bucketOf, bucketRanges, equalWeights, inNamespaceSlice, variantAt } from './experiments/buckets';
 export type { BucketRange, NamespaceSlice } from './experiments/buckets';
-export { compareProportions, compareMeans, sampleRatioMismatch, normalTail, normalQuantile, studentTail, chiSquareTail } from './experiments/analysis';
-export type { Comparison, ComparisonOptions, MeanSample, ProportionSample, SampleRatioCheck } from './experiments/analysis';
+// Experiments inside the engine: variant settings, served lists logged and recorded
+export { variantSettingsSchema } from './engine/variants';
+export type { VariantSettings, ServedVariant } from './engine/variants';
+export { listExposureSchema } from './experiments/exposures';
+export type { ListExposure, ExposureLog } from './experiments/exposures';
+export { createExposureRecorder } from './experiments/exposure-recorder';
+export type { ExposureRecorder, ExposureRecorderOptions, ExposureRecorderStats } from './experiments/exposure-recorder';
+// Experiments: reading the results
+export { experimentResults } from './experiments/results';
+export type { ExperimentResults, ExperimentResultsOptions, VariantResult, AttributionCounts, RecordSource } from './experiments/results';
+export { compareProportions, compareMeans, compareRatios, ratioSample, sampleRatioMismatch, confidenceSequenceHalfWidth, DEFAULT_SEQUENTIAL_TUNING } from './experiments/analysis';
+export type { Comparison, ComparisonOptions, MeanSample, ProportionSample, RatioSample, SampleRatioCheck } from './experiments/analysis';
+export { normalTail, normalQuantile, studentTail, chiSquareTail } from './experiments/distributions';

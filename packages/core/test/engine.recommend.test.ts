@@ -214,7 +214,7 @@ describe('trending(), similarItems(), profiles', () => {
     expect(exported.interactions.map((x) => x.itemId)).toEqual(['p2', 'p1']);
     expect(exported.profile?.recentItems).toEqual(['p2', 'p1']);
     expect(JSON.parse(JSON.stringify(exported)).interactions).toHaveLength(2);
-    expect(await recommender.deleteUserData('pol1')).toEqual({ interactions: 2, events: 0, modelVersions: 0, assignments: 0 });
+    expect(await recommender.deleteUserData('pol1')).toEqual({ interactions: 2, events: 0, modelVersions: 0, assignments: 0, exposures: 0 });
     const after = await recommender.exportUserData('pol1');
     expect(after).toEqual({ user: undefined, profile: undefined, interactions: [], models: {}, events: [] });
     expect(await cache!.get({ family: 'profile', id: 'profile', userId: 'pol1' })).toBeUndefined();

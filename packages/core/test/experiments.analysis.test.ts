@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MyContentError, chiSquareTail, compareMeans, compareProportions, normalQuantile, normalTail, sampleRatioMismatch, studentTail } from '@mycontent/core';
+import { MyContentError, chiSquareTail, compareMeans, compareProportions, compareRatios, confidenceSequenceHalfWidth, normalQuantile, normalTail, ratioSample, sampleRatioMismatch, studentTail } from '@mycontent/core';
 import { createRandom } from '@mycontent/core/data';
 
 describe('distributions', () => {
@@ -83,5 +83,76 @@ describe('sampleRatioMismatch', () => {
     // A 50/25/25 split seen as configured, within chance.
     expect(sampleRatioMismatch([50_110, 24_950, 24_940], [0.5, 0.25, 0.25]).mismatch).toBe(false);
     expect(() => sampleRatioMismatch([10], [1])).toThrow(/at least two variants/);
+  });
+});
+
+describe('compareRatios (delta method) and sequential comparisons', () => {
+  /** Users with 1–20 lists of 10 items each, clicking each item with probability `ctr`. */
+  function users(rng: ReturnType<typeof createRandom>, n: number, ctr: number) {
+    const clicks: number[] = [];
+    const impressions: number[] = [];
+    for (let u = 0; u < n; u++) {
+      const shown = 10 * (1 + rng.int(20));
+      let c = 0;
+      for (let i = 0; i < shown; i++) if (rng.next() < ctr) c++;
+      clicks.push(c);
+      impressions.push(shown);
+    }
+    return { clicks, impressions };
+  }
+
+  it('summarises units by hand-checked moments, and finds a real lift', () => {
+    const sample = ratioSample([1, 2, 3], [10, 10, 40]);
+    expect(sample).toEqual({ n: 3, numeratorMean: 2, denominatorMean: 20, numeratorVariance: 1, denominatorVariance: 300, covariance: 15 });
+    const rng = createRandom(7);
+    const a = users(rng, 3_000, 0.05);
+    const b = users(rng, 3_000, 0.06);
+    const result = compareRatios(ratioSample(a.clicks, a.impressions), ratioSample(b.clicks, b.impressions));
+    expect(result.control).toBeCloseTo(0.05, 2);
+    expect(result.difference).toBeGreaterThan(0.005);
+    expect(result.interval[0]).toBeLessThan(0.01);
+    expect(result.interval[1]).toBeGreaterThan(0.01);
+    expect(result.significant).toBe(true);
+    expect(result.method).toBe('fixed');
+  });
+
+  it('keeps its false-positive rate at alpha when an A/A test is read ten times, where a fixed-horizon test does not', () => {
+    const rng = createRandom(2024);
+    const runs = 200;
+    let fixedFalse = 0;
+    let sequentialFalse = 0;
+    for (let run = 0; run < runs; run++) {
+      const a = users(rng, 2_000, 0.05);
+      const b = users(rng, 2_000, 0.05);
+      let fixed = false;
+      let sequential = false;
+      for (let look = 1; look <= 10; look++) {
+        const n = look * 200;
+        const c = ratioSample(a.clicks.slice(0, n), a.impressions.slice(0, n));
+        const t = ratioSample(b.clicks.slice(0, n), b.impressions.slice(0, n));
+        fixed ||= compareRatios(c, t).significant;
+        sequential ||= compareRatios(c, t, { sequential: true }).significant;
+      }
+      if (fixed) fixedFalse++;
+      if (sequential) sequentialFalse++;
+    }
+    expect(sequentialFalse / runs).toBeLessThanOrEqual(0.05);
+    expect(fixedFalse / runs).toBeGreaterThan(0.1);
+  });
+
+  it('gives always-valid intervals wider than fixed ones, and a p-value consistent with them', () => {
+    const control = { successes: 500, trials: 10_000 };
+    const treatment = { successes: 600, trials: 10_000 };
+    const fixed = compareProportions(control, treatment);
+    const sequential = compareProportions(control, treatment, { sequential: { tuning: 20_000 } });
+    expect(sequential.method).toBe('sequential');
+    expect(sequential.interval[1] - sequential.interval[0]).toBeGreaterThan(fixed.interval[1] - fixed.interval[0]);
+    expect(sequential.pValue).toBeGreaterThan(fixed.pValue);
+    expect(sequential.significant).toBe(sequential.pValue < 0.05);
+    // At alpha = its own p-value, the sequence just touches 0.
+    const se = Math.sqrt(0.05 * 0.95 / 10_000 + 0.06 * 0.94 / 10_000);
+    expect(confidenceSequenceHalfWidth(se, 20_000, sequential.pValue, 20_000)).toBeCloseTo(Math.abs(sequential.difference), 8);
+    expect(() => compareMeans({ n: 10, mean: 1, variance: 1 }, { n: 10, mean: 2, variance: 1 }, { sequential: { tuning: 0 } })).toThrow(expect.objectContaining({ field: 'sequential.tuning' }));
+    expect(() => compareRatios(ratioSample([1, 2], [0, 0]), ratioSample([1, 2], [1, 1]))).toThrow(expect.objectContaining({ field: 'control.denominatorMean' }));
   });
 });

@@ -14,3 +14,4 @@ export { createMemoryEventBus, MEMORY_EVENT_BUS_NAME } from './event-bus';
 export type { MemoryEventBusOptions } from './event-bus';
 export { createMemoryModelRegistry, MEMORY_MODEL_REGISTRY_NAME } from './model-registry';
 export { createMemoryAssignmentStore, MEMORY_ASSIGNMENT_STORE_NAME } from './assignment-store';
+export { createMemoryExposureStore, MEMORY_EXPOSURE_STORE_NAME } from './exposure-store';

@@ -66,6 +66,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
   let contextKeys = new StringInterner();
   let contexts: Record<string, string | number | boolean>[] = [];
   let eventIds = new Map<number, string>();
+  let recommendationIds = new Map<number, string>();
   let storedEvents = new Set<string>();
   let bandits = new Map<string, Map<string, ArmState>>(); // per bandit, "<bucket>\0<arm>" -> row
   let rowsByUser = new Map<number, number[]>();
@@ -97,6 +98,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
     if (contextCol[i]! >= 0) x.context = { ...contexts[contextCol[i]!]! };
     const eventId = eventIds.get(i);
     if (eventId !== undefined) x.eventId = eventId;
+    const recommendationId = recommendationIds.get(i);
+    if (recommendationId !== undefined) x.recommendationId = recommendationId;
     return x;
   }
 
@@ -131,6 +134,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
         contextCol[i] = c;
       }
       deleted[i] = 0;
+      if (x.recommendationId !== undefined) recommendationIds.set(i, x.recommendationId);
       if (x.eventId !== undefined) {
         eventIds.set(i, x.eventId);
         storedEvents.add(x.eventId);
@@ -296,6 +300,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
           const eventId = eventIds.get(i);
           if (eventId !== undefined) storedEvents.delete(eventId);
           eventIds.delete(i);
+          recommendationIds.delete(i);
         }
       } else {
         // A fresh pseudonym that nothing links back to the user.
@@ -308,6 +313,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
           const eventId = eventIds.get(i);
           if (eventId !== undefined) storedEvents.delete(eventId);
           eventIds.delete(i);
+          recommendationIds.delete(i);
           if (deleted[i] === 0) affected++;
         }
       }
@@ -324,6 +330,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
       contextKeys = new StringInterner();
       contexts = [];
       eventIds = new Map();
+      recommendationIds = new Map();
       storedEvents = new Set();
       rowsByUser = new Map();
     },

@@ -11,6 +11,8 @@ export { createPostgresModelRegistry, POSTGRES_MODEL_REGISTRY_NAME } from './mod
 export type { PostgresModelRegistryOptions } from './model-registry';
 export { createPostgresAssignmentStore, POSTGRES_ASSIGNMENT_STORE_NAME } from './assignment-store';
 export type { PostgresAssignmentStoreOptions } from './assignment-store';
+export { createPostgresExposureStore, POSTGRES_EXPOSURE_STORE_NAME } from './exposure-store';
+export type { PostgresExposureStoreOptions } from './exposure-store';
 export { migratePostgres, postgresMigrations } from './migrations';
 export type { PostgresMigration, MigrationReport } from './migrations';
 export type { PostgresConnection, PgPoolLike, PgPoolClientLike, PgQueryable, PGliteLike } from './sql';

@@ -15,7 +15,7 @@ const ID = 'text COLLATE "C"';
 /**
  * The migrations of the PostgreSQL adapters, for `schema`: the `users`, `articles` and
  * `interactions` tables with two interaction indexes (by user and time, by item and time), plus
- * what the engine needs (`item_stats`, `user_profiles`, `models`, `bandit_arms`). Hosts that
+ * what the engine needs (`item_stats`, `user_profiles`, `models`, `bandit_arms`, `experiment_assignments`, `exposures`). Hosts that
  * manage their own migrations can read (or print) the SQL from here; others call
  * {@link migratePostgres}.
  *
@@ -132,6 +132,23 @@ CREATE TABLE ${s}.experiment_assignments (
   PRIMARY KEY (user_id, experiment)
 );
 CREATE INDEX experiment_assignments_experiment ON ${s}.experiment_assignments (experiment);
+`,
+    },
+    {
+      version: 6,
+      name: 'served lists (exposures) and the list an interaction came from',
+      sql: `
+CREATE TABLE ${s}.exposures (
+  exposure_id ${ID} PRIMARY KEY,
+  user_id ${ID},
+  served_at double precision NOT NULL,
+  experiments text[] COLLATE "C" NOT NULL,
+  exposure json NOT NULL
+);
+CREATE INDEX exposures_served ON ${s}.exposures (served_at, exposure_id);
+CREATE INDEX exposures_user ON ${s}.exposures (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX exposures_experiments ON ${s}.exposures USING gin (experiments);
+ALTER TABLE ${s}.interactions ADD COLUMN recommendation_id ${ID};
 `,
     },
   ];

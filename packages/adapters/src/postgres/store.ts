@@ -53,7 +53,7 @@ const STAT_COLUMNS: Record<(typeof ITEM_STAT_COUNTERS)[number], string> = {
 const ITEM_COLUMNS = `article_id, title, summary, content, category_id, publisher_id, words_count,
   (extract(epoch FROM created_at) * 1000)::float8 AS created_ms, embedding, metadata`;
 const INTERACTION_COLUMNS = `user_id, article_id, interaction_type, (extract(epoch FROM "timestamp") * 1000)::float8 AS ts,
-  duration_seconds, rating, session_id, context, event_id`;
+  duration_seconds, rating, session_id, context, event_id, recommendation_id`;
 
 interface ItemRow {
   article_id: string;
@@ -78,6 +78,7 @@ interface InteractionRow {
   session_id: string | null;
   context: Interaction['context'] | null;
   event_id: string | null;
+  recommendation_id: string | null;
 }
 
 function toItem(r: ItemRow): Item {
@@ -103,6 +104,7 @@ function toInteraction(r: InteractionRow): Interaction {
   if (r.duration_seconds !== null) x.duration = r.duration_seconds;
   if (r.context !== null) x.context = r.context;
   if (r.event_id !== null) x.eventId = r.event_id;
+  if (r.recommendation_id !== null) x.recommendationId = r.recommendation_id;
   return x;
 }
 
@@ -166,10 +168,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
       const part = batch.slice(from, from + chunk);
       const { rows } = await tx.query<{ event_id: string }>(
         `INSERT INTO ${s}.interactions
-           (user_id, article_id, interaction_type, "timestamp", duration_seconds, rating, session_id, context, event_id)
-         SELECT u, a, t, to_timestamp(ts / 1000), d, r, se, c::json, e
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[])
-           WITH ORDINALITY AS x(u, a, t, ts, d, r, se, c, e, n)
+           (user_id, article_id, interaction_type, "timestamp", duration_seconds, rating, session_id, context, event_id, recommendation_id)
+         SELECT u, a, t, to_timestamp(ts / 1000), d, r, se, c::json, e, ri
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[])
+           WITH ORDINALITY AS x(u, a, t, ts, d, r, se, c, e, ri, n)
          ORDER BY n
          ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
          ${returning ? 'RETURNING event_id' : ''}`,
@@ -183,6 +185,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
           part.map((x) => x.sessionId ?? null),
           part.map((x) => json(x.context)),
           part.map((x) => x.eventId ?? null),
+          part.map((x) => x.recommendationId ?? null),
         ],
       );
       if (returning) {
@@ -440,7 +443,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
           mode === 'delete'
             ? await db.query(`DELETE FROM ${s}.interactions WHERE user_id = $1`, [userId])
             : // A fresh pseudonym that nothing links back to the user; the linking fields go.
-              await db.query(`UPDATE ${s}.interactions SET user_id = $2, session_id = NULL, context = NULL, event_id = NULL WHERE user_id = $1`, [
+              await db.query(`UPDATE ${s}.interactions SET user_id = $2, session_id = NULL, context = NULL, event_id = NULL, recommendation_id = NULL WHERE user_id = $1`, [
                 userId,
                 `anonymous:${randomUUID()}`,
               ]);

@@ -166,6 +166,7 @@ export function describeStoreConformance(name: string, factory: () => StoreParts
           duration: 42,
           context: { device: 'mobile', os: 'ios', region: 12 },
           eventId: 'evt-1',
+          recommendationId: 'list-1',
         });
         await store.interactions!.append([full]);
         expect(await store.interactions!.ofUser('u1')).toEqual([full]);
@@ -350,7 +351,7 @@ export function describeStoreConformance(name: string, factory: () => StoreParts
       });
 
       it('anonymises interactions so that nothing links them to the user', async () => {
-        await store.interactions!.append([click('anon-me', 'a', 1, { sessionId: 's', context: { ip: '1.2.3.4' }, eventId: 'e-anon' }), click('other', 'b', 2)]);
+        await store.interactions!.append([click('anon-me', 'a', 1, { sessionId: 's', context: { ip: '1.2.3.4' }, eventId: 'e-anon', recommendationId: 'list-anon' }), click('other', 'b', 2)]);
         expect(await store.interactions!.erase('anon-me', 'anonymize')).toBe(1);
         expect(await store.interactions!.ofUser('anon-me')).toEqual([]);
         const { rows } = await collect(store.interactions!.scan());
@@ -361,6 +362,7 @@ export function describeStoreConformance(name: string, factory: () => StoreParts
         expect(anonymised.context).toBeUndefined();
         expect(anonymised.sessionId).toBeUndefined();
         expect(anonymised.eventId).toBeUndefined();
+        expect(anonymised.recommendationId).toBeUndefined();
       });
 
       it('treats a returning user as new after erasure', async () => {

@@ -201,6 +201,11 @@ export const interactionSchema = z
     context: interactionContextSchema.optional(),
     /** Optional idempotency key; the event pipeline uses it to apply an event once. */
     eventId: text(256).refine((s) => s.length > 0, 'must not be empty').optional(),
+    /**
+     * The recommendation list the interaction came from (its `id`): attributes the interaction to
+     * that list and to the experiments it was served under.
+     */
+    recommendationId: idSchema.optional(),
   })
   .superRefine((value, ctx) => {
     if (value.type === 'rating' && value.rating === undefined) {
@@ -248,6 +253,11 @@ export interface Recommendation {
   contributions: Record<string, number>;
   /** The item's category, when known. */
   category?: string;
+  /**
+   * For an item drawn at random (exploration): the chance it was drawn. Items ranked by the
+   * models have none (they were certain to be there).
+   */
+  propensity?: number;
 }
 
 /** Per-item counters kept by the store. */

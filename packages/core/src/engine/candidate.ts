@@ -14,6 +14,8 @@ export interface Candidate {
   source: string;
   /** Weighted, normalised contribution per source. */
   contributions: Record<string, number>;
+  /** The chance the item was drawn, for items chosen at random (exploration). */
+  propensity?: number;
 }
 
 /** A candidate brought by one source alone. */
@@ -33,6 +35,7 @@ export function toRecommendations(catalog: ItemCatalog, list: readonly Candidate
     };
     const category = catalog.categoryOf(entry.item);
     if (category !== undefined) rec.category = category;
+    if (entry.propensity !== undefined) rec.propensity = entry.propensity;
     return rec;
   });
 }

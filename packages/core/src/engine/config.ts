@@ -9,6 +9,7 @@ import type { ProfileSettings } from './profile';
 import { progressiveSchema, type ProgressivePolicy } from './progressive';
 import { createRanker, type Ranker } from './ranker';
 import type { EventLog, RecommenderOptions } from './types';
+import type { ExposureLog } from '../experiments/exposures';
 
 /** Where the engine's errors and warnings say they come from. */
 export const ENGINE = 'engine';
@@ -32,6 +33,8 @@ export interface EngineConfig {
   readonly eventLog: EventLog | undefined;
   /** The host's sticky experiment assignments, for exports and erasures. */
   readonly assignments: AssignmentStore | undefined;
+  /** Where served lists are logged. */
+  readonly exposures: ExposureLog | undefined;
 }
 
 /** Checks the engine's options (typed errors naming the option) and resolves their defaults. */
@@ -60,9 +63,22 @@ export function resolveConfig(options: RecommenderOptions): EngineConfig {
   if (options.assignments !== undefined && typeof options.assignments.deleteUser !== 'function') {
     throw new MyContentError('INVALID_CONFIG', 'assignments must be an AssignmentStore adapter', { source: ENGINE, field: 'assignments' });
   }
+  if (options.experiments !== undefined && typeof options.experiments.assign !== 'function') {
+    throw new MyContentError('INVALID_CONFIG', 'experiments must be an experiment assigner (createExperimentAssigner())', { source: ENGINE, field: 'experiments' });
+  }
+  const exposures = options.exposures;
+  if (exposures !== undefined) {
+    if (!exposures.bus || typeof exposures.bus.publish !== 'function') {
+      throw new MyContentError('INVALID_CONFIG', 'exposures.bus must be an EventBus adapter', { source: ENGINE, field: 'exposures.bus' });
+    }
+    if (typeof exposures.topic !== 'string' || exposures.topic === '') {
+      throw new MyContentError('INVALID_CONFIG', 'exposures.topic must be a topic name', { source: ENGINE, field: 'exposures.topic', value: exposures.topic });
+    }
+  }
   return {
     eventLog,
-    assignments: options.assignments,
+    assignments: options.assignments ?? options.experiments?.sticky,
+    exposures,
     ranker,
     ttl: { ...DEFAULT_CACHE_TTLS, ...settings.ttl },
     erasure: settings.erasure,

@@ -6,16 +6,18 @@ import { interleave, type ProgressivePolicy } from './progressive';
 
 /**
  * The exploration source: `count` fresh items drawn from the newest ones passing `filter`,
- * seeded by `seedKey` (the user and their state, so that a list is stable until they act).
+ * seeded by `seedKey` (the user and their state, so that a list is stable until they act). Each
+ * carries its propensity: the chance it was drawn, `count / pool size`.
  */
 export function explore(newest: NewestItems, policy: ProgressivePolicy, count: number, filter: (item: number) => boolean, taken: ReadonlySet<number>, seedKey: string): Candidate[] {
   if (count <= 0) return [];
   const pool = Array.from(newest.take(policy.explorePool)).filter((i) => !taken.has(i) && filter(i));
   const rng = createRandom(policy.seed ^ fnv1a32(seedKey));
   const picked: Candidate[] = [];
+  const propensity = Math.min(1, count / pool.length);
   while (picked.length < count && pool.length > 0) {
     const item = pool.splice(rng.int(pool.length), 1)[0]!;
-    picked.push(candidateOf(item, 0, 'explore:fresh'));
+    picked.push({ ...candidateOf(item, 0, 'explore:fresh'), propensity });
   }
   return picked;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { parseInput } from '../domain/validate';
 import type { Interaction } from '../domain/schemas';
 import { fnv1a32 } from '../hash/fnv';
@@ -12,24 +13,33 @@ import { explore, itemsOf, withExtras } from './exploration';
 import { assertTrained } from './models';
 import type { NewItemBootstrap } from './new-items';
 import { recommendQuerySchema, type RecommendQuery } from './options';
-import { learningExploreShare } from './progressive';
+import { learningExploreShare, progressiveSchema } from './progressive';
 import { rank } from './ranking';
 import type { RecommendationList, RecommendationPhase, RecommenderOptions } from './types';
 import { buildUserContext, type HistoryEntry, type UserContext } from './user-context';
 import { loadProfile } from './users';
+import { NO_VARIANTS, type EngineExperiments, type ServedVariant } from './variants';
+import type { ExposureLog, ListExposure } from '../experiments/exposures';
+
+/** How exploration draws when a variant explores and progressive profiling is off. */
+const DEFAULT_EXPLORATION = progressiveSchema.parse({});
 
 /** Hooks of the recommend stage that come from the engine's options. */
 export interface RecommendHooks {
   blendFor: RecommenderOptions['blendFor'];
   /** The new-item stage, when `newItems` is on. */
   newItems: NewItemBootstrap | undefined;
+  /** The host's experiments, when given. */
+  experiments: EngineExperiments | undefined;
+  /** Where served lists are logged, when given. */
+  exposures: ExposureLog | undefined;
 }
 
 /**
- * `recommend()`, top-down: the request and its cache entry → the user context → the plan of the
- * list (phase, exploration share) → the ranking shared with the replay evaluation (cold start,
- * or model sources → blend → business rules → diversity → fill) → new items and exploration
- * mixed in → the public list, cached.
+ * `recommend()`, top-down: the request, its experiments' variants and its cache entry → the user
+ * context → the plan of the list (phase, exploration share) → the ranking shared with the replay
+ * evaluation (cold start, or model sources → blend → business rules → diversity → fill) → new
+ * items and exploration mixed in → the public list, cached → its id, and its exposure logged.
  */
 export async function recommend(core: EngineCore, hooks: RecommendHooks, input: RecommendQuery): Promise<RecommendationList> {
   const query = parseInput(recommendQuerySchema, input, 'recommendation query', ENGINE);
@@ -39,11 +49,18 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
   await core.ensureCatalog();
   counters.recommendations++;
 
-  // The request: its blend (an experiment's variant), its diversity, its cache entry.
+  // The request: its experiments' variants, its blend, its diversity, its cache entry.
+  const variants = hooks.experiments && query.userId !== undefined ? await hooks.experiments.forUser(query.userId) : NO_VARIANTS;
+  const { settings } = variants;
   const hooked = hooks.blendFor?.(query.userId === undefined ? {} : { userId: query.userId });
-  const weights = hooked === undefined ? ranker.blend : ranker.checkBlend(hooked, 'blendFor()');
-  const diversity: DiversityPolicy | undefined = query.diversity === false ? undefined : (query.diversity ?? ranker.settings.diversity);
-  const variant = fnv1a32(JSON.stringify([query.n, query.exclude, query.filters ?? null, query.session ?? null, hooked ?? null, diversity ?? null])).toString(36);
+  const weights = hooked === undefined ? (settings.weights ?? ranker.blend) : ranker.checkBlend(hooked, 'blendFor()');
+  const requested = query.diversity ?? settings.diversity;
+  const diversity: DiversityPolicy | undefined = requested === false ? undefined : (requested ?? ranker.settings.diversity);
+  const exploration = settings.explore === undefined ? progressive : { ...(progressive ?? DEFAULT_EXPLORATION), mature: { explore: settings.explore } };
+  const onboarding = settings.coldStart ?? progressive?.onboarding;
+  const variant = fnv1a32(
+    JSON.stringify([query.n, query.exclude, query.filters ?? null, query.session ?? null, hooked ?? settings.weights ?? null, diversity ?? null, settings.explore ?? null, settings.coldStart ?? null]),
+  ).toString(36);
   const key: CacheKey =
     query.userId === undefined
       ? { family: 'reco', id: `anon:${core.modelsVersion}:${variant}` }
@@ -53,7 +70,9 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
     const hit = await cache.get<RecommendationList>(key);
     // A list cached before items were published or removed is recomputed: new items reach the
     // lists they belong in at once, removed ones leave them.
-    if (hit && hit.generatedAt >= core.catalogueChangedAt && hit.items.every((r) => catalog.active[catalog.indexOf(r.itemId)] === 1)) return { ...hit, cached: true };
+    if (hit && hit.generatedAt >= core.catalogueChangedAt && hit.items.every((r) => catalog.active[catalog.indexOf(r.itemId)] === 1)) {
+      return serve(core, hooks, { ...hit, cached: true }, variants.served);
+    }
   }
 
   // The user context: history, profile, session, exclusions and filters.
@@ -89,20 +108,20 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
   if (context.positive.length === 0) {
     phase = 'cold-start';
     counters.coldStarts++;
-    if (progressive) {
+    if (onboarding) {
       // Onboarding: preferred categories / popular / exploration, shares normalised.
-      const { preferred, popular, explore: exploreShare } = progressive.onboarding;
+      const { preferred, popular, explore: exploreShare } = onboarding;
       const nExplore = Math.round((query.n * exploreShare) / (preferred + popular + exploreShare));
       const preferredShare = preferred + popular > 0 ? preferred / (preferred + popular) : 0;
       const main = await rank(ranker, core, context, { n: query.n - nExplore, listLength: query.n, preferredShare, diversity: diversity ?? false });
-      items = withExtras(main, explore(core.newest, progressive, nExplore, context.filter, itemsOf(main), seedKey), query.n);
+      items = withExtras(main, explore(core.newest, progressive ?? DEFAULT_EXPLORATION, nExplore, context.filter, itemsOf(main), seedKey), query.n);
     } else {
       items = await rank(ranker, core, context, { n: query.n, diversity: diversity ?? false });
     }
   } else {
     const learning = progressive !== undefined && count < progressive.learning.interactions;
     phase = learning ? 'learning' : 'personalized';
-    const exploreShare = progressive ? (learning ? learningExploreShare(progressive, count) : progressive.mature.explore) : 0;
+    const exploreShare = exploration ? (learning ? learningExploreShare(exploration, count) : exploration.mature.explore) : 0;
     const nExplore = Math.min(query.n - 1, Math.round(query.n * exploreShare));
     const nMain = query.n - nExplore;
     const extraSources = learning ? learningSources(core, context, weights, Math.max(ranker.settings.candidates, query.n)) : undefined;
@@ -112,10 +131,11 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
       const fresh = await hooks.newItems.candidates(now, new Set(context.positive), context.filter, itemsOf(items));
       items = withExtras(items.slice(0, Math.max(0, nMain - fresh.length)), fresh, nMain);
     }
-    if (progressive) items = withExtras(items, explore(core.newest, progressive, nExplore, context.filter, itemsOf(items), seedKey), query.n);
+    if (exploration) items = withExtras(items, explore(core.newest, exploration, nExplore, context.filter, itemsOf(items), seedKey), query.n);
   }
 
   const list: RecommendationList = {
+    id: '',
     ...(query.userId === undefined ? {} : { userId: query.userId }),
     items: toRecommendations(catalog, items),
     phase,
@@ -123,6 +143,31 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
     generatedAt: now,
   };
   if (canCache) await cache.set(key, list, config.ttl.reco);
+  return serve(core, hooks, list, variants.served);
+}
+
+/**
+ * The list as served: a fresh id (each serving is one exposure, cached or not), the experiments
+ * and variants it was served under, and its exposure logged when an exposure log is set.
+ */
+async function serve(core: EngineCore, hooks: RecommendHooks, computed: RecommendationList, served: ServedVariant[]): Promise<RecommendationList> {
+  const list: RecommendationList = { ...computed, id: randomUUID() };
+  if (served.length > 0) list.experiments = served;
+  else delete list.experiments;
+  if (hooks.exposures) {
+    const exposure: ListExposure = {
+      id: list.id,
+      ...(list.userId === undefined ? {} : { userId: list.userId }),
+      servedAt: core.clock(),
+      experiments: served,
+      items: list.items.map((r) => r.itemId),
+      sources: list.items.map((r) => r.source),
+      propensities: list.items.map((r) => r.propensity ?? 1),
+      phase: list.phase,
+      cached: list.cached,
+    };
+    await hooks.exposures.bus.publish(hooks.exposures.topic, exposure);
+  }
   return list;
 }
 

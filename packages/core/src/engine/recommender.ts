@@ -4,7 +4,8 @@ import { health } from './health';
 import { feedback, ingestInteractions, ingestItems, removeItems } from './ingestion';
 import { loadModels, saveModels, train } from './models';
 import { createNewItemBootstrap } from './new-items';
-import { recommend } from './recommend';
+import { recommend, type RecommendHooks } from './recommend';
+import { createEngineExperiments } from './variants';
 import type { RecommenderModel } from '../model/contract';
 import type { Recommender, RecommenderOptions } from './types';
 import { getProfile, ingestUsers, setPreferences } from './users';
@@ -34,9 +35,11 @@ import { deleteUserData, exportUserData } from './user-data';
  */
 export function createRecommender(options: RecommenderOptions): Recommender {
   const core = createEngineCore(options);
-  const hooks = {
+  const hooks: RecommendHooks = {
     blendFor: options.blendFor,
     newItems: core.config.exposure ? createNewItemBootstrap(core, core.config.exposure) : undefined,
+    experiments: options.experiments ? createEngineExperiments(options.experiments, core.config.ranker) : undefined,
+    exposures: core.config.exposures,
   };
   return {
     catalog: core.catalog,

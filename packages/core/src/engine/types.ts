@@ -1,4 +1,7 @@
 import type { AssignmentStore } from '../ports/assignment-store';
+import type { ExperimentAssigner } from '../experiments/assigner';
+import type { ExposureLog } from '../experiments/exposures';
+import type { ServedVariant } from './variants';
 import type { ErasureReport } from './user-data';
 import type { EventBus } from '../ports/event-bus';
 import type { HealthReport } from './health';
@@ -46,7 +49,21 @@ export interface RecommenderOptions extends RankingOptions {
    */
   assignments?: AssignmentStore;
   /**
-   * Per-request blend weights — the hook for experiments: return the weights of the variant the
+   * The host's experiments: each request of a user in a variant is ranked with the variant's
+   * engine settings (`blend`, `diversity`, `explore`, `coldStart`; see `variantSettingsSchema`),
+   * checked at creation, and the list names its experiments and variants. Assignments are sticky
+   * when the assigner has a `sticky` store (then also exported and erased with the user's data).
+   * @default none
+   */
+  experiments?: ExperimentAssigner;
+  /**
+   * Where every served list is logged (its id, user, items, sources, propensities, experiments):
+   * a bus and a topic, consumed into an `ExposureStore` by `createExposureRecorder()`. A list is
+   * returned once its exposure is published. @default none
+   */
+  exposures?: ExposureLog;
+  /**
+   * Per-request blend weights — a hook for experiments run elsewhere: return the weights of the variant the
    * user is assigned to, or `undefined` for the `blend` option. Names must be models; weights
    * non-negative, at least one positive (only ratios matter).
    */
@@ -96,7 +113,14 @@ export type RecommendationPhase = 'personalized' | 'learning' | 'cold-start';
 
 /** What `recommend()` returns. */
 export interface RecommendationList {
+  /**
+   * This serving's id, new on every call (cached lists included): feedback that names it as
+   * `recommendationId` is attributed to this list and its experiments.
+   */
+  id: string;
   userId?: string;
+  /** The experiments and variants the list was served under (absent when none). */
+  experiments?: ServedVariant[];
   items: Recommendation[];
   phase: RecommendationPhase;
   /** True when served from the cache. */

@@ -5,6 +5,7 @@ import { MyContentError } from '../errors/error';
 import { artifactHeaderText, decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
 import type { BusMessage } from '../ports/event-bus';
 import type { UserDataExport } from '../ports/store';
+import type { ListExposure } from '../experiments/exposures';
 import { ENGINE } from './config';
 import type { EngineCore } from './core';
 
@@ -18,6 +19,8 @@ export interface ErasureReport {
   modelVersions: number;
   /** Sticky experiment assignments removed (with the `assignments` option). */
   assignments: number;
+  /** Served lists removed from the exposure topic and its store, each counted once (with the `exposures` option). */
+  exposures: number;
 }
 
 /** Whether an event's payload is the user's (ids are compared as strings, like everywhere else). */
@@ -32,19 +35,30 @@ const isUsers = (userId: string) => (payload: unknown) =>
 export async function exportUserData(core: EngineCore, userId: string): Promise<UserDataExport> {
   const id = parseInput(idSchema, userId, 'user id', ENGINE);
   const { profiles, interactions } = core.store;
-  const [user, profile, all, events, experiments] = await Promise.all([
+  const [user, profile, all, events, experiments, exposures] = await Promise.all([
     profiles.getUser(id),
     profiles.get(id),
     interactions.ofUser(id, { limit: Number.POSITIVE_INFINITY }),
     eventsOf(core, id),
     core.config.assignments?.get(id),
+    exposuresOf(core, id),
   ]);
   const models: Record<string, Record<string, unknown>> = {};
   for (const [name, model] of Object.entries(core.config.ranker.models)) {
     const held = model.userData?.(id);
     if (held !== undefined) models[name] = held;
   }
-  return { user, profile, interactions: all, models, events, ...(experiments === undefined ? {} : { experiments }) };
+  return { user, profile, interactions: all, models, events, ...(experiments === undefined ? {} : { experiments }), ...(exposures === undefined ? {} : { exposures }) };
+}
+
+/** The lists served to a user: those stored, then those still on the exposure topic only. */
+async function exposuresOf(core: EngineCore, userId: string): Promise<ListExposure[] | undefined> {
+  const log = core.config.exposures;
+  if (!log) return undefined;
+  const stored = (await log.store?.ofUser(userId)) ?? [];
+  const ids = new Set(stored.map((x) => x.id));
+  const pending = log.bus.findMessages ? await log.bus.findMessages<ListExposure>(log.topic, isUsers(userId)) : [];
+  return [...stored, ...pending.map((m) => m.payload).filter((x) => !ids.has(x.id))];
 }
 
 async function eventsOf(core: EngineCore, userId: string): Promise<NonNullable<UserDataExport['events']>> {
@@ -66,7 +80,8 @@ async function eventsOf(core: EngineCore, userId: string): Promise<NonNullable<U
  * 4. what every model holds about them (`forgetUser`);
  * 5. every saved model version that names them: restored into an untrained copy of the model,
  *    the user forgotten, written back in place; a version of a model that cannot do so is deleted;
- * 6. their sticky experiment assignments (with the `assignments` option).
+ * 6. their sticky experiment assignments (with the `assignments` option);
+ * 7. the lists served to them, on the exposure topic and in its store (with the `exposures` option).
  * Idempotent: after a failure, call it again.
  */
 export async function deleteUserData(core: EngineCore, userId: string): Promise<ErasureReport> {
@@ -79,7 +94,21 @@ export async function deleteUserData(core: EngineCore, userId: string): Promise<
   for (const model of Object.values(models)) model.forgetUser?.(id);
   const modelVersions = await eraseFromSavedModels(core, id);
   const assignments = (await core.config.assignments?.deleteUser(id)) ?? 0;
-  return { interactions, events, modelVersions, assignments };
+  const exposures = await eraseExposures(core, id);
+  return { interactions, events, modelVersions, assignments, exposures };
+}
+
+async function eraseExposures(core: EngineCore, userId: string): Promise<number> {
+  const log = core.config.exposures;
+  if (!log) return 0;
+  if (!log.bus.eraseMessages) {
+    throw new MyContentError('UNSUPPORTED', `event bus "${log.bus.name}" cannot erase messages: the user's exposures would stay in it`, { source: ENGINE, field: 'exposures.bus' });
+  }
+  // Counted once per list, whether it was on the topic, in the store, or both.
+  const listed = await exposuresOf(core, userId);
+  const onTopic = await log.bus.eraseMessages(log.topic, isUsers(userId));
+  const stored = (await log.store?.deleteUser(userId)) ?? 0;
+  return log.bus.findMessages ? listed!.length : onTopic + stored;
 }
 
 async function eraseEvents(core: EngineCore, userId: string): Promise<number> {

@@ -1,9 +1,12 @@
 /**
- * Reading an experiment's results: differences between variants with confidence intervals
- * (two proportions, or two means by Welch's test) and the sample-ratio-mismatch check that tells
- * whether the split itself went wrong. Fixed-horizon tests: decide the sample size first, look once.
+ * Reading an experiment's results: differences between variants with confidence intervals (two
+ * proportions, two means by Welch's test, two ratios by the delta method), either fixed-horizon
+ * (decide the sample size first, look once) or always valid (asymptotic confidence sequences: look
+ * as often as you like), and the sample-ratio-mismatch check that tells whether the split itself
+ * went wrong.
  */
 import { MyContentError } from '../errors/error';
+import { chiSquareTail, normalQuantile, normalTail, studentQuantile, studentTail } from './distributions';
 
 const SOURCE = 'experiments';
 
@@ -22,6 +25,20 @@ export interface MeanSample {
   variance: number;
 }
 
+/**
+ * A ratio of two sums over the units of one variant — clicks over impressions, summed over users —
+ * summarised per unit: the means and (co)variances of numerator and denominator (see {@link ratioSample}).
+ */
+export interface RatioSample {
+  /** Units measured (users). */
+  n: number;
+  numeratorMean: number;
+  denominatorMean: number;
+  numeratorVariance: number;
+  denominatorVariance: number;
+  covariance: number;
+}
+
 /** The difference of a treatment over its control. */
 export interface Comparison {
   control: number;
@@ -30,20 +47,31 @@ export interface Comparison {
   difference: number;
   /** difference / control (`NaN` when the control is 0). */
   relativeLift: number;
-  /** Two-sided confidence interval of `difference` at 1 − alpha. */
+  /** Two-sided confidence interval of `difference` at 1 − alpha (a confidence sequence when sequential). */
   interval: [number, number];
-  /** Two-sided p-value of "no difference". */
+  /** Two-sided p-value of "no difference" (always valid when sequential). */
   pValue: number;
   /** `pValue < alpha`. */
   significant: boolean;
   alpha: number;
+  /** `fixed`: valid for one look at a planned sample size; `sequential`: valid at every look. */
+  method: 'fixed' | 'sequential';
 }
 
 /** Options of the comparisons. */
 export interface ComparisonOptions {
   /** Significance level (two-sided). @default 0.05 */
   alpha?: number;
+  /**
+   * Always-valid inference (asymptotic confidence sequences): the interval and p-value hold
+   * whenever the results are read, however often, at the cost of wider intervals. `tuning` is the
+   * total sample size (both arms) where the sequence is tightest. @default false (fixed horizon)
+   */
+  sequential?: boolean | { tuning?: number };
 }
+
+/** The default sample size (both arms) where a confidence sequence is tightest. */
+export const DEFAULT_SEQUENTIAL_TUNING = 5_000;
 
 function checkCount(value: number, field: string, min = 0): void {
   if (!Number.isFinite(value) || value < min || !Number.isInteger(value)) {
@@ -55,6 +83,57 @@ function checkAlpha(alpha: number): void {
   if (!(alpha > 0 && alpha < 1)) throw new MyContentError('INVALID_INPUT', `alpha must be within (0, 1), got ${alpha}`, { source: SOURCE, field: 'alpha', value: alpha });
 }
 
+function tuningOf(options: ComparisonOptions): number | undefined {
+  const { sequential } = options;
+  if (!sequential) return undefined;
+  const tuning = sequential === true ? DEFAULT_SEQUENTIAL_TUNING : (sequential.tuning ?? DEFAULT_SEQUENTIAL_TUNING);
+  if (!(tuning > 0 && Number.isFinite(tuning))) {
+    throw new MyContentError('INVALID_INPUT', `sequential.tuning must be a positive number, got ${tuning}`, { source: SOURCE, field: 'sequential.tuning', value: tuning });
+  }
+  return tuning;
+}
+
+/**
+ * Half-width of the two-sided asymptotic confidence sequence of a difference whose estimator has
+ * standard error `se` after `n` units (both arms), tightest near `tuning` units:
+ * `σ · sqrt(2(nρ² + 1) · ln(sqrt(nρ² + 1) / α) / (nρ)²)` with per-unit variance `σ² = se² · n`
+ * and `ρ² = (−2 ln α + ln(1 − 2 ln α)) / tuning`.
+ */
+export function confidenceSequenceHalfWidth(se: number, n: number, alpha: number, tuning = DEFAULT_SEQUENTIAL_TUNING): number {
+  const rho2 = (-2 * Math.log(alpha) + Math.log(1 - 2 * Math.log(alpha))) / tuning;
+  const v = n * rho2 + 1;
+  return se * Math.sqrt(n) * Math.sqrt((2 * v * Math.log(Math.sqrt(v) / alpha)) / (n * n * rho2));
+}
+
+/**
+ * The interval, p-value and verdict of a difference from its standard error: fixed horizon (normal,
+ * or Student's t with `df`), or always valid (the smallest alpha whose confidence sequence
+ * excludes 0, by bisection).
+ */
+function decide(control: number, treatment: number, se: number, n: number, options: ComparisonOptions, fixed: { pValue: number; quantile: number }): Comparison {
+  const alpha = options.alpha ?? 0.05;
+  const difference = treatment - control;
+  const base = { control, treatment, difference, relativeLift: difference / control, alpha };
+  const tuning = tuningOf(options);
+  if (tuning === undefined || se === 0) {
+    const half = fixed.quantile * se;
+    return { ...base, interval: [difference - half, difference + half], pValue: fixed.pValue, significant: fixed.pValue < alpha, method: tuning === undefined ? 'fixed' : 'sequential' };
+  }
+  const half = confidenceSequenceHalfWidth(se, n, alpha, tuning);
+  let pValue = 1;
+  if (Math.abs(difference) > confidenceSequenceHalfWidth(se, n, 1 - 1e-9, tuning)) {
+    let lo = Math.log(1e-300);
+    let hi = Math.log(1 - 1e-9);
+    for (let i = 0; i < 60; i++) {
+      const mid = (lo + hi) / 2;
+      if (Math.abs(difference) > confidenceSequenceHalfWidth(se, n, Math.exp(mid), tuning)) hi = mid;
+      else lo = mid;
+    }
+    pValue = Math.exp(hi);
+  }
+  return { ...base, interval: [difference - half, difference + half], pValue, significant: Math.abs(difference) > half, method: 'sequential' };
+}
+
 /**
  * Compares two proportions (a two-proportion z-test: pooled standard error for the test, unpooled
  * for the interval).
@@ -63,6 +142,7 @@ function checkAlpha(alpha: number): void {
  * ```ts
  * compareProportions({ successes: 480, trials: 10_000 }, { successes: 560, trials: 10_000 });
  * // { difference: 0.008, interval: [0.0018, 0.0142], pValue: 0.0108, significant: true, ... }
+ * compareProportions(control, treatment, { sequential: true }); // valid however often it is read
  * ```
  */
 export function compareProportions(control: ProportionSample, treatment: ProportionSample, options: ComparisonOptions = {}): Comparison {
@@ -82,8 +162,7 @@ export function compareProportions(control: ProportionSample, treatment: Proport
   const testSe = Math.sqrt(pooled * (1 - pooled) * (1 / control.trials + 1 / treatment.trials));
   const se = Math.sqrt((p0 * (1 - p0)) / control.trials + (p1 * (1 - p1)) / treatment.trials);
   const pValue = testSe === 0 ? (difference === 0 ? 1 : 0) : 2 * normalTail(Math.abs(difference) / testSe);
-  const z = normalQuantile(1 - alpha / 2);
-  return { control: p0, treatment: p1, difference, relativeLift: difference / p0, interval: [difference - z * se, difference + z * se], pValue, significant: pValue < alpha, alpha };
+  return decide(p0, p1, se, control.trials + treatment.trials, options, { pValue, quantile: normalQuantile(1 - alpha / 2) });
 }
 
 /** Compares two means with Welch's t-test (unequal variances, Welch–Satterthwaite degrees of freedom). */
@@ -99,15 +178,67 @@ export function compareMeans(control: MeanSample, treatment: MeanSample, options
   const b = treatment.variance / treatment.n;
   const se = Math.sqrt(a + b);
   const difference = treatment.mean - control.mean;
-  if (se === 0) {
-    const pValue = difference === 0 ? 1 : 0;
-    return { control: control.mean, treatment: treatment.mean, difference, relativeLift: difference / control.mean, interval: [difference, difference], pValue, significant: pValue < alpha, alpha };
-  }
+  const n = control.n + treatment.n;
+  if (se === 0) return decide(control.mean, treatment.mean, 0, n, options, { pValue: difference === 0 ? 1 : 0, quantile: 0 });
   const df = (a + b) ** 2 / (a ** 2 / (control.n - 1) + b ** 2 / (treatment.n - 1));
-  const t = difference / se;
-  const pValue = 2 * studentTail(Math.abs(t), df);
-  const q = studentQuantile(1 - alpha / 2, df);
-  return { control: control.mean, treatment: treatment.mean, difference, relativeLift: difference / control.mean, interval: [difference - q * se, difference + q * se], pValue, significant: pValue < alpha, alpha };
+  const pValue = 2 * studentTail(Math.abs(difference / se), df);
+  return decide(control.mean, treatment.mean, se, n, options, { pValue, quantile: studentQuantile(1 - alpha / 2, df) });
+}
+
+/**
+ * The per-unit summary of a ratio metric: `numerators[i] / denominators[i]` are unit i's sums
+ * (a user's clicks and impressions).
+ */
+export function ratioSample(numerators: ArrayLike<number>, denominators: ArrayLike<number>): RatioSample {
+  const n = numerators.length;
+  if (denominators.length !== n) {
+    throw new MyContentError('INVALID_INPUT', `give one denominator per numerator (${n} numerators, ${denominators.length} denominators)`, { source: SOURCE, field: 'denominators', value: denominators.length });
+  }
+  let sx = 0;
+  let sy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += numerators[i]!;
+    sy += denominators[i]!;
+  }
+  const mx = n > 0 ? sx / n : 0;
+  const my = n > 0 ? sy / n : 0;
+  let vx = 0;
+  let vy = 0;
+  let cxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = numerators[i]! - mx;
+    const dy = denominators[i]! - my;
+    vx += dx * dx;
+    vy += dy * dy;
+    cxy += dx * dy;
+  }
+  const d = Math.max(1, n - 1);
+  return { n, numeratorMean: mx, denominatorMean: my, numeratorVariance: vx / d, denominatorVariance: vy / d, covariance: cxy / d };
+}
+
+/**
+ * Compares two ratio metrics whose unit of randomisation is not the unit of the ratio — clicks per
+ * impression when users are assigned — with the delta method: the variance of a ratio of means,
+ * `(σx² − 2R·σxy + R²·σy²) / (n·μy²)`, and a z-test.
+ */
+export function compareRatios(control: RatioSample, treatment: RatioSample, options: ComparisonOptions = {}): Comparison {
+  const alpha = options.alpha ?? 0.05;
+  checkAlpha(alpha);
+  const variance = (sample: RatioSample, name: string) => {
+    checkCount(sample.n, `${name}.n`, 2);
+    if (!(sample.denominatorMean > 0)) {
+      throw new MyContentError('INVALID_INPUT', `${name}.denominatorMean must be positive, got ${sample.denominatorMean}`, { source: SOURCE, field: `${name}.denominatorMean`, value: sample.denominatorMean });
+    }
+    const r = sample.numeratorMean / sample.denominatorMean;
+    const v = (sample.numeratorVariance - 2 * r * sample.covariance + r * r * sample.denominatorVariance) / (sample.n * sample.denominatorMean ** 2);
+    return { r, v: Math.max(0, v) };
+  };
+  const c = variance(control, 'control');
+  const t = variance(treatment, 'treatment');
+  const se = Math.sqrt(c.v + t.v);
+  const difference = t.r - c.r;
+  const pValue = se === 0 ? (difference === 0 ? 1 : 0) : 2 * normalTail(Math.abs(difference) / se);
+  return decide(c.r, t.r, se, control.n + treatment.n, options, { pValue, quantile: normalQuantile(1 - alpha / 2) });
 }
 
 /** The outcome of a sample-ratio check. */
@@ -149,144 +280,4 @@ export function sampleRatioMismatch(observed: readonly number[], weights: readon
   const chiSquare = total === 0 ? 0 : observed.reduce((sum, c, i) => sum + (c - expected[i]!) ** 2 / expected[i]!, 0);
   const pValue = total === 0 ? 1 : chiSquareTail(chiSquare, observed.length - 1);
   return { observed: [...observed], expected, chiSquare, pValue, mismatch: pValue < threshold, threshold };
-}
-
-// ---------------------------------------------------------------- distributions
-
-/** P(Z > z) for a standard normal, through the regularized incomplete gamma function (erfc(x) = Q(1/2, x²)). */
-export function normalTail(z: number): number {
-  return 0.5 * erfc(z / Math.SQRT2);
-}
-
-function erfc(x: number): number {
-  // Numerical Recipes' erfc via the incomplete gamma function: erfc(x) = Q(1/2, x²) for x ≥ 0.
-  if (x < 0) return 2 - erfc(-x);
-  return gammaQ(0.5, x * x);
-}
-
-/** The standard normal quantile (Acklam's algorithm, refined by one Halley step). */
-export function normalQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) throw new MyContentError('INVALID_INPUT', `p must be within (0, 1), got ${p}`, { source: SOURCE, field: 'p', value: p });
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const low = 0.02425;
-  let x: number;
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
-  } else if (p <= 1 - low) {
-    const q = p - 0.5;
-    const r = q * q;
-    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
-  } else {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
-    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
-  }
-  const e = 1 - normalTail(x) - p;
-  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
-  return x - u / (1 + (x * u) / 2);
-}
-
-/** P(T > t) for Student's t with `df` degrees of freedom (t ≥ 0). */
-export function studentTail(t: number, df: number): number {
-  return 0.5 * betaRegularized(df / 2, 0.5, df / (df + t * t));
-}
-
-/** The quantile of Student's t (bisection on the tail; 60 steps). */
-function studentQuantile(p: number, df: number): number {
-  const tail = 1 - p;
-  let lo = 0;
-  let hi = Math.max(10, normalQuantile(p) * 4);
-  while (studentTail(hi, df) > tail) hi *= 2;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (studentTail(mid, df) > tail) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
-/** P(X > x) for a chi-square with `k` degrees of freedom. */
-export function chiSquareTail(x: number, k: number): number {
-  return x <= 0 ? 1 : gammaQ(k / 2, x / 2);
-}
-
-function logGamma(x: number): number {
-  // Lanczos approximation (g = 7, n = 9).
-  const g = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406, 12.507343278686905, -0.13857109526572012, 9.984369578019572e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  x -= 1;
-  let sum = g[0]!;
-  for (let i = 1; i < 9; i++) sum += g[i]! / (x + i);
-  const t = x + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(sum);
-}
-
-/** The regularized upper incomplete gamma Q(a, x) (series below a + 1, continued fraction above). */
-function gammaQ(a: number, x: number): number {
-  if (x <= 0) return 1;
-  const lead = Math.exp(-x + a * Math.log(x) - logGamma(a));
-  if (x < a + 1) {
-    let term = 1 / a;
-    let sum = term;
-    for (let n = 1; n < 500; n++) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-16) break;
-    }
-    return 1 - sum * lead;
-  }
-  // Lentz's continued fraction.
-  let b = x + 1 - a;
-  let c = 1 / 1e-300;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 500; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < 1e-300) d = 1e-300;
-    c = b + an / c;
-    if (Math.abs(c) < 1e-300) c = 1e-300;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return lead * h;
-}
-
-/** The regularized incomplete beta I_x(a, b) (continued fraction, with the symmetry for convergence). */
-function betaRegularized(a: number, b: number, x: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const lead = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
-  if (x > (a + 1) / (a + b + 2)) return 1 - betaRegularized(b, a, 1 - x);
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < 1e-300) d = 1e-300;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m < 500; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < 1e-300) d = 1e-300;
-    c = 1 + aa / c;
-    if (Math.abs(c) < 1e-300) c = 1e-300;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + aa * d;
-    if (Math.abs(d) < 1e-300) d = 1e-300;
-    c = 1 + aa / c;
-    if (Math.abs(c) < 1e-300) c = 1e-300;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return (lead * h) / a;
 }

@@ -116,6 +116,8 @@ export interface Assignment {
 export interface ExperimentAssigner {
   /** The experiments, with their defaults applied. */
   readonly experiments: readonly Experiment[];
+  /** The store of sticky assignments (the `sticky` option), if any. */
+  readonly sticky: AssignmentStore | undefined;
   /** The variant of `experiment` for `userId`. Unknown experiment keys are an INVALID_INPUT error. */
   assign(experiment: string, userId: string): Assignment;
   /** Every experiment's assignment for `userId` that put them in a variant. */
@@ -223,6 +225,7 @@ export function createExperimentAssigner(options: ExperimentAssignerOptions): Ex
 
   return {
     experiments,
+    sticky: options.sticky,
     assign,
     assignAll: (userId) => experiments.map((e) => assign(e.key, userId)).filter((a) => a.variant !== null),
     assignSticky,

@@ -1,3 +1,4 @@
+import type { ListExposure } from '../experiments/exposures';
 import type { Interaction, Item, ItemStats, ItemStatsDelta, User, UserProfile } from '../domain/schemas';
 import type { BanditStateStore } from './bandit';
 
@@ -38,6 +39,8 @@ export interface UserDataExport {
   events?: { topic: string; id: string; publishedAt: number; payload: unknown }[];
   /** The experiment variants recorded for the user, by experiment key (filled by the engine when it has `assignments`). */
   experiments?: Record<string, string>;
+  /** The lists served to the user, from the exposure log's store and topic (filled by the engine when it has `exposures`). */
+  exposures?: ListExposure[];
 }
 
 /**

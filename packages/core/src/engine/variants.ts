@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { parseInput } from '../domain/validate';
+import type { ExperimentAssigner } from '../experiments/assigner';
+import { ENGINE } from './config';
+import { diversitySchema } from './options';
+import type { Ranker } from './ranker';
+
+const share = z.number().min(0, 'must not be negative').max(1, 'must be at most 1');
+
+/**
+ * What an experiment's variant may change in the engine, under the variant's `settings` (other
+ * keys are the host's own and left alone):
+ * - `blend`: weights merged over the engine's blend (a model set to 0 is switched off);
+ * - `diversity`: the diversity re-ranking of the variant's lists, or `false` for none;
+ * - `explore`: the share of a personalised list given to exploration (fresh items drawn at random);
+ * - `coldStart`: the onboarding mix of a user with no history — `preferred` (popular in their
+ *   declared categories), `popular` (overall) and `explore` (fresh items), normalised to sum to 1.
+ */
+export const variantSettingsSchema = z.looseObject({
+  blend: z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite')).optional(),
+  diversity: z.union([diversitySchema, z.literal(false)]).optional(),
+  explore: share.optional(),
+  coldStart: z
+    .strictObject({ preferred: share.default(0), popular: share.default(0), explore: share.default(0) })
+    .refine((o) => o.preferred + o.popular + o.explore > 0, 'shares must not all be 0')
+    .optional(),
+});
+
+/** The engine settings of a variant, as given (see {@link variantSettingsSchema}). */
+export type VariantSettings = z.input<typeof variantSettingsSchema>;
+
+/** The engine settings of one variant, checked and resolved against the engine's models. */
+export interface ResolvedVariant {
+  /** The full blend of the variant's lists, or `undefined` for the engine's. */
+  weights: Record<string, number> | undefined;
+  diversity: z.output<typeof diversitySchema> | false | undefined;
+  explore: number | undefined;
+  coldStart: { preferred: number; popular: number; explore: number } | undefined;
+}
+
+/** The experiments and variants a list was served under. */
+export interface ServedVariant {
+  experiment: string;
+  variant: string;
+}
+
+/** What the experiments decide for one request: the user's variants and the settings they make. */
+export interface RequestVariants {
+  served: ServedVariant[];
+  settings: ResolvedVariant;
+}
+
+/** The engine's view of the host's experiments: each variant's settings checked once, at creation. */
+export interface EngineExperiments {
+  readonly assigner: ExperimentAssigner;
+  /** The variants and settings for a user (sticky when the assigner has a sticky store). */
+  forUser(userId: string): Promise<RequestVariants>;
+}
+
+const NONE: ResolvedVariant = { weights: undefined, diversity: undefined, explore: undefined, coldStart: undefined };
+
+/**
+ * Checks every variant's engine settings against the engine's models (typed errors naming the
+ * field, e.g. `experiments.0.variants.1.settings.blend.als`), and answers per request with the
+ * user's variants and their merged settings. A user in several experiments gets every variant's
+ * settings, later experiments overriding earlier ones on the same setting.
+ */
+export function createEngineExperiments(assigner: ExperimentAssigner, ranker: Ranker): EngineExperiments {
+  const resolved = new Map<string, ResolvedVariant>();
+  assigner.experiments.forEach((experiment, e) => {
+    experiment.variants.forEach((variant, v) => {
+      const field = `experiments.${e}.variants.${v}.settings`;
+      const settings = parseInput(variantSettingsSchema, variant.settings ?? {}, field, ENGINE);
+      resolved.set(`${experiment.key}\u0000${variant.key}`, {
+        weights: settings.blend === undefined ? undefined : ranker.checkBlend({ ...ranker.blend, ...settings.blend }, `${field}.blend`),
+        diversity: settings.diversity,
+        explore: settings.explore,
+        coldStart: settings.coldStart,
+      });
+    });
+  });
+  const sticky = assigner.sticky !== undefined;
+
+  return {
+    assigner,
+    async forUser(userId) {
+      const assignments = sticky
+        ? await Promise.all(assigner.experiments.map((x) => assigner.assignSticky(x.key, userId)))
+        : assigner.experiments.map((x) => assigner.assign(x.key, userId));
+      const served: ServedVariant[] = [];
+      let settings = NONE;
+      for (const a of assignments) {
+        if (a.variant === null) continue;
+        served.push({ experiment: a.experiment, variant: a.variant });
+        const own = resolved.get(`${a.experiment}\u0000${a.variant}`)!;
+        settings = {
+          weights: own.weights ?? settings.weights,
+          diversity: own.diversity ?? settings.diversity,
+          explore: own.explore ?? settings.explore,
+          coldStart: own.coldStart ?? settings.coldStart,
+        };
+      }
+      return { served, settings };
+    },
+  };
+}
+
+/** No experiment: the engine's own settings. */
+export const NO_VARIANTS: RequestVariants = { served: [], settings: NONE };

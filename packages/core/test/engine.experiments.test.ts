@@ -1,0 +1,211 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createMemoryAssignmentStore, createMemoryCache, createMemoryEventBus, createMemoryExposureStore, createMemoryStore } from '@mycontent/adapters/memory';
+import { createPopularityModel } from '@mycontent/algorithms';
+import { createExperimentAssigner, createExposureRecorder, createRecommender, experimentResults, type ExperimentInput, type ListExposure, type RecommenderOptions } from '@mycontent/core';
+import { fixedModel } from './helpers';
+
+const T0 = Date.UTC(2024, 5, 1);
+const POLITICS = ['p1', 'p2', 'p3', 'p4', 'p0'];
+const SPORT = ['s1', 's2', 's3', 's4', 's0'];
+const FRESH = Array.from({ length: 10 }, (_, i) => `f${i}`);
+const USERS = Array.from({ length: 40 }, (_, i) => `u${i}`);
+
+const blendTest: ExperimentInput = {
+  key: 'blend',
+  variants: [
+    { key: 'control', weight: 0.5, settings: {} },
+    { key: 'sport', weight: 0.5, settings: { blend: { politics: 0, sport: 1 }, copy: 'host setting, left alone' } },
+  ],
+};
+
+async function setUp(experiments: ExperimentInput[], options: Partial<RecommenderOptions> = {}) {
+  const store = createMemoryStore();
+  const bus = createMemoryEventBus();
+  const exposures = createMemoryExposureStore();
+  const sticky = createMemoryAssignmentStore();
+  const assigner = createExperimentAssigner({ experiments, sticky });
+  let clock = T0 + 3_600_000;
+  const recommender = createRecommender({
+    store,
+    cache: createMemoryCache(),
+    models: {
+      popular: createPopularityModel({ rerankIntervalMs: 0 }),
+      politics: fixedModel({ p1: 10, p2: 9, p3: 8, p4: 7 }),
+      sport: fixedModel({ s1: 10, s2: 9, s3: 8, s4: 7 }),
+    },
+    blend: { politics: 1, sport: 0 },
+    experiments: assigner,
+    exposures: { bus, topic: 'exposures', store: exposures },
+    now: () => clock,
+    ...options,
+  });
+  await recommender.ingestItems([
+    ...POLITICS.map((id) => ({ id, category: 'politics', createdAt: T0 - 86_400_000 })),
+    ...SPORT.map((id) => ({ id, category: 'sport', createdAt: T0 - 86_400_000 })),
+    ...FRESH.map((id) => ({ id, category: 'fresh', createdAt: T0 })),
+  ]);
+  await recommender.ingestInteractions(USERS.map((userId) => ({ userId, itemId: 'p0', type: 'click' as const, timestamp: T0 })));
+  await recommender.train();
+  const recorder = createExposureRecorder({ bus, topic: 'exposures', store: exposures });
+  await recorder.start();
+  return { store, bus, sticky, assigner, recommender, exposures, recorder, tick: (ms: number) => (clock += ms) };
+}
+
+describe('engine: experiments change the lists of the users in them', () => {
+  it('ranks each variant with its settings, and names the experiment and variant on the list', async () => {
+    const { recommender, assigner, recorder } = await setUp([blendTest]);
+    const seen = new Set<string>();
+    for (const userId of USERS) {
+      const list = await recommender.recommend({ userId, n: 4 });
+      const variant = assigner.assign('blend', userId).variant!;
+      seen.add(variant);
+      expect(list.experiments).toEqual([{ experiment: 'blend', variant }]);
+      expect(list.items.map((r) => r.itemId)).toEqual(variant === 'sport' ? ['s1', 's2', 's3', 's4'] : ['p1', 'p2', 'p3', 'p4']);
+    }
+    expect(seen).toEqual(new Set(['control', 'sport']));
+    await recorder.stop();
+  });
+
+  it('gives every serving a new id, cached or not, and logs each one as an exposure', async () => {
+    const { recommender, exposures, recorder } = await setUp([blendTest]);
+    const first = await recommender.recommend({ userId: 'u1', n: 3 });
+    const again = await recommender.recommend({ userId: 'u1', n: 3 });
+    expect(again.cached).toBe(true);
+    expect(again.id).not.toBe(first.id);
+    expect(again.items).toEqual(first.items);
+    await vi.waitFor(() => expect(recorder.stats().recorded).toBe(2));
+    const logged = (await exposures.get(again.id))!;
+    expect(logged).toEqual({
+      id: again.id,
+      userId: 'u1',
+      servedAt: T0 + 3_600_000,
+      experiments: first.experiments!,
+      items: first.items.map((r) => r.itemId),
+      sources: first.items.map((r) => r.source),
+      propensities: [1, 1, 1],
+      phase: 'personalized',
+      cached: true,
+    } satisfies ListExposure);
+    const anonymous = await recommender.recommend({ n: 2 });
+    expect(anonymous.experiments).toBeUndefined();
+    await vi.waitFor(async () => expect((await exposures.get(anonymous.id))?.experiments).toEqual([]));
+    await recorder.stop();
+  });
+
+  it('applies diversity, exploration and the cold-start mix of a variant', async () => {
+    const experiments: ExperimentInput[] = [
+      {
+        key: 'mix',
+        variants: [{ key: 'explore', settings: { explore: 0.5, coldStart: { explore: 1 }, diversity: { lambda: 0.5 } } }],
+      },
+    ];
+    const { recommender, recorder, exposures } = await setUp(experiments, { blend: { politics: 1, sport: 0.5 } });
+    const mature = await recommender.recommend({ userId: 'u1', n: 4 });
+    const explored = mature.items.filter((r) => r.source === 'explore:fresh');
+    expect(explored).toHaveLength(2);
+    // Two drawn from the 17 items neither read (p0) nor ranked above.
+    for (const r of explored) expect(r.propensity).toBeCloseTo(2 / 17, 10);
+    expect(new Set(mature.items.filter((r) => r.source !== 'explore:fresh').map((r) => r.category))).toEqual(new Set(['politics', 'sport']));
+    const newcomer = await recommender.recommend({ userId: 'nobody-yet', n: 3 });
+    expect(newcomer.phase).toBe('cold-start');
+    expect(newcomer.items.map((r) => r.source)).toEqual(['explore:fresh', 'explore:fresh', 'explore:fresh']);
+    await vi.waitFor(async () => expect((await exposures.get(newcomer.id))?.propensities).toEqual([3 / 20, 3 / 20, 3 / 20]));
+    await recorder.stop();
+  });
+
+  it('keeps a user in their variant when the weights change (sticky), and erases the assignment with the user', async () => {
+    const first = await setUp([blendTest]);
+    const before = await first.recommender.recommend({ userId: 'u7', n: 2 });
+    await first.recorder.stop();
+    const shifted: ExperimentInput = { ...blendTest, variants: blendTest.variants.map((v) => ({ ...v, weight: v.key === before.experiments![0]!.variant ? 0 : 1 })) };
+    const assigner = createExperimentAssigner({ experiments: [shifted], sticky: first.sticky });
+    const again = createRecommender({ store: first.store, models: { popular: createPopularityModel(), politics: fixedModel({ p1: 1 }), sport: fixedModel({ s1: 1 }) }, blend: { politics: 1, sport: 0 }, experiments: assigner });
+    await again.train();
+    expect((await again.recommend({ userId: 'u7', n: 1 })).experiments).toEqual(before.experiments);
+    const report = await again.deleteUserData('u7');
+    expect(report.assignments).toBe(1);
+    expect(await first.sticky.get('u7')).toEqual({});
+  });
+
+  it("exports and erases the lists served to a user, stored or still on the topic", async () => {
+    const { recommender, recorder, exposures, bus } = await setUp([blendTest]);
+    const stored = await recommender.recommend({ userId: 'u3', n: 2 });
+    await vi.waitFor(() => expect(recorder.stats().recorded).toBe(1));
+    await recorder.stop();
+    const pending = await recommender.recommend({ userId: 'u3', n: 2 });
+    await recommender.recommend({ userId: 'u4', n: 2 });
+    expect((await recommender.exportUserData('u3')).exposures?.map((x) => x.id)).toEqual([stored.id, pending.id]);
+    const report = await recommender.deleteUserData('u3');
+    expect(report.exposures).toBe(2);
+    expect(await exposures.ofUser('u3')).toEqual([]);
+    expect(await bus.findMessages!('exposures', (x: ListExposure) => x.userId === 'u3')).toEqual([]);
+    expect(await bus.findMessages!('exposures', (x: ListExposure) => x.userId === 'u4')).toHaveLength(1);
+  });
+
+  it('refuses variant settings it cannot apply, naming the field', () => {
+    const make = (settings: Record<string, unknown>) => () =>
+      createRecommender({
+        store: createMemoryStore(),
+        models: { popular: createPopularityModel(), politics: fixedModel({ p1: 1 }) },
+        experiments: createExperimentAssigner({ experiments: [{ key: 'x', variants: [{ key: 'a' }, { key: 'b', settings }] }] }),
+      });
+    expect(make({ blend: { nope: 1 } })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', field: 'experiments.0.variants.1.settings.blend.nope' }));
+    expect(make({ blend: { politics: 0, popular: 0 } })).toThrow(expect.objectContaining({ field: 'experiments.0.variants.1.settings.blend' }));
+    expect(make({ explore: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'explore' }));
+    expect(make({ coldStart: { preferred: 0 } })).toThrow(expect.objectContaining({ field: 'coldStart' }));
+    expect(make({ diversity: { lambda: 2 } })).toThrow(expect.objectContaining({ field: 'diversity.lambda' }));
+    expect(() => createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel() }, exposures: { bus: createMemoryEventBus(), topic: '' } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', field: 'exposures.topic' }),
+    );
+  });
+});
+
+describe('feedback attributed to the lists served', () => {
+  it('joins clicks to their list by id or by window, counts unknown ids, and compares the variants', async () => {
+    const { recommender, assigner, exposures, recorder, store, tick } = await setUp([blendTest]);
+    const served = new Map<string, { id: string; items: string[] }>();
+    for (const userId of USERS) {
+      const list = await recommender.recommend({ userId, n: 4 });
+      served.set(userId, { id: list.id, items: list.items.map((r) => r.itemId) });
+    }
+    await vi.waitFor(() => expect(recorder.stats().recorded).toBe(USERS.length));
+    tick(60_000);
+    // Sport readers click twice, politics readers once; every other user names the list.
+    const clicks = USERS.flatMap((userId, i) => {
+      const { id, items } = served.get(userId)!;
+      const sport = assigner.assign('blend', userId).variant === 'sport';
+      const named = i % 2 === 0 ? { recommendationId: id } : {};
+      const at = T0 + 3_600_000 + 60_000;
+      return (sport ? items.slice(0, 2) : items.slice(0, 1)).map((itemId) => ({ userId, itemId, type: 'read' as const, timestamp: at, duration: 30, ...named }));
+    });
+    await recommender.ingestInteractions([
+      ...clicks,
+      { userId: 'u0', itemId: 'p1', type: 'click', timestamp: T0 + 3_700_000, recommendationId: 'no-such-list' },
+      { userId: 'u1', itemId: 'p1', type: 'click', timestamp: T0 + 9 * 3_600_000 }, // hours later: outside the window
+    ]);
+    const stored = await store.interactions.ofUser('u0');
+    expect(stored.some((x) => x.recommendationId === 'no-such-list')).toBe(true);
+
+    const results = await experimentResults({
+      experiment: assigner.experiments[0]!,
+      exposures: exposures.scan({ experiment: 'blend' }),
+      interactions: store.interactions.scan(),
+      categoryOf: (id) => recommender.catalog.categoryOf(recommender.catalog.indexOf(id)),
+    });
+    const sportUsers = USERS.filter((u) => assigner.assign('blend', u).variant === 'sport').length;
+    const byKey = Object.fromEntries(results.variants.map((v) => [v.variant, v]));
+    expect(byKey.sport!.users).toBe(sportUsers);
+    expect(byKey.control!.users).toBe(USERS.length - sportUsers);
+    expect(byKey.sport!.ctr).toBeCloseTo(2 / 4, 10);
+    expect(byKey.control!.ctr).toBeCloseTo(1 / 4, 10);
+    expect(byKey.sport!.engagementSecondsPerList).toBeCloseTo(60, 10);
+    expect(byKey.control!.diversity).toBe(0);
+    expect(results.attribution).toEqual({ byListId: clicks.filter((c) => 'recommendationId' in c).length, byWindow: clicks.filter((c) => !('recommendationId' in c)).length, unknownListId: 1, notInList: 0, unattributed: 1 });
+    const sport = results.comparisons.sport!;
+    expect(sport.ctr.difference).toBeCloseTo(0.25, 10);
+    expect(sport.ctr.significant).toBe(true);
+    expect(results.sampleRatio?.mismatch).toBe(false);
+    expect(results.usersInSeveralVariants).toBe(0);
+    await recorder.stop();
+  });
+});
