@@ -145,7 +145,13 @@ export { createExposureRecorder } from './experiments/exposure-recorder';
 export type { ExposureRecorder, ExposureRecorderOptions, ExposureRecorderStats } from './experiments/exposure-recorder';
 // Experiments: reading the results
 export { experimentResults } from './experiments/results';
-export type { ExperimentResults, ExperimentResultsOptions, VariantResult, AttributionCounts, RecordSource } from './experiments/results';
+export type { ExperimentResults, ExperimentResultsOptions, VariantResult, VariantComparisons, AttributionCounts, RecordSource } from './experiments/results';
 export { compareProportions, compareMeans, compareRatios, ratioSample, sampleRatioMismatch, confidenceSequenceHalfWidth, DEFAULT_SEQUENTIAL_TUNING } from './experiments/analysis';
 export type { Comparison, ComparisonOptions, MeanSample, ProportionSample, RatioSample, SampleRatioCheck } from './experiments/analysis';
 export { normalTail, normalQuantile, studentTail, chiSquareTail } from './experiments/distributions';
+export { cupedAdjust, meanSample } from './experiments/cuped';
+export type { CovariateSample, CupedAdjustment } from './experiments/cuped';
+export { teamDraftInterleave, creditList, compareInterleaved } from './experiments/interleaving';
+export type { InterleavedList, InterleavingCredit } from './experiments/interleaving';
+export { offPolicyEstimate } from './experiments/off-policy';
+export type { LoggedDecision, OffPolicyEstimate } from './experiments/off-policy';

@@ -204,6 +204,10 @@ describe('feedback attributed to the lists served', () => {
     const sport = results.comparisons.sport!;
     expect(sport.ctr.difference).toBeCloseTo(0.25, 10);
     expect(sport.ctr.significant).toBe(true);
+    expect(sport.clicksPerUser.difference).toBe(1);
+    // Every reader clicked once before the experiment: a covariate that explains nothing.
+    expect(results.cuped).toEqual({ theta: 0, varianceReduction: 0 });
+    expect(sport.clicksPerUserCuped?.difference).toBe(1);
     expect(results.sampleRatio?.mismatch).toBe(false);
     expect(results.usersInSeveralVariants).toBe(0);
     await recorder.stop();

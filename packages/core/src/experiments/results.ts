@@ -5,7 +5,8 @@
  */
 import { MyContentError } from '../errors/error';
 import type { Interaction, InteractionType } from '../domain/schemas';
-import { compareRatios, ratioSample, sampleRatioMismatch, type Comparison, type ComparisonOptions, type SampleRatioCheck } from './analysis';
+import { compareMeans, compareRatios, ratioSample, sampleRatioMismatch, type Comparison, type ComparisonOptions, type SampleRatioCheck } from './analysis';
+import { cupedAdjust, meanSample } from './cuped';
 import type { Experiment } from './assigner';
 import type { ListExposure } from './exposures';
 
@@ -33,6 +34,11 @@ export interface ExperimentResultsOptions extends ComparisonOptions {
   clickTypes?: readonly InteractionType[];
   /** An item's category, for the intra-list diversity. @default none (diversity is not measured) */
   categoryOf?: (itemId: string) => string | undefined;
+  /**
+   * The pre-experiment period whose clicks are each user's CUPED covariate: the clicks per user
+   * are also compared after adjustment (`clicksPerUserCuped`). 0 turns it off. @default 14 days
+   */
+  preExperimentMs?: number;
 }
 
 /** One variant's numbers. */
@@ -52,12 +58,26 @@ export interface VariantResult {
   clicksPerList: number;
   /** Reading time of attributed feedback per list, seconds. */
   engagementSecondsPerList: number;
+  /** Attributed clicks per user. */
+  clicksPerUser: number;
   /** Mean share of item pairs of a list in different categories (when `categoryOf` is given). */
   diversity?: number;
   /** Distinct items shown, over the catalogue items shown by any variant. */
   coverage: number;
   /** Mean self-information of the items shown, −log2 of their share of all clicks (higher: less popular). */
   novelty: number;
+}
+
+/** One variant against the control. */
+export interface VariantComparisons {
+  ctr: Comparison;
+  listCtr: Comparison;
+  clicksPerList: Comparison;
+  engagementSecondsPerList: Comparison;
+  /** Clicks per user (Welch). */
+  clicksPerUser: Comparison;
+  /** Clicks per user adjusted by each user's pre-experiment clicks (CUPED), when `preExperimentMs` > 0. */
+  clicksPerUserCuped?: Comparison;
 }
 
 /** How feedback was attributed. */
@@ -83,7 +103,9 @@ export interface ExperimentResults {
   control: string;
   variants: VariantResult[];
   /** Each other variant against the control, per metric (ratios by the delta method, users as units). */
-  comparisons: Record<string, { ctr: Comparison; listCtr: Comparison; clicksPerList: Comparison; engagementSecondsPerList: Comparison } | undefined>;
+  comparisons: Record<string, VariantComparisons | undefined>;
+  /** The CUPED adjustment of the clicks per user: its coefficient and the share of variance it removed. */
+  cuped: { theta: number; varianceReduction: number } | undefined;
   /** Users per variant against the configured weights. */
   sampleRatio: SampleRatioCheck | undefined;
   attribution: AttributionCounts;
@@ -112,6 +134,7 @@ class UnitSums {
   readonly seconds: number[] = [];
   readonly diversity: number[] = [];
   readonly novelty: number[] = [];
+  readonly before: number[] = [];
 }
 
 async function* records<T>(source: RecordSource<T>): AsyncGenerator<T> {
@@ -154,6 +177,8 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
   const windowMs = options.attributionWindowMs ?? 30 * 60_000;
   if (!(windowMs >= 0)) throw new MyContentError('INVALID_INPUT', `attributionWindowMs must be ≥ 0, got ${windowMs}`, { source: SOURCE, field: 'attributionWindowMs', value: windowMs });
   const clickTypes = new Set(options.clickTypes ?? DEFAULT_CLICK_TYPES);
+  const preExperimentMs = options.preExperimentMs ?? 14 * 86_400_000;
+  if (!(preExperimentMs >= 0)) throw new MyContentError('INVALID_INPUT', `preExperimentMs must be ≥ 0, got ${preExperimentMs}`, { source: SOURCE, field: 'preExperimentMs', value: preExperimentMs });
 
   // 1. Lists, by id and by user (in served order), and each user's variant.
   const lists = new Map<string, ListRecord>();
@@ -198,6 +223,7 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
   // 2. Feedback attributed to lists.
   const attribution: AttributionCounts = { byListId: 0, byWindow: 0, unknownListId: 0, notInList: 0, unattributed: 0 };
   const seconds = new Float64Array(userVariant.length);
+  const before = new Float64Array(userVariant.length);
   const itemClicks = new Map<string, number>();
   let totalClicks = 0;
   const latestShowing = (own: readonly ListRecord[], itemId: string, at: number): ListRecord | undefined => {
@@ -210,8 +236,13 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
     return undefined;
   };
   for await (const x of records(options.interactions)) {
-    // Feedback from before the experiment's first list is not the experiment's.
-    if (!clickTypes.has(x.type) || (x.recommendationId === undefined && x.timestamp < firstServedAt)) continue;
+    if (!clickTypes.has(x.type)) continue;
+    // Feedback from before the experiment's first list is not the experiment's: it is the CUPED covariate.
+    if (x.recommendationId === undefined && x.timestamp < firstServedAt) {
+      const user = userIndex.get(x.userId);
+      if (user !== undefined && x.timestamp >= firstServedAt - preExperimentMs) before[user]!++;
+      continue;
+    }
     itemClicks.set(x.itemId, (itemClicks.get(x.itemId) ?? 0) + 1);
     totalClicks++;
     let list: ListRecord | undefined;
@@ -271,6 +302,7 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
     s.seconds.push(seconds[user]!);
     s.diversity.push(diversity);
     s.novelty.push(novelty);
+    s.before.push(before[user]!);
   });
   const ratio = (a: readonly number[], b: readonly number[]) => {
     const den = b.reduce((x, y) => x + y, 0);
@@ -289,6 +321,7 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
       listCtr: ratio(s.clickedLists, s.lists),
       clicksPerList: ratio(s.clicks, s.lists),
       engagementSecondsPerList: ratio(s.seconds, s.lists),
+      clicksPerUser: s.users.length > 0 ? total(s.clicks) / s.users.length : 0,
       coverage: allShown.size > 0 ? shown[v]!.size / allShown.size : 0,
       novelty: ratio(s.novelty, s.impressions),
     };
@@ -298,6 +331,7 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
 
   const c = variantKeys.indexOf(control);
   const comparisons: ExperimentResults['comparisons'] = {};
+  let cuped: ExperimentResults['cuped'];
   for (let v = 0; v < variantKeys.length; v++) {
     if (v === c) continue;
     const a = sums[c]!;
@@ -307,18 +341,28 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
       continue;
     }
     const compare = (num: (s: UnitSums) => number[], den: (s: UnitSums) => number[]) => compareRatios(ratioSample(num(a), den(a)), ratioSample(num(b), den(b)), options);
-    comparisons[variantKeys[v]!] = {
+    const found: VariantComparisons = {
       ctr: compare((s) => s.clicks, (s) => s.impressions),
       listCtr: compare((s) => s.clickedLists, (s) => s.lists),
       clicksPerList: compare((s) => s.clicks, (s) => s.lists),
       engagementSecondsPerList: compare((s) => s.seconds, (s) => s.lists),
+      clicksPerUser: compareMeans(meanSample(a.clicks), meanSample(b.clicks), options),
     };
+    if (preExperimentMs > 0) {
+      const adjustment = cupedAdjust([
+        { values: a.clicks, covariates: a.before },
+        { values: b.clicks, covariates: b.before },
+      ]);
+      found.clicksPerUserCuped = compareMeans(adjustment.adjusted[0]!, adjustment.adjusted[1]!, options);
+      cuped ??= { theta: adjustment.theta, varianceReduction: adjustment.varianceReduction };
+    }
+    comparisons[variantKeys[v]!] = found;
   }
   const weights = experiment.variants.every((x) => x.weight !== undefined) ? experiment.variants.map((x) => x.weight!) : experiment.variants.map(() => 1);
   const counts = sums.map((s) => s.users.length);
   const sampleRatio =
     variantKeys.length >= 2 && weights.every((w) => w > 0) && counts.some((n) => n > 0) ? sampleRatioMismatch(counts, weights) : undefined;
-  return { experiment: experiment.key, control, variants, comparisons, sampleRatio, attribution, usersInSeveralVariants, anonymousLists };
+  return { experiment: experiment.key, control, variants, comparisons, cuped, sampleRatio, attribution, usersInSeveralVariants, anonymousLists };
 }
 
 /** The share of item pairs of a list in different categories (items without one are alike only to themselves). */
