@@ -17,6 +17,7 @@ import type { Backends } from './backends';
 import type { ServiceConfig } from './config';
 import { HttpProblem, useProblemDetails } from './http/problem';
 import { articleRoutes } from './http/routes/articles';
+import { experimentRoutes } from './http/routes/experiments';
 import { authRoutes } from './http/routes/auth';
 import { createServiceMetrics, operationRoutes } from './http/routes/operations';
 import { readerRoutes } from './http/routes/readers';
@@ -68,6 +69,7 @@ export async function buildApp(config: ServiceConfig, backends: Backends, logger
       await api.register(authRoutes, { accounts, tokens, authRateLimit: config.authRateLimitPerMinute });
       await api.register(readerRoutes, { recommender, accounts, events });
       await api.register(articleRoutes, { recommender });
+      await api.register(experimentRoutes, { recommender, experiments: backends.experiments });
     },
     { prefix: '/api/v1' },
   );

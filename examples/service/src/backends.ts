@@ -11,16 +11,29 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import {
   createEventProcessor,
+  createExperimentAssigner,
+  createExposureRecorder,
   createRecommender,
   type EventBus,
+  type ExperimentAssigner,
+  type ExposureRecorder,
+  type ExposureStore,
   type EventProcessor,
   type InteractionInput,
+  type InteractionLog,
+  type RecommendationStore,
   type RecommendationCache,
   type Recommender,
 } from '@mycontent/core';
 import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
-import { createExactVectorIndex, createMemoryCache } from '@mycontent/adapters/memory';
-import { createPostgresModelRegistry, createPostgresStore, type PostgresConnection } from '@mycontent/adapters/postgres';
+import { createExactVectorIndex, createMemoryCache, createMemoryEventBus } from '@mycontent/adapters/memory';
+import {
+  createPostgresAssignmentStore,
+  createPostgresExposureStore,
+  createPostgresModelRegistry,
+  createPostgresStore,
+  type PostgresConnection,
+} from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
 import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { createAccounts, type Accounts, type SqlQuery } from './auth/accounts';
@@ -28,6 +41,8 @@ import type { ServiceConfig } from './config';
 
 /** The stream topic interaction events go to (the stream worker's default). */
 export const EVENTS_TOPIC = 'interactions';
+/** The topic served lists are logged to. */
+export const EXPOSURES_TOPIC = 'exposures';
 
 /** Where `POST /events` sends a batch: applied here, or queued on the stream for the workers. */
 export interface EventSink {
@@ -43,19 +58,32 @@ export interface Backends {
   events: EventSink;
   /** The Redis client, when one is configured (shared rate-limit budget). */
   redis?: Redis;
+  /** The experiments and their logged exposures, when `EXPERIMENTS_FILE` is set. */
+  experiments?: { assigner: ExperimentAssigner; exposures: ExposureStore; recorder: ExposureRecorder; interactions: InteractionLog };
   /** What the start did: seeded demo data, loaded or trained models. */
   startup: Record<string, unknown>;
   close(): Promise<void>;
 }
 
+/** The experiments of the deployment, with the bus and store their exposures go through. */
+interface Experimenting {
+  assigner: ExperimentAssigner;
+  bus: EventBus;
+  store: ExposureStore;
+}
+
 /** The news recommender every deployment serves: trending, item-kNN ("readers also read") and content similarity. */
-function newsRecommender(connection: PostgresConnection, cache: RecommendationCache, bus?: EventBus): Recommender {
+function newsRecommender(store: RecommendationStore, connection: PostgresConnection, cache: RecommendationCache, bus?: EventBus, experimenting?: Experimenting): Recommender {
   return createRecommender({
-    store: createPostgresStore(connection),
+    store,
     registry: createPostgresModelRegistry(connection),
     cache,
     // Erasure also removes a user's events from the stream (and its dead letters).
     ...(bus ? { eventLog: { bus, topics: [EVENTS_TOPIC] } } : {}),
+    // Variants applied per request; every served list logged (and erased with its reader).
+    ...(experimenting
+      ? { experiments: experimenting.assigner, exposures: { bus: experimenting.bus, topic: EXPOSURES_TOPIC, store: experimenting.store } }
+      : {}),
     models: {
       trending: createPopularityModel({ halfLifeMs: 6 * 3_600_000 }),
       related: createItemKnnModel({ similarity: 'cosine', neighbors: 100 }),
@@ -93,9 +121,18 @@ async function prepareModels(recommender: Recommender): Promise<Record<string, u
   }
 }
 
-/** Opens the backends `config` names. */
+/** Opens the backends `config` names; on a failure, closes what it had opened and throws. */
 export async function openBackends(config: ServiceConfig): Promise<Backends> {
   const closers: (() => Promise<unknown> | void)[] = [];
+  try {
+    return await open(config, closers);
+  } catch (error) {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function open(config: ServiceConfig, closers: (() => Promise<unknown> | void)[]): Promise<Backends> {
   let query: SqlQuery;
   let connection: PostgresConnection;
   if (config.databaseUrl) {
@@ -122,7 +159,13 @@ export async function openBackends(config: ServiceConfig): Promise<Backends> {
 
   const cache = redis ? createRedisCache({ client: redis, prefix: config.redisPrefix }) : createMemoryCache();
   const bus = redis ? createRedisEventBus({ client: redis, prefix: config.redisPrefix }) : undefined;
-  const recommender = newsRecommender(connection, cache, bus);
+  let experimenting: Experimenting | undefined;
+  if (config.experiments) {
+    const assigner = createExperimentAssigner({ ...config.experiments, sticky: createPostgresAssignmentStore(connection) });
+    experimenting = { assigner, bus: bus ?? createMemoryEventBus(), store: createPostgresExposureStore(connection) };
+  }
+  const store = createPostgresStore(connection);
+  const recommender = newsRecommender(store, connection, cache, bus, experimenting);
   const accounts = createAccounts(query, config.schema);
   await accounts.migrate();
 
@@ -158,14 +201,26 @@ export async function openBackends(config: ServiceConfig): Promise<Backends> {
     }
   }
 
+  let recorder: ExposureRecorder | undefined;
+  if (experimenting) {
+    // Exposures go from the topic to the store here; a deployment with many service instances can
+    // run one recorder in its worker instead (they share the consumer group).
+    recorder = createExposureRecorder({ bus: experimenting.bus, topic: EXPOSURES_TOPIC, store: experimenting.store });
+    await recorder.start();
+    startup.experiments = experimenting.assigner.experiments.map((x) => x.key);
+  }
+
   return {
     mode: config.databaseUrl ? 'postgres' : 'embedded',
     recommender,
     accounts,
     events,
     redis,
+    ...(experimenting && recorder ? { experiments: { assigner: experimenting.assigner, exposures: experimenting.store, recorder, interactions: store.interactions } } : {}),
     startup,
     async close() {
+      await recommender.flush().catch(() => undefined); // the exposures still buffered
+      await recorder?.stop();
       await processor?.stop();
       for (const close of closers.reverse()) await close();
     },

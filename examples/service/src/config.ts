@@ -5,12 +5,20 @@
  * secrets.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ExperimentInput, HoldoutOptions } from '@mycontent/core';
 import { z } from 'zod';
 
 const list = z
   .string()
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
 const whole = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** The shape of an experiments file; each experiment is checked by the assigner at start. */
+const experimentsFileSchema = z.strictObject({
+  experiments: z.array(z.record(z.string(), z.unknown())).max(1_000),
+  holdout: z.strictObject({ share: z.number().min(0).max(1), seed: z.string().min(1).optional() }).optional(),
+});
 
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -43,6 +51,8 @@ const environmentSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   /** Also apply the events of the Redis stream in this process (a deployment without a separate worker). */
   CONSUME_EVENTS: z.enum(['true', 'false']).default('false'),
+  /** A JSON file of experiments (`{ "experiments": [...], "holdout"?: {...} }`): variants applied per request, exposures logged. */
+  EXPERIMENTS_FILE: z.string().min(1).optional(),
 });
 
 /** The service's settings. */
@@ -65,6 +75,8 @@ export interface ServiceConfig {
   demo: { scale: 'none' | 'tiny' | 'demo'; seed: number };
   admin?: { email: string; password: string };
   consumeEvents: boolean;
+  /** The experiments file's content, when `EXPERIMENTS_FILE` is set (checked by the assigner at start). */
+  experiments?: { experiments: ExperimentInput[]; holdout?: HoldoutOptions };
 }
 
 /** Reads the configuration from `env`; throws one message naming every wrong variable. */
@@ -86,6 +98,16 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   if (production && !e.DATABASE_URL) problems.push('  DATABASE_URL: required in production (the embedded database lives in memory)');
   if (Boolean(e.ADMIN_EMAIL) !== Boolean(e.ADMIN_PASSWORD)) problems.push('  ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   if (e.CONSUME_EVENTS === 'true' && !e.REDIS_URL) problems.push('  CONSUME_EVENTS=true: needs REDIS_URL (the stream lives in Redis)');
+  let experiments: ServiceConfig['experiments'];
+  if (e.EXPERIMENTS_FILE) {
+    try {
+      const parsedFile = experimentsFileSchema.safeParse(JSON.parse(readFileSync(e.EXPERIMENTS_FILE, 'utf8')));
+      if (parsedFile.success) experiments = parsedFile.data as ServiceConfig['experiments'];
+      else problems.push(`  EXPERIMENTS_FILE=${JSON.stringify(e.EXPERIMENTS_FILE)}: ${parsedFile.error.issues[0]!.path.join('.') || 'the file'} ${parsedFile.error.issues[0]!.message}`);
+    } catch (error) {
+      problems.push(`  EXPERIMENTS_FILE=${JSON.stringify(e.EXPERIMENTS_FILE)}: ${(error as Error).message}`);
+    }
+  }
   if (problems.length > 0) throw new Error(`invalid configuration:\n${problems.join('\n')}`);
   return {
     production,
@@ -104,5 +126,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     demo: { scale: e.DEMO_SCALE, seed: e.DEMO_SEED },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     consumeEvents: e.CONSUME_EVENTS === 'true',
+    ...(experiments ? { experiments } : {}),
   };
 }

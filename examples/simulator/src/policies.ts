@@ -2,7 +2,8 @@ import type { RecommenderOptions } from '@mycontent/core';
 import { createExactVectorIndex } from '@mycontent/adapters/memory';
 import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
-type Policy = () => Omit<RecommenderOptions, 'store' | 'now'>;
+/** An engine configuration under test. */
+export type Policy = () => Omit<RecommenderOptions, 'store' | 'now'>;
 
 const popular = () => createPopularityModel({ halfLifeMs: 12 * 3_600_000, rerankIntervalMs: 0 });
 const related = () => createItemKnnModel({ similarity: 'cosine', context: 'user' });
@@ -15,12 +16,15 @@ const content = () => createContentModel({ index: (dimension) => createExactVect
  */
 const impressionsAreNotInterest = { interactionWeights: { view: 0 } };
 
-/** The mature hybrid: content carries the category taste, item-kNN the hidden style (weights tuned in this world). */
-const hybrid = () => ({
+/** A blend of item-kNN and content (popularity only fills short lists). */
+export const blendOf = (related_: number, content_: number): Policy => () => ({
   ...impressionsAreNotInterest,
   models: { popular: popular(), related: related(), content: content() },
-  blend: { related: 0.2, content: 0.8, popular: 0 },
+  blend: { related: related_, content: content_, popular: 0 },
 });
+
+/** The mature hybrid: content carries the category taste, item-kNN the hidden style (weights tuned in this world). */
+const hybrid = blendOf(0.2, 0.8);
 
 /**
  * New-article exposure on its own, against the same hybrid without it, for the exposure world

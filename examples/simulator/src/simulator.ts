@@ -23,13 +23,23 @@ export interface WorldOptions {
   days?: number;
   /** Share of the users active on a given day. */
   activeShare?: number;
+  /**
+   * How much readers differ in how often they come: each reader's daily chance of visiting is
+   * `activeShare` times a log-normal factor of mean 1 and this log-scale spread (0: everyone alike).
+   */
+  activitySpread?: number;
   sessionsPerDay?: number;
   /** Articles per list. */
   n?: number;
 }
 
-interface Article { id: string; category: number; style: number; quality: number; publishedAt: number; embedding: number[] }
-interface SimUser { id: string; prefs: number[]; style: number; joinedDay: number; declared?: number }
+/** A simulated article and its hidden properties. */
+export interface Article { id: string; category: number; style: number; quality: number; publishedAt: number; embedding: number[] }
+/** A simulated reader and their hidden tastes. */
+export interface SimUser { id: string; prefs: number[]; style: number; joinedDay: number; declared?: number; activity: number }
+
+/** One list a policy showed, for observers (experiment simulations replay them). */
+export interface ShownList { user: SimUser; day: number; session: number; t: number; articles: Article[] }
 
 const DAY = 86_400_000;
 const STYLES = 3;
@@ -40,7 +50,7 @@ const T0 = Date.UTC(2024, 0, 1);
 export function createWorld(options: WorldOptions = {}) {
   const o = {
     seed: 1, categories: 8, initialArticles: 300, articlesPerDay: 40, initialUsers: 1500, newUsersPerDay: 150,
-    days: 5, activeShare: 0.3, sessionsPerDay: 2, n: 10, ...options,
+    days: 5, activeShare: 0.3, activitySpread: 0, sessionsPerDay: 2, n: 10, ...options,
   };
   const rng = createRandom(o.seed);
   const articles: Article[] = [];
@@ -59,7 +69,9 @@ export function createWorld(options: WorldOptions = {}) {
     const second = (first + 1 + rng.int(o.categories - 1)) % o.categories;
     prefs[first]! += 0.6;
     prefs[second]! += 0.3;
-    users.push({ id: `u${users.length}`, prefs, style: rng.int(STYLES), joinedDay, ...(rng.next() < 0.7 ? { declared: first } : {}) });
+    const user: SimUser = { id: `u${users.length}`, prefs, style: rng.int(STYLES), joinedDay, ...(rng.next() < 0.7 ? { declared: first } : {}), activity: 1 };
+    if (o.activitySpread > 0) user.activity = Math.exp(o.activitySpread * rng.normal() - o.activitySpread ** 2 / 2);
+    users.push(user);
   };
   for (let i = 0; i < o.initialUsers; i++) addUser(-1);
   for (let d = 0; d < o.days; d++) for (let i = 0; i < o.newUsersPerDay; i++) addUser(d);
@@ -118,6 +130,7 @@ export async function runPolicy(
   policy: string,
   configure: () => Omit<RecommenderOptions, 'store' | 'now'>,
   exposureTarget = 100,
+  observe?: (list: ShownList) => void,
 ): Promise<PolicyReport> {
   const o = world.options;
   let now = T0 - 2 * DAY;
@@ -157,7 +170,7 @@ export async function runPolicy(
     await publishUntil(now);
     await recommender.train();
     let dayImpressions = 0, dayClicks = 0;
-    const active = world.users.filter((u) => u.joinedDay <= day && (u.joinedDay === day || coin(o.seed, `${u.id}:${day}:active`) < o.activeShare));
+    const active = world.users.filter((u) => u.joinedDay <= day && (u.joinedDay === day || coin(o.seed, `${u.id}:${day}:active`) < o.activeShare * u.activity));
     for (let session = 0; session < o.sessionsPerDay; session++) {
       const t = now + Math.round(((session + 1) * 24 * HOUR) / (o.sessionsPerDay + 1)); // evenly over the day: 8 h and 16 h for two
       now = t;
@@ -167,6 +180,7 @@ export async function runPolicy(
         // A news site's usual rule: nothing older than two days.
         const list = await recommender.recommend({ userId: user.id, n: o.n, filters: { maxAgeMs: 2 * DAY } });
         sessions++;
+        observe?.({ user, day, session, t, articles: list.items.map((r) => byId.get(r.itemId)!) });
         const cats = list.items.map((r) => r.category);
         let pairs = 0, different = 0;
         for (let a = 0; a < cats.length; a++) for (let b = a + 1; b < cats.length; b++) { pairs++; if (cats[a] !== cats[b]) different++; }

@@ -142,6 +142,31 @@ describe('engine: experiments change the lists of the users in them', () => {
     expect(await bus.findMessages!('exposures', (x: ListExposure) => x.userId === 'u4')).toHaveLength(1);
   });
 
+  it('publishes exposures in batches off the request path, keeps and retries them when the bus fails, or awaits each one', async () => {
+    const bus = createMemoryEventBus();
+    let failures = 1;
+    const flaky = { ...bus, name: 'flaky', publishBatch: async <T,>(topic: string, payloads: readonly T[]) => {
+      if (failures-- > 0) throw new Error('bus down');
+      return bus.publishBatch(topic, payloads);
+    } };
+    const warnings: string[] = [];
+    const { recommender } = await setUp([blendTest], { exposures: { bus: flaky, topic: 'exposures', flushIntervalMs: 10_000 }, logger: { warn: (m) => warnings.push(m) } });
+    await recommender.recommend({ userId: 'u1' });
+    await recommender.recommend({ userId: 'u2' });
+    expect(recommender.metrics()).toMatchObject({ exposuresPending: 2, exposuresLogged: 0 });
+    await expect(recommender.flush()).rejects.toThrow('bus down');
+    expect(recommender.metrics()).toMatchObject({ exposuresPending: 2, exposureErrors: 1 });
+    expect(warnings[0]).toContain('2 exposures kept for the next attempt');
+    await recommender.flush();
+    expect(recommender.metrics()).toMatchObject({ exposuresPending: 0, exposuresLogged: 2, exposureErrors: 1 });
+    expect(await bus.findMessages!('exposures', () => true)).toHaveLength(2);
+
+    const awaited = await setUp([blendTest], { exposures: { bus, topic: 'awaited', delivery: 'awaited' } });
+    const list = await awaited.recommender.recommend({ userId: 'u1' });
+    expect((await bus.findMessages!<ListExposure>('awaited', () => true)).map((m) => m.payload.id)).toEqual([list.id]);
+    expect(awaited.recommender.metrics()).toMatchObject({ exposuresPending: 0, exposuresLogged: 1 });
+  });
+
   it('refuses variant settings it cannot apply, naming the field', () => {
     const make = (settings: Record<string, unknown>) => () =>
       createRecommender({
@@ -154,9 +179,11 @@ describe('engine: experiments change the lists of the users in them', () => {
     expect(make({ explore: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'explore' }));
     expect(make({ coldStart: { preferred: 0 } })).toThrow(expect.objectContaining({ field: 'coldStart' }));
     expect(make({ diversity: { lambda: 2 } })).toThrow(expect.objectContaining({ field: 'diversity.lambda' }));
-    expect(() => createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel() }, exposures: { bus: createMemoryEventBus(), topic: '' } })).toThrow(
-      expect.objectContaining({ code: 'INVALID_CONFIG', field: 'exposures.topic' }),
-    );
+    const logTo = (exposures: Record<string, unknown>) => () =>
+      createRecommender({ store: createMemoryStore(), models: { popular: createPopularityModel() }, exposures: { bus: createMemoryEventBus(), topic: 'x', ...exposures } as never });
+    expect(logTo({ topic: '' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', field: 'exposures.topic' }));
+    expect(logTo({ delivery: 'later' })).toThrow(expect.objectContaining({ field: 'exposures.delivery' }));
+    expect(logTo({ maxBuffered: 0 })).toThrow(expect.objectContaining({ field: 'exposures.maxBuffered' }));
   });
 });
 

@@ -11,6 +11,7 @@ import { interactionTypeSchema } from '@mycontent/core';
 export const id = z.string().min(1).max(256).meta({ example: 'u-42' });
 const timestamp = z.union([z.number().nonnegative(), z.iso.datetime({ offset: true })]).meta({ description: 'epoch milliseconds or ISO 8601' });
 const count = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const recommendationId = id.meta({ description: 'the recommendation list the interaction came from (its recommendation_id): attributes it to that list and its experiments' });
 
 // ---------------------------------------------------------------- requests
 
@@ -33,6 +34,7 @@ export const feedbackBody = z
     rating: z.number().min(1).max(5).optional().meta({ description: 'an explicit rating, 1–5' }),
     duration_seconds: z.number().min(0).max(86_400).optional(),
     session_id: id.optional(),
+    recommendation_id: recommendationId.optional(),
   })
   .refine((body) => body.type !== undefined || body.rating !== undefined, { message: 'give a type, a rating, or both', path: ['type'] })
   .refine((body) => body.type !== 'rating' || body.rating !== undefined, { message: "type 'rating' needs a rating", path: ['rating'] });
@@ -76,6 +78,7 @@ export const eventBody = z.strictObject({
   duration_seconds: z.number().min(0).max(86_400).optional(),
   rating: z.number().min(1).max(5).optional(),
   event_id: z.string().min(1).max(256).optional().meta({ description: 'an idempotency key: the same event sent twice is applied once' }),
+  recommendation_id: recommendationId.optional(),
 });
 export const eventsBody = z.strictObject({ events: z.array(eventBody).min(1).max(10_000) });
 
@@ -96,8 +99,12 @@ export const recommendation = z.object({
   source: z.string().meta({ description: 'which source placed it: a model name, cold-start, exploration, fill...' }),
   category: z.string().optional(),
 });
+const servedVariant = z.object({ experiment: z.string(), variant: z.string() });
+
 export const recommendationsResponse = z.object({
+  recommendation_id: z.string().meta({ description: 'this list, new on every call: send it back with the feedback on its articles' }),
   user_id: z.string(),
+  experiments: z.array(servedVariant).meta({ description: 'the experiments and variants the list was served under' }),
   phase: z.enum(['personalized', 'learning', 'cold-start']),
   cached: z.boolean(),
   generated_at: z.string(),
@@ -141,6 +148,8 @@ export const erasureResponse = z.object({
   interactions: z.number(),
   events: z.number(),
   model_versions: z.number(),
+  experiment_assignments: z.number(),
+  exposures: z.number(),
   account_deleted: z.boolean(),
 });
 
@@ -156,4 +165,61 @@ export const problem = z
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
 /** The problem responses a route may give, for the OpenAPI document. */
+export const experimentParams = z.strictObject({ key: z.string().min(1).max(256) });
+export const experimentResultsQuery = z.strictObject({
+  sequential: z.enum(['true', 'false']).default('true').meta({ description: 'always-valid intervals (safe to read at any time); false: fixed horizon' }),
+  alpha: z.coerce.number().gt(0).lt(1).default(0.05),
+  attribution_window_minutes: z.coerce.number().min(0).max(7 * 24 * 60).default(30),
+});
+
+const variantDefinition = z.object({ key: z.string(), weight: z.number().optional(), settings: z.record(z.string(), z.unknown()).optional() });
+export const experimentsResponse = z.object({
+  experiments: z.array(
+    z.object({
+      key: z.string(),
+      status: z.enum(['draft', 'running', 'stopped']),
+      coverage: z.number(),
+      variants: z.array(variantDefinition),
+      namespace: z.tuple([z.string(), z.number(), z.number()]).optional(),
+    }),
+  ),
+});
+
+const comparison = z.object({
+  control: z.number(),
+  treatment: z.number(),
+  difference: z.number(),
+  relative_lift: z.number().nullable(),
+  interval: z.tuple([z.number(), z.number()]),
+  p_value: z.number(),
+  significant: z.boolean(),
+  method: z.enum(['fixed', 'sequential']),
+});
+export const experimentResultsResponse = z.object({
+  experiment: z.string(),
+  control: z.string(),
+  variants: z.array(
+    z.object({
+      variant: z.string(),
+      users: z.number(),
+      lists: z.number(),
+      impressions: z.number(),
+      clicks: z.number(),
+      ctr: z.number(),
+      list_ctr: z.number(),
+      clicks_per_list: z.number(),
+      engagement_seconds_per_list: z.number(),
+      clicks_per_user: z.number(),
+      diversity: z.number().optional(),
+      coverage: z.number(),
+      novelty: z.number(),
+    }),
+  ),
+  comparisons: z.record(z.string(), z.record(z.string(), comparison).nullable()),
+  cuped: z.object({ theta: z.number(), variance_reduction: z.number() }).nullable(),
+  sample_ratio: z.object({ observed: z.array(z.number()), expected: z.array(z.number()), p_value: z.number(), mismatch: z.boolean() }).nullable(),
+  attribution: z.object({ by_list_id: z.number(), by_window: z.number(), unknown_list_id: z.number(), not_in_list: z.number(), unattributed: z.number() }),
+  users_in_several_variants: z.number(),
+});
+
 export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, problem]));

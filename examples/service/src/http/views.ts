@@ -1,7 +1,7 @@
 /**
  * How the engine's objects look on the wire: snake_case names, ISO 8601 times, only JSON.
  */
-import type { ItemDetails, Recommendation, UserProfile } from '@mycontent/core';
+import type { Comparison, Experiment, ExperimentResults, ItemDetails, Recommendation, UserProfile } from '@mycontent/core';
 import type { Account } from '../auth/accounts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -44,3 +44,62 @@ export const articleView = ({ item, stats }: ItemDetails) => ({
 
 /** An account (never its password hash). */
 export const accountView = (a: Account) => ({ id: a.id, email: a.email, role: a.role, created_at: a.createdAt });
+
+/** An experiment's definition. */
+export const experimentView = (x: Experiment) => ({
+  key: x.key,
+  status: x.status,
+  coverage: x.coverage,
+  variants: x.variants.map((v) => ({ key: v.key, ...(v.weight === undefined ? {} : { weight: v.weight }), ...(v.settings === undefined ? {} : { settings: v.settings }) })),
+  ...(x.namespace ? { namespace: x.namespace } : {}),
+});
+
+const comparisonView = (c: Comparison) => ({
+  control: c.control,
+  treatment: c.treatment,
+  difference: c.difference,
+  relative_lift: Number.isFinite(c.relativeLift) ? c.relativeLift : null,
+  interval: c.interval,
+  p_value: c.pValue,
+  significant: c.significant,
+  method: c.method,
+});
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** An experiment's results (for dashboards). */
+export const experimentResultsView = (r: ExperimentResults) => ({
+  experiment: r.experiment,
+  control: r.control,
+  variants: r.variants.map((v) => ({
+    variant: v.variant,
+    users: v.users,
+    lists: v.lists,
+    impressions: v.impressions,
+    clicks: v.clicks,
+    ctr: v.ctr,
+    list_ctr: v.listCtr,
+    clicks_per_list: v.clicksPerList,
+    engagement_seconds_per_list: v.engagementSecondsPerList,
+    clicks_per_user: v.clicksPerUser,
+    ...(v.diversity === undefined ? {} : { diversity: v.diversity }),
+    coverage: v.coverage,
+    novelty: v.novelty,
+  })),
+  comparisons: Object.fromEntries(
+    Object.entries(r.comparisons).map(([variant, metrics]) => [
+      variant,
+      metrics ? Object.fromEntries(Object.entries(metrics).map(([metric, c]) => [snake(metric), comparisonView(c)])) : null,
+    ]),
+  ),
+  cuped: r.cuped ? { theta: r.cuped.theta, variance_reduction: r.cuped.varianceReduction } : null,
+  sample_ratio: r.sampleRatio ? { observed: r.sampleRatio.observed, expected: r.sampleRatio.expected, p_value: r.sampleRatio.pValue, mismatch: r.sampleRatio.mismatch } : null,
+  attribution: {
+    by_list_id: r.attribution.byListId,
+    by_window: r.attribution.byWindow,
+    unknown_list_id: r.attribution.unknownListId,
+    not_in_list: r.attribution.notInList,
+    unattributed: r.attribution.unattributed,
+  },
+  users_in_several_variants: r.usersInSeveralVariants,
+});

@@ -74,6 +74,15 @@ export function resolveConfig(options: RecommenderOptions): EngineConfig {
     if (typeof exposures.topic !== 'string' || exposures.topic === '') {
       throw new MyContentError('INVALID_CONFIG', 'exposures.topic must be a topic name', { source: ENGINE, field: 'exposures.topic', value: exposures.topic });
     }
+    if (exposures.delivery !== undefined && exposures.delivery !== 'buffered' && exposures.delivery !== 'awaited') {
+      throw new MyContentError('INVALID_CONFIG', "exposures.delivery must be 'buffered' or 'awaited'", { source: ENGINE, field: 'exposures.delivery', value: exposures.delivery });
+    }
+    for (const field of ['flushIntervalMs', 'maxBuffered'] as const) {
+      const value = exposures[field];
+      if (value !== undefined && !(Number.isFinite(value) && value >= (field === 'maxBuffered' ? 1 : 0))) {
+        throw new MyContentError('INVALID_CONFIG', `exposures.${field} must be a finite number ≥ ${field === 'maxBuffered' ? 1 : 0}`, { source: ENGINE, field: `exposures.${field}`, value });
+      }
+    }
   }
   return {
     eventLog,

@@ -19,7 +19,8 @@ import type { RecommendationList, RecommendationPhase, RecommenderOptions } from
 import { buildUserContext, type HistoryEntry, type UserContext } from './user-context';
 import { loadProfile } from './users';
 import { NO_VARIANTS, type EngineExperiments, type ServedVariant } from './variants';
-import type { ExposureLog, ListExposure } from '../experiments/exposures';
+import type { ListExposure } from '../experiments/exposures';
+import type { ExposurePublisher } from './exposure-publisher';
 
 /** How exploration draws when a variant explores and progressive profiling is off. */
 const DEFAULT_EXPLORATION = progressiveSchema.parse({});
@@ -32,7 +33,7 @@ export interface RecommendHooks {
   /** The host's experiments, when given. */
   experiments: EngineExperiments | undefined;
   /** Where served lists are logged, when given. */
-  exposures: ExposureLog | undefined;
+  exposures: ExposurePublisher | undefined;
 }
 
 /**
@@ -166,7 +167,7 @@ async function serve(core: EngineCore, hooks: RecommendHooks, computed: Recommen
       phase: list.phase,
       cached: list.cached,
     };
-    await hooks.exposures.bus.publish(hooks.exposures.topic, exposure);
+    await hooks.exposures.publish(exposure);
   }
   return list;
 }

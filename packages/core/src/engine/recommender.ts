@@ -6,6 +6,7 @@ import { loadModels, saveModels, train } from './models';
 import { createNewItemBootstrap } from './new-items';
 import { recommend, type RecommendHooks } from './recommend';
 import { createEngineExperiments } from './variants';
+import { createExposurePublisher } from './exposure-publisher';
 import type { RecommenderModel } from '../model/contract';
 import type { Recommender, RecommenderOptions } from './types';
 import { getProfile, ingestUsers, setPreferences } from './users';
@@ -39,7 +40,9 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     blendFor: options.blendFor,
     newItems: core.config.exposure ? createNewItemBootstrap(core, core.config.exposure) : undefined,
     experiments: options.experiments ? createEngineExperiments(options.experiments, core.config.ranker) : undefined,
-    exposures: core.config.exposures,
+    exposures: core.config.exposures
+      ? createExposurePublisher(core.config.exposures, core.counters, options.logger ?? console, core.config.warningIntervalMs, core.clock)
+      : undefined,
   };
   return {
     catalog: core.catalog,
@@ -55,12 +58,20 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     getItem: (itemId) => getItem(core, itemId),
     getProfile: (userId) => getProfile(core, userId),
     setPreferences: (userId, preferences) => setPreferences(core, userId, preferences),
-    exportUserData: (userId) => exportUserData(core, userId),
-    deleteUserData: (userId) => deleteUserData(core, userId),
+    // Buffered exposures go out first: an export includes them, an erasure reaches them.
+    exportUserData: async (userId) => {
+      await hooks.exposures?.flush();
+      return exportUserData(core, userId);
+    },
+    deleteUserData: async (userId) => {
+      await hooks.exposures?.flush();
+      return deleteUserData(core, userId);
+    },
     saveModels: (metadata) => saveModels(core, metadata),
     loadModels: (versions) => loadModels(core, versions),
-    metrics: () => ({ ...core.counters, models: modelStateStats(core.config.ranker.models) }),
+    metrics: () => ({ ...core.counters, exposuresPending: hooks.exposures?.pending() ?? 0, models: modelStateStats(core.config.ranker.models) }),
     health: () => health(core),
+    flush: async () => hooks.exposures?.flush(),
   };
 }
 

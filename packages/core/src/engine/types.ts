@@ -158,8 +158,8 @@ export interface EventLog {
   topics: readonly string[];
 }
 
-/** The counters the engine keeps as it works (its metrics but the models' state). */
-export type EngineCounters = Omit<RecommenderMetrics, 'models'>;
+/** The counters the engine keeps as it works (its metrics but the models' state and the exposure buffer). */
+export type EngineCounters = Omit<RecommenderMetrics, 'models' | 'exposuresPending'>;
 
 /** Counters of the engine since creation. */
 export interface RecommenderMetrics {
@@ -170,6 +170,12 @@ export interface RecommenderMetrics {
   /** Cache operations that failed and were treated as misses (the cache degrades, the engine answers). */
   cacheErrors: number;
   interactionsIngested: number;
+  /** Served lists published to the exposure log. */
+  exposuresLogged: number;
+  /** Failed publications to the exposure log (the exposures were kept and retried). */
+  exposureErrors: number;
+  /** Exposures buffered, not yet published. */
+  exposuresPending: number;
   /**
    * What each model keeps that grows with traffic, next to its bound and its evictions
    * (`stateStats()` of the models that have it), by model name.
@@ -232,4 +238,6 @@ export interface Recommender {
   metrics(): RecommenderMetrics;
   /** Pings the store and the cache: whether the engine can write and answer now (for a readiness probe). */
   health(): Promise<HealthReport>;
+  /** Publishes the exposures still buffered (see the `exposures` option): call it before the process exits. */
+  flush(): Promise<void>;
 }

@@ -52,4 +52,14 @@ export interface ExposureLog {
    * exposures, an erasure removes them (the topic's messages are erased either way).
    */
   store?: ExposureStore;
+  /**
+   * `buffered`: exposures are published in batches, off the request path (a crash loses at most
+   * what was buffered; call `recommender.flush()` on shutdown). `awaited`: each `recommend()`
+   * resolves once its exposure is published. @default 'buffered'
+   */
+  delivery?: 'buffered' | 'awaited';
+  /** Longest time an exposure stays buffered, ms. @default 50 */
+  flushIntervalMs?: number;
+  /** Buffered exposures past which a request waits for a flush. @default 10_000 */
+  maxBuffered?: number;
 }

@@ -39,7 +39,15 @@ export const readerRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; acc
         ...(category ? { filters: { categories: [category] } } : {}),
         ...(exclude ? { exclude: exclude.split(',').filter(Boolean) } : {}),
       });
-      return { user_id, phase: list.phase, cached: list.cached, generated_at: iso(list.generatedAt), items: list.items.map(recommendationView) };
+      return {
+        recommendation_id: list.id,
+        user_id,
+        experiments: list.experiments ?? [],
+        phase: list.phase,
+        cached: list.cached,
+        generated_at: iso(list.generatedAt),
+        items: list.items.map(recommendationView),
+      };
     },
   });
 
@@ -55,6 +63,7 @@ export const readerRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; acc
         ...(body.rating === undefined ? {} : { rating: body.rating }),
         ...(body.duration_seconds === undefined ? {} : { duration: body.duration_seconds }),
         ...(body.session_id === undefined ? {} : { sessionId: body.session_id }),
+        ...(body.recommendation_id === undefined ? {} : { recommendationId: body.recommendation_id }),
       });
       return { written: 1 };
     },
@@ -81,6 +90,7 @@ export const readerRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; acc
         ...(e.duration_seconds === undefined ? {} : { duration: e.duration_seconds }),
         ...(e.rating === undefined ? {} : { rating: e.rating }),
         ...(e.event_id === undefined ? {} : { eventId: e.event_id }),
+        ...(e.recommendation_id === undefined ? {} : { recommendationId: e.recommendation_id }),
       }));
       const result = await events.accept(batch);
       return reply.code(events.mode === 'queued' ? 202 : 200).send({ accepted: result.accepted, mode: events.mode });
@@ -123,7 +133,7 @@ export const readerRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; acc
   app.delete('/user/data', {
     schema: {
       tags: ['readers'],
-      summary: 'Erase a user everywhere (GDPR): interactions, profile, cache, models and their saved versions, the event stream, and the account',
+      summary: 'Erase a user everywhere (GDPR): interactions, profile, cache, models and their saved versions, the event stream, experiment assignments and served lists, and the account',
       ...secured,
       querystring: userQuery,
       response: { 200: erasureResponse, ...problems(400, 401, 403) },
@@ -137,7 +147,15 @@ export const readerRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; acc
         reply.clearCookie(ACCESS_COOKIE, { path: '/' });
         reply.clearCookie(REFRESH_COOKIE, { path: '/api/v1/auth' });
       }
-      return { user_id: userId, interactions: report.interactions, events: report.events, model_versions: report.modelVersions, account_deleted: accountDeleted };
+      return {
+        user_id: userId,
+        interactions: report.interactions,
+        events: report.events,
+        model_versions: report.modelVersions,
+        experiment_assignments: report.assignments,
+        exposures: report.exposures,
+        account_deleted: accountDeleted,
+      };
     },
   });
 };
