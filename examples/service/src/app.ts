@@ -73,7 +73,7 @@ export async function buildApp(config: ServiceConfig, backends: Backends, logger
     },
     { prefix: '/api/v1' },
   );
-  await app.register(operationRoutes, { recommender, metrics });
+  await app.register(operationRoutes, { recommender, metrics, telemetry: backends.telemetry });
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
   return app;
 }

@@ -22,6 +22,7 @@ import {
   type InteractionInput,
   type InteractionLog,
   type RecommendationStore,
+  type TelemetryMeter,
   type RecommendationCache,
   type Recommender,
 } from '@mycontent/core';
@@ -38,6 +39,7 @@ import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis
 import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { createAccounts, type Accounts, type SqlQuery } from './auth/accounts';
 import type { ServiceConfig } from './config';
+import { createTelemetry, type Telemetry } from './telemetry';
 
 /** The stream topic interaction events go to (the stream worker's default). */
 export const EVENTS_TOPIC = 'interactions';
@@ -58,6 +60,8 @@ export interface Backends {
   events: EventSink;
   /** The Redis client, when one is configured (shared rate-limit budget). */
   redis?: Redis;
+  /** The engine's OpenTelemetry metrics, for `/metrics`. */
+  telemetry: Telemetry;
   /** The experiments and their logged exposures, when `EXPERIMENTS_FILE` is set. */
   experiments?: { assigner: ExperimentAssigner; exposures: ExposureStore; recorder: ExposureRecorder; interactions: InteractionLog };
   /** What the start did: seeded demo data, loaded or trained models. */
@@ -73,9 +77,10 @@ interface Experimenting {
 }
 
 /** The news recommender every deployment serves: trending, item-kNN ("readers also read") and content similarity. */
-function newsRecommender(store: RecommendationStore, connection: PostgresConnection, cache: RecommendationCache, bus?: EventBus, experimenting?: Experimenting): Recommender {
+function newsRecommender(store: RecommendationStore, connection: PostgresConnection, cache: RecommendationCache, meter: TelemetryMeter, bus?: EventBus, experimenting?: Experimenting): Recommender {
   return createRecommender({
     store,
+    meter,
     registry: createPostgresModelRegistry(connection),
     cache,
     // Erasure also removes a user's events from the stream (and its dead letters).
@@ -164,8 +169,10 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     const assigner = createExperimentAssigner({ ...config.experiments, sticky: createPostgresAssignmentStore(connection) });
     experimenting = { assigner, bus: bus ?? createMemoryEventBus(), store: createPostgresExposureStore(connection) };
   }
+  const telemetry = createTelemetry();
+  closers.push(() => telemetry.shutdown());
   const store = createPostgresStore(connection);
-  const recommender = newsRecommender(store, connection, cache, bus, experimenting);
+  const recommender = newsRecommender(store, connection, cache, telemetry.meter, bus, experimenting);
   const accounts = createAccounts(query, config.schema);
   await accounts.migrate();
 
@@ -195,7 +202,7 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
       },
     };
     if (config.consumeEvents) {
-      processor = createEventProcessor({ recommender, bus, topic: EVENTS_TOPIC, group: 'mycontent-event-processor' });
+      processor = createEventProcessor({ recommender, bus, topic: EVENTS_TOPIC, group: 'mycontent-event-processor', meter: telemetry.meter });
       await processor.start();
       startup.consumingEvents = true;
     }
@@ -216,6 +223,7 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     accounts,
     events,
     redis,
+    telemetry,
     ...(experimenting && recorder ? { experiments: { assigner: experimenting.assigner, exposures: experimenting.store, recorder, interactions: store.interactions } } : {}),
     startup,
     async close() {

@@ -5,7 +5,7 @@
  *
  *   npm start -w @mycontent/example-stream-worker -- [--postgres URL] [--redis URL] [--schema mycontent]
  *     [--prefix mc:] [--topic interactions] [--group mycontent-event-processor] [--batch 500]
- *     [--claim-idle-ms 30000] [--health-ms 5000] [--no-recompute]
+ *     [--claim-idle-ms 30000] [--health-ms 5000] [--no-recompute] [--metrics-port 9464]
  *
  * Prints one JSON line per `--health-ms` ({"type":"health", processed, retried, deadLettered,
  * backend, outages, recomputeQueue, recomputeSkipped, models: { related: { openSessions, ... } },
@@ -13,6 +13,10 @@
  * batch in flight, close the connections, exit 0. A SIGKILL loses nothing either: the events it
  * held are claimed by another worker after `--claim-idle-ms`, and the ones it had already applied
  * are recognised by their event id.
+ *
+ * With `--metrics-port`, the engine's and the processor's OpenTelemetry metrics (stream lag, batch
+ * time, events by outcome — dead letters included —, cache results...) are served for Prometheus
+ * at `http://<host>:<port>/metrics` (the alarm rules: examples/service/prometheus/alerts.yml).
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -21,6 +25,8 @@ import { createEventProcessor, createRecommender } from '@mycontent/core';
 import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +40,7 @@ const { values } = parseArgs({
     'claim-idle-ms': { type: 'string', default: '30000' },
     'health-ms': { type: 'string', default: '5000' },
     'no-recompute': { type: 'boolean', default: false },
+    'metrics-port': { type: 'string' },
   },
 });
 
@@ -45,6 +52,11 @@ const redis = new Redis(values.redis!, { maxRetriesPerRequest: 1, enableOfflineQ
 redis.on('error', () => {}); // ioredis reconnects by itself; failures show in the health lines
 await new Promise<void>((resolve) => (redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve())));
 
+// Metrics for Prometheus, when asked: an OpenTelemetry meter whose reader serves /metrics.
+const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+const provider = metricsPort === undefined ? undefined : new MeterProvider({ readers: [new PrometheusExporter({ port: metricsPort })] });
+const meter = provider?.getMeter('mycontent');
+
 const store = createPostgresStore({ pool, schema: values.schema });
 const registry = createPostgresModelRegistry({ pool, schema: values.schema });
 const recommender = createRecommender({
@@ -54,6 +66,7 @@ const recommender = createRecommender({
   models: { trending: createPopularityModel(), related: createItemKnnModel({ similarity: 'cosine' }) },
   blend: { related: 0.85, trending: 0.15 },
   logger: { warn: (message, details) => emit({ type: 'warning', message, ...details }) },
+  ...(meter ? { meter } : {}),
 });
 
 // Models: the latest saved versions, else trained on what the store holds, else none yet (events
@@ -79,9 +92,10 @@ const processor = createEventProcessor({
   group: values.group,
   batchSize: Number(values.batch),
   recompute: recompute ? {} : false,
+  ...(meter ? { meter } : {}),
 });
 await processor.start();
-emit({ type: 'started', topic: values.topic, group: values.group });
+emit({ type: 'started', topic: values.topic, group: values.group, ...(metricsPort === undefined ? {} : { metrics: `http://localhost:${metricsPort}/metrics` }) });
 
 /** The processor's counters, the models' bounded state (`openSessions`, evictions...) and the process's memory. */
 const healthLine = () => {
@@ -102,6 +116,7 @@ async function shutdown(signal: string) {
   clearInterval(health);
   await processor.stop(); // the batch in flight is applied and acknowledged
   emit({ type: 'stopped', signal, ...healthLine() });
+  await provider?.shutdown();
   await pool.end();
   redis.disconnect();
   process.exit(0);

@@ -1,14 +1,14 @@
 /**
  * Erasure everywhere: a user's clicks flow through Redis Streams into PostgreSQL, one is
  * dead-lettered, models are trained and saved (two versions each, in PostgreSQL), answers are
- * cached in Redis. After `deleteUserData`, every table, every Redis key and value (streams and
+ * cached in Redis, the lists served are logged (on the exposure stream and in PostgreSQL). After `deleteUserData`, every table, every Redis key and value (streams and
  * dead letters included), every saved artifact and every live model is searched for the user's id:
  * nothing is found. The other users keep everything.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEventProcessor, createRecommender, encodeModelArtifact, type InteractionInput } from '@mycontent/core';
+import { createEventProcessor, createExposureRecorder, createRecommender, encodeModelArtifact, type InteractionInput } from '@mycontent/core';
 import { createAlsModel, createBprModel, createItemKnnModel, createPopularityModel, createSessionKnnModel } from '@mycontent/algorithms';
-import { createPostgresAssignmentStore, createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
+import { createPostgresAssignmentStore, createPostgresExposureStore, createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
 import { keysWithPrefix, postgresFixture, redisFixture } from './servers';
 
@@ -69,6 +69,7 @@ describe.skipIf(skip)('erasure everywhere', () => {
     const store = createPostgresStore({ pool: pgServer.pool!, schema });
     const registry = createPostgresModelRegistry({ pool: pgServer.pool!, schema });
     const assignments = createPostgresAssignmentStore({ pool: pgServer.pool!, schema });
+    const exposureStore = createPostgresExposureStore({ pool: pgServer.pool!, schema });
     const bus = createRedisEventBus({ client: redisServer.client!, prefix, claimIdleMs: 500, blockMs: 100, retryDelayMs: 10 });
     const models = {
       als: createAlsModel({ factors: 8, iterations: 3, seed: 1 }),
@@ -84,6 +85,7 @@ describe.skipIf(skip)('erasure everywhere', () => {
       models,
       eventLog: { bus, topics: ['interactions'] },
       assignments,
+      exposures: { bus, topic: 'exposures', store: exposureStore },
     });
     await recommender.ingestItems(Array.from({ length: 20 }, (_, i) => ({ id: `a${i}`, createdAt: T0, category: i % 2 ? 'sport' : 'news' })));
     const users = [VICTIM, 'u1', 'u2', 'u3', 'u4'];
@@ -104,7 +106,15 @@ describe.skipIf(skip)('erasure everywhere', () => {
     ]);
     await until(() => processor.stats().processed === 2 && processor.stats().deadLettered === 1);
     await processor.stop();
+    // Lists served: the victim's first one recorded in PostgreSQL, the second still on the stream.
+    const recorder = createExposureRecorder({ bus, topic: 'exposures', store: exposureStore });
+    await recorder.start();
     await recommender.recommend({ userId: VICTIM, n: 5 }); // cached in Redis
+    await recommender.recommend({ userId: 'u1', n: 5 });
+    await recommender.flush();
+    await until(() => recorder.stats().recorded === 2);
+    await recorder.stop();
+    await recommender.recommend({ userId: VICTIM, n: 5 });
     await assignments.remember(VICTIM, { 'blend-weight': 'more' }); // an experiment's sticky variant
     await assignments.remember('u1', { 'blend-weight': 'control' });
 
@@ -114,13 +124,15 @@ describe.skipIf(skip)('erasure everywhere', () => {
     expect((before.models!.als as { factors: number[] }).factors).toHaveLength(8);
     expect(before.events!.map((e) => (e.payload as { type: string }).type).sort()).toEqual(['click', 'teleport']);
     expect(before.experiments).toEqual({ 'blend-weight': 'more' });
+    expect(before.exposures).toHaveLength(2);
     // The id is everywhere before.
     expect(await postgresText(schema)).toContain(VICTIM);
     expect(await postgresText(schema)).toContain(hex(JSON.stringify(VICTIM)));
     expect(await redisText(prefix)).toContain(VICTIM);
 
     const report = await recommender.deleteUserData(VICTIM);
-    expect(report).toEqual({ interactions: 21, events: 2, modelVersions: 6, assignments: 1 }); // als, bpr, sessions × 2 versions
+    expect(report).toEqual({ interactions: 21, events: 2, modelVersions: 6, assignments: 1, exposures: 2 }); // als, bpr, sessions × 2 versions
+    expect(await exposureStore.ofUser('u1')).toHaveLength(1); // the others keep theirs
 
     const pgAfter = await postgresText(schema);
     expect(pgAfter).not.toContain(VICTIM);
@@ -129,7 +141,7 @@ describe.skipIf(skip)('erasure everywhere', () => {
     for (const [name, model] of Object.entries(models)) {
       expect(Buffer.from(encodeModelArtifact(model.toArtifact())).toString('latin1'), name).not.toContain(VICTIM);
     }
-    expect(await recommender.exportUserData(VICTIM)).toEqual({ user: undefined, profile: undefined, interactions: [], models: {}, events: [], experiments: {} });
+    expect(await recommender.exportUserData(VICTIM)).toEqual({ user: undefined, profile: undefined, interactions: [], models: {}, events: [], experiments: {}, exposures: [] });
     expect(await assignments.get('u1')).toEqual({ 'blend-weight': 'control' });
 
     // The others keep everything, and the rewritten versions still load and answer.

@@ -71,6 +71,7 @@ export type { ModelRegistry, ModelVersionInfo, StoredModel } from './ports/model
 export type { Embedder } from './ports/embedder';
 export type { AssignmentStore } from './ports/assignment-store';
 export type { ExposureStore, ExposureScanOptions } from './ports/exposure-store';
+export type { TelemetryMeter, MetricAttributes, InstrumentOptions, ObservableInstrument, ObservableResult } from './ports/meter';
 
 // The catalogue and the model contract
 export { ItemCatalog } from './catalog/catalog';
@@ -111,6 +112,9 @@ export type {
   RecommenderLogger,
 } from './engine/types';
 export { HEALTH_TIMEOUT_MS } from './engine/health';
+// Metrics (through an OpenTelemetry meter)
+export { RECOMMEND_DURATION_BUCKETS, COVERAGE_WINDOW_MS } from './engine/telemetry';
+export { STREAM_LAG_BUCKETS } from './engine/stream-telemetry';
 export type { ErasureReport } from './engine/user-data';
 export type { HealthReport, BackendHealth } from './engine/health';
 export { recommendQuerySchema, recommendFiltersSchema, trendingQuerySchema, similarQuerySchema, diversitySchema } from './engine/options';

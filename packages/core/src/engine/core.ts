@@ -30,6 +30,8 @@ export interface EngineCore extends RankingScope {
   embeddingDimension: number | undefined;
   /** Identifies the models serving now (it changes with every fit or load), part of every cache key. */
   modelsVersion: string;
+  /** When the models serving now were trained (fit here, or saved by the process that fit them). */
+  modelsTrainedAt: number | undefined;
   /** When items were last published or removed (the engine's clock): a list cached before is stale. */
   catalogueChangedAt: number;
   /** Loads the catalogue from the store on first use (and again after a failure). */
@@ -67,6 +69,7 @@ export function createEngineCore(options: RecommenderOptions): EngineCore {
     newest: new NewestItems(catalog),
     embeddingDimension: options.embeddingDimension ?? options.embedder?.dimension,
     modelsVersion: 'untrained',
+    modelsTrainedAt: undefined,
     catalogueChangedAt: Number.NEGATIVE_INFINITY,
 
     ensureCatalog() {

@@ -5,6 +5,8 @@ import { createEventBatch, errorText, type Failure, type Pending } from './event
 import { createOutageGate, type OutageCounters, type OutagePolicy } from './outage-gate';
 import { createRecomputeQueue, type RecomputePolicy } from './recompute-queue';
 import type { Recommender } from './types';
+import type { TelemetryMeter } from '../ports/meter';
+import { createStreamTelemetry } from './stream-telemetry';
 
 export type { RecomputePolicy } from './recompute-queue';
 export type { OutagePolicy } from './outage-gate';
@@ -45,6 +47,8 @@ export interface EventProcessorOptions {
   outage?: OutagePolicy;
   /** Called after each batch, e.g. for metrics. */
   onBatch?: (report: ProcessedBatch) => void;
+  /** Where the processor's metrics go (an OpenTelemetry meter): lag, batch time, events by outcome. @default none */
+  meter?: TelemetryMeter;
   /** @default Date.now */
   now?: () => number;
 }
@@ -162,6 +166,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   let itemSubscription: Subscription | undefined;
 
   const recompute = createRecomputeQueue(recommender, policy, stats);
+  const telemetry = options.meter ? createStreamTelemetry(options.meter, () => stats) : undefined;
   let gate = createOutageGate(recommender, options.outage ?? {}, stats, clock);
   const { toInput, apply } = createEventBatch({ recommender, gate: () => gate, stats, topic, maxPayloadBytes, maxClockSkewMs, clock, source: SOURCE });
 
@@ -210,7 +215,9 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
     stats.duplicates += duplicates;
     const end = clock();
     stats.lastBatchAt = end;
-    options.onBatch?.({ messages: messages.length, applied, duplicates, failed: failed.length, recomputeQueued, maxDelayMs: end - oldest, ms: end - started });
+    const report = { messages: messages.length, applied, duplicates, failed: failed.length, recomputeQueued, maxDelayMs: end - oldest, ms: end - started };
+    telemetry?.batch(report);
+    options.onBatch?.(report);
     return { failed };
   }
   return {

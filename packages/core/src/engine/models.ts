@@ -42,6 +42,7 @@ export async function train(core: EngineCore, context: FitContext = {}): Promise
     timings[name] = { ms: performance.now() - t0 };
   }
   core.modelsVersion = `t${core.clock().toString(36)}`;
+  core.modelsTrainedAt = core.clock();
   return { items: core.catalog.size, users: data.users.length, interactions: data.length, models: timings, ms: performance.now() - started };
 }
 
@@ -66,6 +67,7 @@ export async function loadModels(core: EngineCore, versions: Record<string, numb
   await core.ensureCatalog();
   const { models, names } = core.config.ranker;
   const loaded: { name: string; version: number }[] = [];
+  const savedAt: number[] = [];
   for (const name of names) {
     const stored = await registry.load(name, versions[name]);
     if (!stored) {
@@ -73,6 +75,8 @@ export async function loadModels(core: EngineCore, versions: Record<string, numb
     }
     models[name]!.restore(decodeModelArtifact(stored.bytes), core.catalog);
     loaded.push({ name, version: stored.version });
+    savedAt.push(stored.createdAt);
   }
+  core.modelsTrainedAt = Math.min(...savedAt);
   core.modelsVersion = `v${fnv1a32(JSON.stringify(loaded)).toString(36)}`;
 }

@@ -8,7 +8,8 @@ import { recommend, type RecommendHooks } from './recommend';
 import { createEngineExperiments } from './variants';
 import { createExposurePublisher } from './exposure-publisher';
 import type { RecommenderModel } from '../model/contract';
-import type { Recommender, RecommenderOptions } from './types';
+import type { RecommendationList, Recommender, RecommenderOptions } from './types';
+import { createEngineTelemetry, type EngineTelemetry } from './telemetry';
 import { getProfile, ingestUsers, setPreferences } from './users';
 import { deleteUserData, exportUserData } from './user-data';
 
@@ -44,6 +45,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       ? createExposurePublisher(core.config.exposures, core.counters, options.logger ?? console, core.config.warningIntervalMs, core.clock)
       : undefined,
   };
+  const telemetry = options.meter ? createEngineTelemetry(options.meter, core, hooks.exposures) : undefined;
   return {
     catalog: core.catalog,
     ingestItems: (items) => ingestItems(core, items),
@@ -52,7 +54,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     ingestInteractions: (interactions) => ingestInteractions(core, interactions),
     feedback: (interaction) => feedback(core, interaction),
     train: (context) => train(core, context),
-    recommend: (query) => recommend(core, hooks, query),
+    recommend: telemetry ? (query) => timed(telemetry, () => recommend(core, hooks, query)) : (query) => recommend(core, hooks, query),
     trending: (query) => trending(core, query),
     similarItems: (itemId, query) => similarItems(core, itemId, query),
     getItem: (itemId) => getItem(core, itemId),
@@ -73,6 +75,19 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     health: () => health(core),
     flush: async () => hooks.exposures?.flush(),
   };
+}
+
+/** A `recommend()` call, timed and recorded. */
+async function timed(telemetry: EngineTelemetry, call: () => Promise<RecommendationList>): Promise<RecommendationList> {
+  const started = performance.now();
+  try {
+    const list = await call();
+    telemetry.served(list, (performance.now() - started) / 1000);
+    return list;
+  } catch (error) {
+    telemetry.failed(error, (performance.now() - started) / 1000);
+    throw error;
+  }
 }
 
 /** `stateStats()` of every model that reports it. */

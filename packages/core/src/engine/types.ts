@@ -2,6 +2,7 @@ import type { AssignmentStore } from '../ports/assignment-store';
 import type { ExperimentAssigner } from '../experiments/assigner';
 import type { ExposureLog } from '../experiments/exposures';
 import type { ServedVariant } from './variants';
+import type { TelemetryMeter } from '../ports/meter';
 import type { ErasureReport } from './user-data';
 import type { EventBus } from '../ports/event-bus';
 import type { HealthReport } from './health';
@@ -101,6 +102,12 @@ export interface RecommenderOptions extends RankingOptions {
   recentItems?: number;
   /** Clock for defaults such as `createdAt`, and the time of requests. @default Date.now */
   now?: () => number;
+  /**
+   * Where the engine's metrics go: an OpenTelemetry meter (`metrics.getMeter('mycontent')` from
+   * `@opentelemetry/api`) — `recommend()` latency, errors by code, cold-start and fallback rates,
+   * served-list diversity and catalogue coverage, model age, cache results, exposures. @default none
+   */
+  meter?: TelemetryMeter;
 }
 
 /** Where the engine writes its warnings. `console` is one. */

@@ -1,7 +1,9 @@
 /**
  * Liveness, readiness and Prometheus metrics. `/health` answers while the process runs;
  * `/ready` checks the store and the cache (load balancers stop routing while it says 503);
- * `/metrics` (admins) exposes request latency by route and status, and the engine's counters.
+ * `/metrics` (admins) exposes request latency by route and status, the engine's counters, and the
+ * engine's OpenTelemetry metrics (recommend() latency, cold-start and fallback rates, diversity,
+ * coverage, model age, cache results, exposures; stream lag when it consumes events).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -9,6 +11,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { z } from 'zod';
 import type { Recommender } from '@mycontent/core';
 import { withRole } from '../../auth/guard';
+import type { Telemetry } from '../../telemetry';
 
 const backendHealth = z.object({ name: z.string(), status: z.enum(['up', 'down', 'unknown']), ms: z.number(), error: z.string().optional() });
 const readiness = z.object({ ok: z.boolean(), store: backendHealth, cache: backendHealth });
@@ -50,7 +53,7 @@ export function createServiceMetrics(recommender: Recommender): ServiceMetrics {
   };
 }
 
-export const operationRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; metrics: ServiceMetrics }> = async (app, { recommender, metrics }) => {
+export const operationRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; metrics: ServiceMetrics; telemetry: Telemetry }> = async (app, { recommender, metrics, telemetry }) => {
   app.get('/health', {
     schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } },
     config: { rateLimit: false },
@@ -70,7 +73,8 @@ export const operationRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; 
     schema: { tags: ['operations'], summary: 'Prometheus metrics, text format (admins)', security: [{ bearer: [] }] },
     handler: async (request, reply) => {
       withRole(request, 'admin');
-      return reply.type(metrics.registry.contentType).serializer((text: string) => text).send(await metrics.registry.metrics());
+      const [own, engine] = await Promise.all([metrics.registry.metrics(), telemetry.text()]);
+      return reply.type(metrics.registry.contentType).serializer((text: string) => text).send(`${own}\n${engine}`);
     },
   });
 };
