@@ -187,6 +187,52 @@ describe('engine: experiments change the lists of the users in them', () => {
   });
 });
 
+describe('interleaving inside the engine', () => {
+  it('merges two rankers into each list by team draft, logs the teams, and finds the one readers prefer', async () => {
+    const experiment: ExperimentInput = {
+      key: 'rankers',
+      variants: [{ key: 'interleaved', settings: { interleave: { a: { blend: { politics: 1, sport: 0 } }, b: { blend: { politics: 0, sport: 1 } } } } }],
+    };
+    const { recommender, assigner, exposures, recorder, store, tick } = await setUp([experiment]);
+    const lists = new Map<string, Awaited<ReturnType<typeof recommender.recommend>>>();
+    for (const userId of USERS) lists.set(userId, await recommender.recommend({ userId, n: 4 }));
+    const first = lists.get('u0')!;
+    expect(first.items.map((r) => r.team).sort()).toEqual(['a', 'a', 'b', 'b']);
+    for (const r of first.items) expect(r.category).toBe(r.team === 'a' ? 'politics' : 'sport');
+    expect(new Set(first.items.map((r) => r.itemId))).toEqual(new Set(['p1', 'p2', 's1', 's2']));
+    // The coin that picks who starts is seeded per reader: the same reader gets the same list.
+    expect((await recommender.recommend({ userId: 'u0', n: 4, useCache: false })).items.map((r) => r.itemId)).toEqual(first.items.map((r) => r.itemId));
+    await vi.waitFor(() => expect(recorder.stats().recorded).toBe(USERS.length + 1));
+    expect((await exposures.get(first.id))!.teams).toEqual(first.items.map((r) => r.team));
+
+    // Readers click the sport item of their list most of the time, a politics one sometimes.
+    tick(60_000);
+    const clicks = USERS.map((userId, i) => {
+      const list = lists.get(userId)!;
+      const team = i % 5 === 0 ? 'a' : 'b';
+      return { userId, itemId: list.items.find((r) => r.team === team)!.itemId, type: 'click' as const, timestamp: T0 + 3_660_000, recommendationId: list.id };
+    });
+    await recommender.ingestInteractions(clicks);
+    const results = await experimentResults({ experiment: assigner.experiments[0]!, exposures: exposures.scan({ experiment: 'rankers' }), interactions: store.interactions.scan() });
+    const preference = results.interleaving.interleaved!;
+    expect(preference.treatment).toBeCloseTo(32 / 40, 10); // b won 32 of the 40 decided lists
+    // Per reader (bWins − aWins) / lists, averaged: u0 was served twice (one list clicked, one tie).
+    expect(preference.difference).toBeCloseTo((32 - 7 - 0.5) / 40, 10);
+    expect(preference.significant).toBe(true);
+    await recorder.stop();
+  });
+
+  it('refuses interleaving rankers it cannot build', () => {
+    const make = () =>
+      createRecommender({
+        store: createMemoryStore(),
+        models: { popular: createPopularityModel(), politics: fixedModel({ p1: 1 }) },
+        experiments: createExperimentAssigner({ experiments: [{ key: 'x', variants: [{ key: 'a', settings: { interleave: { a: {}, b: { blend: { nope: 1 } } } } }] }] }),
+      });
+    expect(make).toThrow(expect.objectContaining({ field: 'experiments.0.variants.0.settings.interleave.b.blend.nope' }));
+  });
+});
+
 describe('feedback attributed to the lists served', () => {
   it('joins clicks to their list by id or by window, counts unknown ids, and compares the variants', async () => {
     const { recommender, assigner, exposures, recorder, store, tick } = await setUp([blendTest]);

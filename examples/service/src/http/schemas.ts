@@ -217,6 +217,7 @@ export const experimentResultsResponse = z.object({
   ),
   comparisons: z.record(z.string(), z.record(z.string(), comparison).nullable()),
   cuped: z.object({ theta: z.number(), variance_reduction: z.number() }).nullable(),
+  interleaving: z.record(z.string(), comparison.nullable()).meta({ description: 'per variant serving interleaved lists: the preference for ranker b over a' }),
   sample_ratio: z.object({ observed: z.array(z.number()), expected: z.array(z.number()), p_value: z.number(), mismatch: z.boolean() }).nullable(),
   attribution: z.object({ by_list_id: z.number(), by_window: z.number(), unknown_list_id: z.number(), not_in_list: z.number(), unattributed: z.number() }),
   users_in_several_variants: z.number(),

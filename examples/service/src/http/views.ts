@@ -93,6 +93,7 @@ export const experimentResultsView = (r: ExperimentResults) => ({
     ]),
   ),
   cuped: r.cuped ? { theta: r.cuped.theta, variance_reduction: r.cuped.varianceReduction } : null,
+  interleaving: Object.fromEntries(Object.entries(r.interleaving).map(([variant, c]) => [variant, c ? comparisonView(c) : null])),
   sample_ratio: r.sampleRatio ? { observed: r.sampleRatio.observed, expected: r.sampleRatio.expected, p_value: r.sampleRatio.pValue, mismatch: r.sampleRatio.mismatch } : null,
   attribution: {
     by_list_id: r.attribution.byListId,

@@ -258,6 +258,8 @@ export interface Recommendation {
    * models have none (they were certain to be there).
    */
   propensity?: number;
+  /** In an interleaved list (an interleaving experiment), the ranker that placed the item: `a` or `b`. */
+  team?: 'a' | 'b';
 }
 
 /** Per-item counters kept by the store. */

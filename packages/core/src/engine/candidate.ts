@@ -16,6 +16,8 @@ export interface Candidate {
   contributions: Record<string, number>;
   /** The chance the item was drawn, for items chosen at random (exploration). */
   propensity?: number;
+  /** In an interleaved list, the ranker that placed the item. */
+  team?: 'a' | 'b';
 }
 
 /** A candidate brought by one source alone. */
@@ -36,6 +38,7 @@ export function toRecommendations(catalog: ItemCatalog, list: readonly Candidate
     const category = catalog.categoryOf(entry.item);
     if (category !== undefined) rec.category = category;
     if (entry.propensity !== undefined) rec.propensity = entry.propensity;
+    if (entry.team !== undefined) rec.team = entry.team;
     return rec;
   });
 }

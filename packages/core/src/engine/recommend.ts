@@ -14,7 +14,8 @@ import { assertTrained } from './models';
 import type { NewItemBootstrap } from './new-items';
 import { recommendQuerySchema, type RecommendQuery } from './options';
 import { learningExploreShare, progressiveSchema } from './progressive';
-import { rank } from './ranking';
+import { rank, type RankingRequest } from './ranking';
+import { rankInterleaved } from './interleaved-ranking';
 import type { RecommendationList, RecommendationPhase, RecommenderOptions } from './types';
 import { buildUserContext, type HistoryEntry, type UserContext } from './user-context';
 import { loadProfile } from './users';
@@ -60,7 +61,7 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
   const exploration = settings.explore === undefined ? progressive : { ...(progressive ?? DEFAULT_EXPLORATION), mature: { explore: settings.explore } };
   const onboarding = settings.coldStart ?? progressive?.onboarding;
   const variant = fnv1a32(
-    JSON.stringify([query.n, query.exclude, query.filters ?? null, query.session ?? null, hooked ?? settings.weights ?? null, diversity ?? null, settings.explore ?? null, settings.coldStart ?? null]),
+    JSON.stringify([query.n, query.exclude, query.filters ?? null, query.session ?? null, hooked ?? settings.weights ?? null, diversity ?? null, settings.explore ?? null, settings.coldStart ?? null, settings.interleave ?? null]),
   ).toString(36);
   const key: CacheKey =
     query.userId === undefined
@@ -126,7 +127,8 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
     const nExplore = Math.min(query.n - 1, Math.round(query.n * exploreShare));
     const nMain = query.n - nExplore;
     const extraSources = learning ? learningSources(core, context, weights, Math.max(ranker.settings.candidates, query.n)) : undefined;
-    items = await rank(ranker, core, context, { n: nMain, listLength: query.n, weights, diversity: diversity ?? false, ...(extraSources ? { extraSources } : {}) });
+    const request: RankingRequest = { n: nMain, listLength: query.n, weights, diversity: diversity ?? false, ...(extraSources ? { extraSources } : {}) };
+    items = settings.interleave ? await rankInterleaved(ranker, core, context, request, settings.interleave, seedKey) : await rank(ranker, core, context, request);
     if (hooks.newItems) {
       // New items for the readers of similar ones, within their reach.
       const fresh = await hooks.newItems.candidates(now, new Set(context.positive), context.filter, itemsOf(items));
@@ -164,6 +166,7 @@ async function serve(core: EngineCore, hooks: RecommendHooks, computed: Recommen
       items: list.items.map((r) => r.itemId),
       sources: list.items.map((r) => r.source),
       propensities: list.items.map((r) => r.propensity ?? 1),
+      ...(list.items.some((r) => r.team !== undefined) ? { teams: list.items.map((r) => r.team ?? null) } : {}),
       phase: list.phase,
       cached: list.cached,
     };

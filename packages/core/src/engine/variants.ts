@@ -6,6 +6,9 @@ import { diversitySchema } from './options';
 import type { Ranker } from './ranker';
 
 const share = z.number().min(0, 'must not be negative').max(1, 'must be at most 1');
+const blendSchema = z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite'));
+/** One ranker of an interleaved list: its blend (merged over the engine's) and its diversity. */
+const sideSchema = z.strictObject({ blend: blendSchema.optional(), diversity: z.union([diversitySchema, z.literal(false)]).optional() });
 
 /**
  * What an experiment's variant may change in the engine, under the variant's `settings` (other
@@ -14,20 +17,30 @@ const share = z.number().min(0, 'must not be negative').max(1, 'must be at most 
  * - `diversity`: the diversity re-ranking of the variant's lists, or `false` for none;
  * - `explore`: the share of a personalised list given to exploration (fresh items drawn at random);
  * - `coldStart`: the onboarding mix of a user with no history — `preferred` (popular in their
- *   declared categories), `popular` (overall) and `explore` (fresh items), normalised to sum to 1.
+ *   declared categories), `popular` (overall) and `explore` (fresh items), normalised to sum to 1;
+ * - `interleave`: two rankers `a` and `b` (each a `blend` and a `diversity`) whose rankings are
+ *   merged into each personalised list by team draft, every item marked with the `team` that placed
+ *   it — a comparison of the two in every list (see `experimentResults`' `interleaving`).
  */
 export const variantSettingsSchema = z.looseObject({
-  blend: z.record(z.string(), z.number().nonnegative('must not be negative').refine(Number.isFinite, 'must be finite')).optional(),
+  blend: blendSchema.optional(),
   diversity: z.union([diversitySchema, z.literal(false)]).optional(),
   explore: share.optional(),
   coldStart: z
     .strictObject({ preferred: share.default(0), popular: share.default(0), explore: share.default(0) })
     .refine((o) => o.preferred + o.popular + o.explore > 0, 'shares must not all be 0')
     .optional(),
+  interleave: z.strictObject({ a: sideSchema, b: sideSchema }).optional(),
 });
 
 /** The engine settings of a variant, as given (see {@link variantSettingsSchema}). */
 export type VariantSettings = z.input<typeof variantSettingsSchema>;
+
+/** One ranker of an interleaved list, resolved: its full blend and its diversity. */
+export interface RankingSide {
+  weights: Record<string, number>;
+  diversity: z.output<typeof diversitySchema> | false | undefined;
+}
 
 /** The engine settings of one variant, checked and resolved against the engine's models. */
 export interface ResolvedVariant {
@@ -36,6 +49,7 @@ export interface ResolvedVariant {
   diversity: z.output<typeof diversitySchema> | false | undefined;
   explore: number | undefined;
   coldStart: { preferred: number; popular: number; explore: number } | undefined;
+  interleave: { a: RankingSide; b: RankingSide } | undefined;
 }
 
 /** The experiments and variants a list was served under. */
@@ -57,7 +71,7 @@ export interface EngineExperiments {
   forUser(userId: string): Promise<RequestVariants>;
 }
 
-const NONE: ResolvedVariant = { weights: undefined, diversity: undefined, explore: undefined, coldStart: undefined };
+const NONE: ResolvedVariant = { weights: undefined, diversity: undefined, explore: undefined, coldStart: undefined, interleave: undefined };
 
 /**
  * Checks every variant's engine settings against the engine's models (typed errors naming the
@@ -71,11 +85,16 @@ export function createEngineExperiments(assigner: ExperimentAssigner, ranker: Ra
     experiment.variants.forEach((variant, v) => {
       const field = `experiments.${e}.variants.${v}.settings`;
       const settings = parseInput(variantSettingsSchema, variant.settings ?? {}, field, ENGINE);
+      const side = (s: z.output<typeof sideSchema>, name: 'a' | 'b'): RankingSide => ({
+        weights: ranker.checkBlend({ ...ranker.blend, ...s.blend }, `${field}.interleave.${name}.blend`),
+        diversity: s.diversity,
+      });
       resolved.set(`${experiment.key}\u0000${variant.key}`, {
         weights: settings.blend === undefined ? undefined : ranker.checkBlend({ ...ranker.blend, ...settings.blend }, `${field}.blend`),
         diversity: settings.diversity,
         explore: settings.explore,
         coldStart: settings.coldStart,
+        interleave: settings.interleave && { a: side(settings.interleave.a, 'a'), b: side(settings.interleave.b, 'b') },
       });
     });
   });
@@ -98,6 +117,7 @@ export function createEngineExperiments(assigner: ExperimentAssigner, ranker: Ra
           diversity: own.diversity ?? settings.diversity,
           explore: own.explore ?? settings.explore,
           coldStart: own.coldStart ?? settings.coldStart,
+          interleave: own.interleave ?? settings.interleave,
         };
       }
       return { served, settings };

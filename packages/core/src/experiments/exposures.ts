@@ -30,6 +30,8 @@ export const listExposureSchema = z
      * ranked, the draw probability for items chosen at random (exploration).
      */
     propensities: z.array(z.number().min(0).max(1)).max(1000),
+    /** In an interleaved list, the ranker that placed each item (`null` for items neither placed: exploration, new items). */
+    teams: z.array(z.enum(['a', 'b']).nullable()).max(1000).optional(),
     /** The phase that produced the list. */
     phase: z.enum(['personalized', 'learning', 'cold-start']),
     /** Whether it came from the cache. */
@@ -38,6 +40,7 @@ export const listExposureSchema = z
   .superRefine((x, context) => {
     if (x.sources.length !== x.items.length) context.addIssue({ code: 'custom', path: ['sources'], message: `holds ${x.sources.length} sources for ${x.items.length} items` });
     if (x.propensities.length !== x.items.length) context.addIssue({ code: 'custom', path: ['propensities'], message: `holds ${x.propensities.length} propensities for ${x.items.length} items` });
+    if (x.teams && x.teams.length !== x.items.length) context.addIssue({ code: 'custom', path: ['teams'], message: `holds ${x.teams.length} teams for ${x.items.length} items` });
   });
 
 /** One served list, as logged. */

@@ -67,8 +67,8 @@ export interface InterleavingCredit {
   ties: number;
 }
 
-/** The credit of one interleaved list: which team's items got more of its clicks. */
-export function creditList(teams: readonly ('a' | 'b')[], clickedPositions: Iterable<number>): 'a' | 'b' | 'tie' {
+/** The credit of one interleaved list: which team's items got more of its clicks (items of neither team, `null`, count for none). */
+export function creditList(teams: readonly ('a' | 'b' | null)[], clickedPositions: Iterable<number>): 'a' | 'b' | 'tie' {
   let a = 0;
   let b = 0;
   for (const p of clickedPositions) {

@@ -7,6 +7,7 @@ import { MyContentError } from '../errors/error';
 import type { Interaction, InteractionType } from '../domain/schemas';
 import { compareMeans, compareRatios, ratioSample, sampleRatioMismatch, type Comparison, type ComparisonOptions, type SampleRatioCheck } from './analysis';
 import { cupedAdjust, meanSample } from './cuped';
+import { compareInterleaved, creditList, type InterleavingCredit } from './interleaving';
 import type { Experiment } from './assigner';
 import type { ListExposure } from './exposures';
 
@@ -109,6 +110,12 @@ export interface ExperimentResults {
   /** Users per variant against the configured weights. */
   sampleRatio: SampleRatioCheck | undefined;
   attribution: AttributionCounts;
+  /**
+   * For each variant that served interleaved lists (its `interleave` setting): whether readers
+   * preferred ranker `b` over `a` — per reader, lists where b's items got more clicks minus lists
+   * where a's did, over their lists (see `compareInterleaved`).
+   */
+  interleaving: Record<string, Comparison | undefined>;
   /** Users seen under two variants of the experiment (counted in their first): non-zero means the split leaked. */
   usersInSeveralVariants: number;
   /** Lists served to no user (anonymous requests): not in the results. */
@@ -121,6 +128,7 @@ interface ListRecord {
   user: number;
   servedAt: number;
   items: readonly string[];
+  teams: readonly ('a' | 'b' | null)[] | undefined;
   clicked: Set<string> | undefined;
 }
 
@@ -214,7 +222,7 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
       userVariant[user] = -1 - userVariant[user]!; // marked, kept in the first variant
     }
     if (x.servedAt < firstServedAt) firstServedAt = x.servedAt;
-    const record: ListRecord = { user, servedAt: x.servedAt, items: x.items, clicked: undefined };
+    const record: ListRecord = { user, servedAt: x.servedAt, items: x.items, teams: x.teams, clicked: undefined };
     lists.set(x.id, record);
     userLists[user]!.push(record);
   }
@@ -272,6 +280,7 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
 
   // 3. Per user, then per variant.
   const sums = variantKeys.map(() => new UnitSums());
+  const credits = variantKeys.map((): InterleavingCredit[] => []);
   const shown = variantKeys.map(() => new Set<string>());
   const allShown = new Set<string>();
   const { categoryOf } = options;
@@ -283,7 +292,15 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
     let clickedLists = 0;
     let diversity = 0;
     let novelty = 0;
+    let credit: InterleavingCredit | undefined;
     for (const list of own) {
+      if (list.teams) {
+        credit ??= { aWins: 0, bWins: 0, ties: 0 };
+        const winner = creditList(list.teams, [...(list.clicked ?? [])].map((item) => list.items.indexOf(item)));
+        if (winner === 'a') credit.aWins++;
+        else if (winner === 'b') credit.bWins++;
+        else credit.ties++;
+      }
       impressions += list.items.length;
       clicks += list.clicked?.size ?? 0;
       if (list.clicked) clickedLists++;
@@ -303,6 +320,7 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
     s.diversity.push(diversity);
     s.novelty.push(novelty);
     s.before.push(before[user]!);
+    if (credit) credits[v]!.push(credit);
   });
   const ratio = (a: readonly number[], b: readonly number[]) => {
     const den = b.reduce((x, y) => x + y, 0);
@@ -358,11 +376,15 @@ export async function experimentResults(options: ExperimentResultsOptions): Prom
     }
     comparisons[variantKeys[v]!] = found;
   }
+  const interleaving: ExperimentResults['interleaving'] = {};
+  credits.forEach((units, v) => {
+    if (units.length > 0) interleaving[variantKeys[v]!] = units.length >= 2 ? compareInterleaved(units, options) : undefined;
+  });
   const weights = experiment.variants.every((x) => x.weight !== undefined) ? experiment.variants.map((x) => x.weight!) : experiment.variants.map(() => 1);
   const counts = sums.map((s) => s.users.length);
   const sampleRatio =
     variantKeys.length >= 2 && weights.every((w) => w > 0) && counts.some((n) => n > 0) ? sampleRatioMismatch(counts, weights) : undefined;
-  return { experiment: experiment.key, control, variants, comparisons, cuped, sampleRatio, attribution, usersInSeveralVariants, anonymousLists };
+  return { experiment: experiment.key, control, variants, comparisons, cuped, interleaving, sampleRatio, attribution, usersInSeveralVariants, anonymousLists };
 }
 
 /** The share of item pairs of a list in different categories (items without one are alike only to themselves). */
