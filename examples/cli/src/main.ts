@@ -5,6 +5,7 @@
  *   npm run cli -- generate --kind ratings --seed 1 --out data/ml
  *   npm run cli -- evaluate --data data/ml --format movielens --models popular,itemknn,als,bpr,ease
  *   npm run --silent cli -- recommend --train data/ml --format movielens --queries q.jsonl --model als --k 10 --out recs.jsonl
+ *   npm run cli -- experiment-results --experiments data/ab/experiments.json --key blend-weight --exposures data/ab/exposures.jsonl --interactions data/ab/interactions.jsonl
  *
  * Relative paths are read from where the command runs. Exit codes: 0 done, 1 the work failed (a
  * bad file, an unknown model, k ≤ 0...: the message says what), 2 the command line is wrong (an
@@ -15,6 +16,7 @@ import { isMyContentError } from '@mycontent/core';
 import { evaluate } from './commands/evaluate';
 import { generate } from './commands/generate';
 import { recommend } from './commands/recommend';
+import { experimentResultsCommand } from './commands/experiment-results';
 import { FORMATS } from './data';
 import { MODELS } from './models';
 
@@ -32,9 +34,9 @@ const program = new Command('npm run cli --')
 
 program
   .command('generate')
-  .description('write a seeded synthetic dataset: news in the Globo.com layout, or ratings as MovieLens u.data')
-  .addOption(new Option('--kind <kind>', 'what to generate').choices(['news', 'ratings']).default('news'))
-  .addOption(new Option('--scale <scale>', 'size of the news log').choices(['tiny', 'demo', 'full']).default('demo'))
+  .description('write a seeded synthetic dataset: news in the Globo.com layout, ratings as MovieLens u.data, or an A/B test log')
+  .addOption(new Option('--kind <kind>', 'what to generate').choices(['news', 'ratings', 'experiment']).default('news'))
+  .addOption(new Option('--scale <scale>', 'size of the news log (experiment: 2,000 / 20,000 / 200,000 readers)').choices(['tiny', 'demo', 'full']).default('demo'))
   .option('--seed <n>', 'random seed', '42')
   .option('--end <time>', 'news: when the click log ends (ISO-8601 or epoch ms; default: the start of today, UTC)')
   .requiredOption('--out <dir>', 'output directory (created when missing)')
@@ -60,6 +62,21 @@ program
   .option('--retrain-every <minutes>', 'replay: minutes between refits of the retrain policy', '60')
   .option('--at <time>', 'replay: start of the test window (ISO-8601 or epoch ms)')
   .action((options) => evaluate(options, log));
+
+program
+  .command('experiment-results')
+  .description("an experiment's results from its served lists and the feedback: per variant, each against the control, the sample-ratio check")
+  .requiredOption('--experiments <file>', 'the experiments file ({"experiments": [...]}, as the service reads it)')
+  .requiredOption('--key <key>', 'the experiment')
+  .option('--postgres <url>', 'read the exposures and interactions tables of this database')
+  .option('--schema <name>', 'PostgreSQL schema', 'mycontent')
+  .option('--exposures <file>', 'or: served lists, one JSON exposure a line')
+  .option('--interactions <file>', 'and: interactions, one JSON object a line')
+  .option('--sequential', 'always-valid intervals (safe to read at any time) instead of fixed-horizon ones', false)
+  .option('--alpha <a>', 'significance level', '0.05')
+  .option('--window-minutes <m>', 'attribute clicks without a list id to the latest list within this time', '30')
+  .option('--json <file>', 'the results as JSON (for dashboards)')
+  .action(async (options) => void (await experimentResultsCommand(options, log)));
 
 program
   .command('recommend')

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interactionSchema, parseInput } from '@mycontent/core';
+import { createPostgresExposureStore, createPostgresStore } from '@mycontent/adapters/postgres';
+import { postgresFixture } from '../../../packages/adapters/test/servers';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
@@ -259,5 +262,65 @@ describe('the command line itself', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the header must name a user and an item column');
     expect(result.stderr.length).toBeLessThan(1_000);
+  });
+});
+
+describe('cli experiment-results (an A/B test read from its logs)', () => {
+  it('reads a generated A/B log from files: per variant, each against the control, the split checked, JSON written', async () => {
+    const ab = join(dir, 'ab');
+    expect(cli('generate', '--kind', 'experiment', '--scale', 'tiny', '--seed', '7', '--out', ab).code).toBe(0);
+    const json = join(dir, 'ab-results.json');
+    const result = cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight', '--exposures', join(ab, 'exposures.jsonl'), '--interactions', join(ab, 'interactions.jsonl'), '--json', json);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('more-content − control:');
+    expect(result.stderr).toMatch(/sample ratio: \d+ \/ \d+ \/ \d+ users, p = [\d.e-]+ \(as configured\)/);
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    const ctr = Object.fromEntries(report.variants.map((v: { variant: string; ctr: number }) => [v.variant, v.ctr]));
+    // True click-through 3.0 / 3.6 / 2.9 %: each estimate within a point of it.
+    expect(Math.abs(ctr.control - 0.03)).toBeLessThan(0.005);
+    expect(Math.abs(ctr['more-content'] - 0.036)).toBeLessThan(0.006);
+    expect(report.comparisons['more-content'].ctr.difference).toBeGreaterThan(0);
+    expect(report.attribution.unknownListId).toBe(0);
+    expect(report.cuped.varianceReduction).toBeGreaterThan(0.1);
+    const sequential = cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight', '--exposures', join(ab, 'exposures.jsonl'), '--interactions', join(ab, 'interactions.jsonl'), '--sequential');
+    expect(sequential.stderr).toContain('(sequential)');
+  });
+
+  it('names the bad line, the unknown experiment, the missing source', async () => {
+    const ab = join(dir, 'ab');
+    await writeFile(join(dir, 'bad-exposures.jsonl'), '{"id":"l1","servedAt":1,"experiments":[],"items":["a"],"sources":["x"],"propensities":[2],"phase":"personalized","cached":false}\n');
+    const bad = cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight', '--exposures', join(dir, 'bad-exposures.jsonl'), '--interactions', join(ab, 'interactions.jsonl'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('exposures line 1');
+    expect(bad.stderr).toContain('propensities');
+    const unknown = cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'nope', '--exposures', join(ab, 'exposures.jsonl'), '--interactions', join(ab, 'interactions.jsonl'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('--key "nope" is not an experiment');
+    const nothing = cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight');
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain('give --postgres URL, or both --exposures and --interactions files');
+  });
+
+  it('reads the same results from PostgreSQL tables as from the files', async () => {
+    const server = await postgresFixture('cli_ab');
+    if (!server.pool) return;
+    try {
+      const ab = join(dir, 'ab');
+      const lines = async (file: string) => (await readFile(join(ab, file), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const store = createPostgresStore({ pool: server.pool, schema: server.schema });
+      await store.interactions.append((await lines('interactions.jsonl')).map((x) => parseInput(interactionSchema, x, 'interaction', 'test')));
+      await createPostgresExposureStore({ pool: server.pool, schema: server.schema }).append(await lines('exposures.jsonl'));
+      const url = process.env.MYCONTENT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+      const fromFiles = join(dir, 'ab-files.json');
+      const fromDb = join(dir, 'ab-db.json');
+      cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight', '--exposures', join(ab, 'exposures.jsonl'), '--interactions', join(ab, 'interactions.jsonl'), '--json', fromFiles);
+      const db = cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight', '--postgres', url, '--schema', server.schema, '--json', fromDb);
+      expect(db.code, db.stderr).toBe(0);
+      // The same numbers, up to the order of floating-point sums (the table is scanned in another order).
+      const rounded = (text: string) => JSON.parse(text, (_key, value) => (typeof value === 'number' ? Number(value.toPrecision(10)) : value));
+      expect(rounded(await readFile(fromDb, 'utf8'))).toEqual(rounded(await readFile(fromFiles, 'utf8')));
+    } finally {
+      await server.drop();
+    }
   });
 });
