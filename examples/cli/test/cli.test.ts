@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interactionSchema, parseInput } from '@mycontent/core';
 import { createPostgresExposureStore, createPostgresStore } from '@mycontent/adapters/postgres';
-import { postgresFixture } from '../../../packages/adapters/test/servers';
+import { POSTGRES_URL, postgresFixture } from '../../../packages/adapters/test/servers';
 
 const cwd = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
@@ -310,11 +310,10 @@ describe('cli experiment-results (an A/B test read from its logs)', () => {
       const store = createPostgresStore({ pool: server.pool, schema: server.schema });
       await store.interactions.append((await lines('interactions.jsonl')).map((x) => parseInput(interactionSchema, x, 'interaction', 'test')));
       await createPostgresExposureStore({ pool: server.pool, schema: server.schema }).append(await lines('exposures.jsonl'));
-      const url = process.env.MYCONTENT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
       const fromFiles = join(dir, 'ab-files.json');
       const fromDb = join(dir, 'ab-db.json');
       cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight', '--exposures', join(ab, 'exposures.jsonl'), '--interactions', join(ab, 'interactions.jsonl'), '--json', fromFiles);
-      const db = cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight', '--postgres', url, '--schema', server.schema, '--json', fromDb);
+      const db = cli('experiment-results', '--experiments', join(ab, 'experiments.json'), '--key', 'blend-weight', '--postgres', POSTGRES_URL, '--schema', server.schema, '--json', fromDb);
       expect(db.code, db.stderr).toBe(0);
       // The same numbers, up to the order of floating-point sums (the table is scanned in another order).
       const rounded = (text: string) => JSON.parse(text, (_key, value) => (typeof value === 'number' ? Number(value.toPrecision(10)) : value));
