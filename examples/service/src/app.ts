@@ -3,7 +3,10 @@
  * rate limits), then the versioned API under `/api/v1`, its OpenAPI document at
  * `/docs/json` and an interactive UI at `/docs`.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyStatic from '@fastify/static';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -67,13 +70,19 @@ export async function buildApp(config: ServiceConfig, backends: Backends, logger
   await app.register(
     async (api) => {
       await api.register(authRoutes, { accounts, tokens, authRateLimit: config.authRateLimitPerMinute });
-      await api.register(readerRoutes, { recommender, accounts, events });
-      await api.register(articleRoutes, { recommender });
+      await api.register(readerRoutes, { recommender, accounts, events, items: backends.items });
+      await api.register(articleRoutes, { recommender, items: backends.items });
       await api.register(experimentRoutes, { recommender, experiments: backends.experiments });
     },
     { prefix: '/api/v1' },
   );
   await app.register(operationRoutes, { recommender, metrics, telemetry: backends.telemetry });
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  // The reader's web app (examples/web-feed), when it is built.
+  const webApp = fileURLToPath(new URL('../../web-feed/dist/', import.meta.url));
+  if (existsSync(webApp)) {
+    await app.register(fastifyStatic, { root: webApp, prefix: '/app/', index: 'index.html' });
+    app.get('/app', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/'));
+  }
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(existsSync(webApp) ? '/app/' : '/docs'));
   return app;
 }

@@ -21,12 +21,14 @@ import {
   type EventProcessor,
   type InteractionInput,
   type InteractionLog,
+  type ItemStore,
   type RecommendationStore,
   type TelemetryMeter,
   type RecommendationCache,
   type Recommender,
 } from '@mycontent/core';
-import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
+import { tableBatches } from '@mycontent/core/data';
+import { demoNews } from './demo-news';
 import { createExactVectorIndex, createMemoryCache, createMemoryEventBus } from '@mycontent/adapters/memory';
 import {
   createPostgresAssignmentStore,
@@ -62,6 +64,8 @@ export interface Backends {
   redis?: Redis;
   /** The engine's OpenTelemetry metrics, for `/metrics`. */
   telemetry: Telemetry;
+  /** The articles, read in one query to show a page of recommendations with their titles. */
+  items: ItemStore;
   /** The experiments and their logged exposures, when `EXPERIMENTS_FILE` is set. */
   experiments?: { assigner: ExperimentAssigner; exposures: ExposureStore; recorder: ExposureRecorder; interactions: InteractionLog };
   /** What the start did: seeded demo data, loaded or trained models. */
@@ -95,14 +99,17 @@ function newsRecommender(store: RecommendationStore, connection: PostgresConnect
       content: createContentModel({ index: (dimension) => createExactVectorIndex({ dimension }) }),
     },
     blend: { related: 0.7, content: 0.2, trending: 0.1 },
+    // New readers: onboarding from their chosen categories, then a quick-learning phase that keeps
+    // them in the mix while the first likes and clicks take over.
+    progressive: true,
   });
 }
 
-/** Fills the (new, in-memory) embedded store with the synthetic news: articles with embeddings, then clicks. */
+/** Fills the (new, in-memory) embedded store with the demo news: articles with embeddings, then clicks. */
 async function seedDemo(recommender: Recommender, config: ServiceConfig): Promise<Record<string, unknown>> {
   if (config.demo.scale === 'none') return { seeded: false };
   const started = performance.now();
-  const news = generateSyntheticNews(config.demo.scale, { seed: config.demo.seed });
+  const news = demoNews(config.demo.scale, config.demo.seed);
   const { dim, data } = news.embeddings;
   await recommender.ingestItems(news.items.map((item, i) => ({ ...item, embedding: data.subarray(i * dim, (i + 1) * dim) })));
   for (const batch of tableBatches(news.clicks, 20_000)) await recommender.ingestInteractions(batch);
@@ -224,6 +231,7 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     events,
     redis,
     telemetry,
+    items: store.items,
     ...(experimenting && recorder ? { experiments: { assigner: experimenting.assigner, exposures: experimenting.store, recorder, interactions: store.interactions } } : {}),
     startup,
     async close() {

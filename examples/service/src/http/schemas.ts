@@ -98,6 +98,8 @@ export const recommendation = z.object({
   score: z.number(),
   source: z.string().meta({ description: 'which source placed it: a model name, cold-start, exploration, fill...' }),
   category: z.string().optional(),
+  title: z.string().optional(),
+  summary: z.string().optional(),
 });
 const servedVariant = z.object({ experiment: z.string(), variant: z.string() });
 
@@ -111,6 +113,8 @@ export const recommendationsResponse = z.object({
   items: z.array(recommendation),
 });
 export const rankedList = z.object({ items: z.array(recommendation) });
+export const categoriesQuery = z.strictObject({ n: count(1_000, 24).meta({ description: 'at most this many, largest first' }) });
+export const categoriesResponse = z.object({ categories: z.array(z.object({ name: z.string(), articles: z.number() })) });
 
 export const profileResponse = z.object({
   user_id: z.string(),

@@ -1,19 +1,27 @@
 /**
  * How the engine's objects look on the wire: snake_case names, ISO 8601 times, only JSON.
  */
-import type { Comparison, Experiment, ExperimentResults, ItemDetails, Recommendation, UserProfile } from '@mycontent/core';
+import type { Comparison, Experiment, ExperimentResults, Item, ItemDetails, ItemStore, Recommendation, UserProfile } from '@mycontent/core';
 import type { Account } from '../auth/accounts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A recommendation as the API shows it. */
-export const recommendationView = (r: Recommendation) => ({
+/** A recommendation as the API shows it, with the article's title and standfirst when known. */
+export const recommendationView = (r: Recommendation, item?: Item) => ({
   article_id: r.itemId,
   rank: r.rank,
   score: r.score,
   source: r.source,
   ...(r.category === undefined ? {} : { category: r.category }),
+  ...(item?.title === undefined ? {} : { title: item.title }),
+  ...(item?.summary === undefined ? {} : { summary: item.summary }),
 });
+
+/** A list of recommendations with their articles' titles, read in one query. */
+export async function withTitles(items: ItemStore, list: readonly Recommendation[]) {
+  const found = list.length === 0 ? [] : await items.get(list.map((r) => r.itemId));
+  return list.map((r, i) => recommendationView(r, found[i]));
+}
 
 /** A profile. */
 export const profileView = (p: UserProfile) => ({

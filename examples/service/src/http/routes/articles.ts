@@ -4,19 +4,33 @@
  * similar articles through its embedding.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Recommender } from '@mycontent/core';
+import type { ItemStore, Recommender } from '@mycontent/core';
 import { withRole } from '../../auth/guard';
 import { HttpProblem } from '../problem';
-import { articleParams, articleResponse, articlesBody, problems, rankedList, similarQuery, trendingQuery, written } from '../schemas';
-import { articleView, recommendationView } from '../views';
+import { articleParams, articleResponse, articlesBody, categoriesQuery, categoriesResponse, problems, rankedList, similarQuery, trendingQuery, written } from '../schemas';
+import { articleView, withTitles } from '../views';
 
-export const articleRoutes: FastifyPluginAsyncZod<{ recommender: Recommender }> = async (app, { recommender }) => {
+export const articleRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; items: ItemStore }> = async (app, { recommender, items: articles }) => {
+  app.get('/articles/categories', {
+    schema: { tags: ['articles'], summary: 'The categories of the catalogue, largest first (for onboarding)', querystring: categoriesQuery, response: { 200: categoriesResponse, ...problems(400, 429) } },
+    handler: async (request) => {
+      const { catalog } = recommender;
+      const counts = new Map<string, number>();
+      for (let i = 0; i < catalog.size; i++) {
+        const category = catalog.active[i] === 1 ? catalog.categoryOf(i) : undefined;
+        if (category !== undefined) counts.set(category, (counts.get(category) ?? 0) + 1);
+      }
+      const categories = [...counts].map(([name, n]) => ({ name, articles: n })).sort((a, b) => b.articles - a.articles || a.name.localeCompare(b.name));
+      return { categories: categories.slice(0, request.query.n) };
+    },
+  });
+
   app.get('/articles/trending', {
     schema: { tags: ['articles'], summary: 'What is read most right now, overall or in one category', querystring: trendingQuery, response: { 200: rankedList, ...problems(400, 429) } },
     handler: async (request) => {
       const { n, category } = request.query;
       const items = await recommender.trending({ n, ...(category ? { category } : {}) });
-      return { items: items.map(recommendationView) };
+      return { items: await withTitles(articles, items) };
     },
   });
 
@@ -33,7 +47,7 @@ export const articleRoutes: FastifyPluginAsyncZod<{ recommender: Recommender }> 
     schema: { tags: ['articles'], summary: 'More like this article', params: articleParams, querystring: similarQuery, response: { 200: rankedList, ...problems(400, 404, 429) } },
     handler: async (request) => {
       const items = await recommender.similarItems(request.params.id, { n: request.query.n });
-      return { items: items.map(recommendationView) };
+      return { items: await withTitles(articles, items) };
     },
   });
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Recommender } from '@mycontent/core';
+import type { ItemStore, Recommender } from '@mycontent/core';
 import type { Accounts } from '../../auth/accounts';
 import { ACCESS_COOKIE, REFRESH_COOKIE, actingFor, signedIn } from '../../auth/guard';
 import type { EventSink } from '../../backends';
@@ -22,12 +22,12 @@ import {
   userQuery,
   written,
 } from '../schemas';
-import { accountView, profileView, recommendationView } from '../views';
+import { accountView, profileView, withTitles } from '../views';
 
 const secured = { security: [{ bearer: [] }] };
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const readerRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; accounts: Accounts; events: EventSink }> = async (app, { recommender, accounts, events }) => {
+export const readerRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; accounts: Accounts; events: EventSink; items: ItemStore }> = async (app, { recommender, accounts, events, items }) => {
   app.get('/recommendations', {
     schema: { tags: ['readers'], summary: 'Recommended articles for a user', ...secured, querystring: recommendationsQuery, response: { 200: recommendationsResponse, ...problems(400, 401, 403, 429) } },
     handler: async (request) => {
@@ -46,7 +46,7 @@ export const readerRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; acc
         phase: list.phase,
         cached: list.cached,
         generated_at: iso(list.generatedAt),
-        items: list.items.map(recommendationView),
+        items: await withTitles(items, list.items),
       };
     },
   });

@@ -1,0 +1,124 @@
+/**
+ * The reader's web feed in a real browser (Debian's Chromium driven by playwright-core) against
+ * the service on embedded defaults: sign up, onboarding, a feed that follows likes and dislikes
+ * with no duplicates over three pages, an article with similar ones, the data export, account
+ * deletion. Any console error or failed request fails the test.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../service/src/app';
+import { openBackends, type Backends } from '../../service/src/backends';
+import { readConfig } from '../../service/src/config';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CI = (process.env.CI ?? '') !== '' && !['0', 'false'].includes(process.env.CI!.toLowerCase());
+const available = existsSync(CHROMIUM);
+if (!available && CI) throw new Error(`CI=true requires Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
+if (!available) console.warn(`[web-feed tests] skipping the browser tests: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
+
+let backends: Backends;
+let app: FastifyInstance;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  if (!available) return;
+  const config = readConfig({ DEMO_SCALE: 'tiny', RATE_LIMIT_PER_MINUTE: '100000', AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
+  backends = await openBackends(config);
+  app = await buildApp(config, backends);
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await backends?.close();
+});
+
+/** A page that records every console error and failed request. */
+async function openPage(width: number): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+  return { page, problems };
+}
+
+const cardsOf = (page: Page) => page.locator('article.card').evaluateAll((cards) => cards.map((c) => ({ id: c.getAttribute('data-article')!, category: c.getAttribute('data-category') ?? '' })));
+
+describe.skipIf(!available)('the web feed, in Chromium', () => {
+  it('takes a new reader from sign-up to a feed that follows them, and lets them leave with their data', async () => {
+    const { page, problems } = await openPage(1280);
+    await page.goto(`${base}/app/`);
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByLabel('Email').fill('reader@example.com');
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+
+    // Onboarding: sport.
+    await page.getByRole('heading', { name: 'What do you like to read?' }).waitFor();
+    await page.getByLabel('sport', { exact: true }).check();
+    const asked = Date.now();
+    await page.getByRole('button', { name: 'Show my feed' }).click();
+    await page.locator('article.card').first().waitFor();
+    const firstCardMs = Date.now() - asked;
+    console.log(`feed: first card ${firstCardMs} ms after "Show my feed"`);
+    expect(firstCardMs).toBeLessThan(2_000);
+    const first = await cardsOf(page);
+    expect(first).toHaveLength(20);
+    expect(first.filter((c) => c.category === 'sport').length).toBeGreaterThan(10);
+
+    // Two likes in another category; the next page leans towards it.
+    const other = first.find((c) => c.category !== 'sport')?.category ?? 'politics';
+    const shareOf = (cards: { category: string }[]) => cards.filter((c) => c.category === other).length / cards.length;
+    const toLike = first.filter((c) => c.category === other).slice(0, 2);
+    for (const card of toLike) await page.locator(`article.card[data-article="${card.id}"]`).getByRole('button', { name: /^Like/ }).click();
+    // One dislike: the card leaves, and never comes back.
+    const disliked = first.find((c) => c.category === 'sport')!.id;
+    await page.locator(`article.card[data-article="${disliked}"]`).getByRole('button', { name: /^Not interested/ }).click();
+    await expect.poll(async () => (await cardsOf(page)).some((c) => c.id === disliked)).toBe(false);
+
+    for (let pageNumber = 2; pageNumber <= 3; pageNumber++) {
+      const before = (await cardsOf(page)).length;
+      await page.locator('.sentinel').scrollIntoViewIfNeeded();
+      await expect.poll(async () => (await cardsOf(page)).length, { timeout: 10_000 }).toBeGreaterThan(before);
+    }
+    const all = await cardsOf(page);
+    expect(new Set(all.map((c) => c.id)).size).toBe(all.length); // no duplicate over three pages
+    expect(all.some((c) => c.id === disliked)).toBe(false);
+    const second = all.slice(19, 39);
+    console.log(`feed: ${other} is ${Math.round(100 * shareOf(first))} % of the first page, ${Math.round(100 * shareOf(second))} % of the second after two likes`);
+    expect(shareOf(second)).toBeGreaterThan(shareOf(first));
+
+    // An article and more like it.
+    await page.locator('article.card a').first().click();
+    await page.getByRole('heading', { name: 'More like this' }).waitFor();
+    await expect.poll(async () => page.locator('.similar article.card').count()).toBeGreaterThan(0);
+
+    // Export (a JSON download with the likes), then delete the account.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Export my data' }).click();
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: /Download/ }).click();
+    const data = JSON.parse(await readFile((await (await download).path())!, 'utf8'));
+    expect(data.interactions.filter((x: { type: string }) => x.type === 'like').map((x: { itemId: string }) => x.itemId).sort()).toEqual(toLike.map((c) => c.id).sort());
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    await page.getByRole('button', { name: /Yes, delete my account/ }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill('reader@example.com');
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(async () => page.getByRole('alert').textContent()).toMatch(/.+/);
+    // The refused sign-in is the one failed request expected.
+    expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
+    await page.context().close();
+  });
+});
