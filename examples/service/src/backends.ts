@@ -102,6 +102,8 @@ function newsRecommender(store: RecommendationStore, connection: PostgresConnect
     // New readers: onboarding from their chosen categories, then a quick-learning phase that keeps
     // them in the mix while the first likes and clicks take over.
     progressive: true,
+    // A new article reaches the readers of similar ones at once, as far as its quality earns it.
+    newItems: true,
   });
 }
 

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, session, type Account } from './api';
 import { ArticlePage } from './pages/Article';
+import { DashboardPage } from './pages/Dashboard';
 import { FeedPage } from './pages/Feed';
 import { SettingsPage } from './pages/Settings';
 import { SignInPage } from './pages/SignIn';
@@ -27,8 +28,8 @@ export function App() {
   const route = useRoute();
   useEffect(() => {
     if (!session.known()) return setAccount(null);
-    api<{ account: Account }>('/api/v1/auth/me').then(
-      (me) => setAccount(me.account),
+    api<Account>('/api/v1/auth/me').then(
+      (me) => setAccount(me),
       () => {
         session.ended();
         setAccount(null);
@@ -60,6 +61,11 @@ export function App() {
           <a href="#/settings" aria-current={page === 'settings' ? 'page' : undefined}>
             Settings
           </a>
+          {account.role === 'admin' && (
+            <a href="#/dashboard" aria-current={page === 'dashboard' ? 'page' : undefined}>
+              Dashboard
+            </a>
+          )}
         </nav>
       </header>
       <main className="page">
@@ -69,6 +75,8 @@ export function App() {
           <ArticlePage account={account} articleId={id} />
         ) : page === 'trending' ? (
           <TrendingPage />
+        ) : page === 'dashboard' && account.role === 'admin' ? (
+          <DashboardPage />
         ) : page === 'settings' ? (
           <SettingsPage account={account} onSignedOut={signedOut} />
         ) : (
