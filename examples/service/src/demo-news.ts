@@ -22,7 +22,7 @@ const SUBJECTS: Record<string, string[]> = {
   music: ['An indie band', 'The orchestra', 'A jazz club', 'A singer-songwriter', 'The summer festival'],
   cinema: ['A documentary', 'The film festival', 'An animated feature', 'A first-time director', 'The old cinema'],
 };
-const VERBS = ['bets on', 'rethinks', 'takes on', 'celebrates', 'warns about', 'unveils', 'questions', 'rediscovers'];
+const VERBS = ['bet on', 'rethought', 'took on', 'celebrated', 'warned about', 'unveiled', 'questioned', 'rediscovered', 'pushed back on', 'doubled down on'];
 const OBJECTS = ['a bold plan', 'the next season', 'an old rivalry', 'a quiet revolution', 'the numbers', 'a long-awaited change', 'its critics', 'a surprise result'];
 
 /** A deterministic pick from a list, by a string's hash. */

@@ -121,4 +121,25 @@ describe.skipIf(!available)('the web feed, in Chromium', () => {
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
     await page.context().close();
   });
+
+  it('fits a phone: one column, nothing wider than the screen, the controls reachable by keyboard', async () => {
+    const { page, problems } = await openPage(390);
+    await page.goto(`${base}/app/`);
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByLabel('Email').fill('phone@example.com');
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.keyboard.press('Enter'); // the form submits from the keyboard
+    await page.getByLabel('culture', { exact: true }).check();
+    await page.getByRole('button', { name: 'Show my feed' }).click();
+    await page.locator('article.card').nth(3).waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    const boxes = await page.locator('article.card').evaluateAll((cards) => cards.slice(0, 3).map((c) => c.getBoundingClientRect().left));
+    expect(new Set(boxes).size).toBe(1); // one column
+    // Tab reaches a card's title link, then its Like button.
+    await page.locator('article.card a').first().focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent?.trim()')).toBe('Like');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

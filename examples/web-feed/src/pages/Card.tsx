@@ -19,10 +19,10 @@ export function ArticleCard({ card, onOpen, onLike, onDislike, liked }: { card: 
       {onLike && onDislike && (
         <div className="actions">
           <button type="button" aria-pressed={liked === true} onClick={onLike} aria-label={`Like ${card.title ?? card.article_id}`}>
-            👍 Like
+            Like
           </button>
           <button type="button" onClick={onDislike} aria-label={`Not interested in ${card.title ?? card.article_id}`}>
-            👎 Not for me
+            Not for me
           </button>
         </div>
       )}

@@ -110,13 +110,21 @@ function LatencyChart({ points }: { points: Point[] }) {
   const width = 640;
   const height = 200;
   const max = Math.max(0.001, ...points.flatMap((p) => [p.p99, p.p95, p.p50].filter(Number.isFinite)));
-  const line = (key: 'p50' | 'p95' | 'p99') =>
-    points.map((p, i) => `${points.length === 1 ? width / 2 : (i / (points.length - 1)) * width},${height - (Number.isFinite(p[key]) ? (p[key] / max) * (height - 10) : 0)}`).join(' ');
+  const x = (i: number) => (points.length === 1 ? width / 2 : 6 + (i / (points.length - 1)) * (width - 12));
+  const y = (v: number) => height - (Number.isFinite(v) ? (v / max) * (height - 10) : 0);
+  const line = (key: 'p50' | 'p95' | 'p99') => points.map((p, i) => `${x(i)},${y(p[key])}`).join(' ');
   return (
     <figure className="chart">
       <svg role="img" aria-label={`recommend() latency: ${points.length} points, up to ${ms(max)}`} viewBox={`0 0 ${width} ${height}`} data-points={points.length}>
         <line x1="0" y1={height} x2={width} y2={height} className="axis" />
-        {(['p50', 'p95', 'p99'] as const).map((key) => (points.length > 0 ? <polyline key={key} points={line(key)} className={key} /> : null))}
+        {(['p50', 'p95', 'p99'] as const).map((key) => (
+          <g key={key} className={key}>
+            {points.length > 1 && <polyline points={line(key)} />}
+            {points.map((p, i) => (
+              <circle key={p.at} cx={x(i)} cy={y(p[key])} r="3" />
+            ))}
+          </g>
+        ))}
       </svg>
       <figcaption>
         <span className="p50">p50</span> <span className="p95">p95</span> <span className="p99">p99</span> · top of the chart: {ms(max)}
