@@ -9,27 +9,20 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
-import { buildApp } from '../../service/src/app';
-import { openBackends } from '../../service/src/backends';
-import { readConfig } from '../../service/src/config';
+import type { Page } from 'playwright-core';
+import { launchChromium, openPage, startService } from '../test/browser';
 
 const OUT = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 const WIDTHS = { phone: 390, desktop: 1280 } as const;
 const ADMIN = { email: 'admin@example.com', password: 'admin password 1234' };
 
-const config = readConfig({
-  DEMO_SCALE: 'tiny',
+const service = await startService({
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
   EXPERIMENTS_FILE: fileURLToPath(new URL('../../service/experiments.json', import.meta.url)),
-  RATE_LIMIT_PER_MINUTE: '100000',
-  AUTH_RATE_LIMIT_PER_MINUTE: '100000',
 });
-const backends = await openBackends(config);
-const app = await buildApp(config, backends);
-const base = await app.listen({ host: '127.0.0.1', port: 0 });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+const base = service.base;
+const browser = await launchChromium();
 await mkdir(OUT, { recursive: true });
 const problems: string[] = [];
 
@@ -43,10 +36,8 @@ async function shoot(page: Page, name: string, width: string) {
 
 try {
   for (const [width, px] of Object.entries(WIDTHS)) {
-    const context = await browser.newContext({ viewport: { width: px, height: width === 'phone' ? 844 : 900 }, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-    page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
+    const { page, problems: seen } = await openPage(browser, px, width === 'phone' ? 844 : 900);
+    const context = page.context();
     await page.goto(`${base}/app/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shoot(page, 'sign-in', width);
@@ -69,10 +60,9 @@ try {
     await page.getByRole('button', { name: 'Export my data' }).waitFor();
     await shoot(page, 'settings', width);
     await context.close();
+    problems.push(...seen);
 
-    const admin = await browser.newContext({ viewport: { width: px, height: 900 }, deviceScaleFactor: 1 });
-    const adminPage = await admin.newPage();
-    adminPage.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    const { page: adminPage, problems: adminSeen } = await openPage(browser, px);
     await adminPage.goto(`${base}/app/`);
     await adminPage.getByLabel('Email').fill(ADMIN.email);
     await adminPage.getByLabel('Password').fill(ADMIN.password);
@@ -81,12 +71,12 @@ try {
     await adminPage.getByRole('table', { name: 'experiment blend-weight' }).waitFor();
     await adminPage.waitForFunction("Number(document.querySelector('figure.chart svg')?.getAttribute('data-points')) > 0");
     await shoot(adminPage, 'dashboard', width);
-    await admin.close();
+    await adminPage.context().close();
+    problems.push(...adminSeen);
   }
 } finally {
   await browser.close();
-  await app.close();
-  await backends.close();
+  await service.close();
 }
 if (problems.length > 0) {
   console.error(problems.join('\n'));

@@ -3,54 +3,34 @@
  * running experiment's table; an article an editor publishes reaches a reader of its section
  * within 5 s. Any console error or failed request fails the test.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../service/src/app';
-import { openBackends, type Backends } from '../../service/src/backends';
-import { readConfig } from '../../service/src/config';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, openPage as open, startService, type RunningService } from './browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM); // feed.browser.test.ts fails the run under CI without it
+const available = chromiumAvailable();
 const ADMIN = { email: 'admin@example.com', password: 'admin password 1234' };
-let backends: Backends;
-let app: FastifyInstance;
+let service: RunningService;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
   if (!available) return;
-  const config = readConfig({
-    DEMO_SCALE: 'tiny',
+  service = await startService({
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     EXPERIMENTS_FILE: fileURLToPath(new URL('../../service/experiments.json', import.meta.url)),
-    RATE_LIMIT_PER_MINUTE: '100000',
-    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
   });
-  backends = await openBackends(config);
-  app = await buildApp(config, backends);
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  base = service.base;
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await backends?.close();
+  await service?.close();
 });
 
-async function openPage(): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => problems.push(`failed: ${request.url()}`));
-  return { page, problems };
-}
+const openPage = () => open(browser, 1280);
 
 /** A JSON call as a signed-in user (a token from sign-in or sign-up). */
 async function call<T>(method: string, path: string, token: string | undefined, body?: unknown): Promise<T> {

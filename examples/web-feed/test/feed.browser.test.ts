@@ -4,53 +4,29 @@
  * with no duplicates over three pages, an article with similar ones, the data export, account
  * deletion. Any console error or failed request fails the test.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../service/src/app';
-import { openBackends, type Backends } from '../../service/src/backends';
-import { readConfig } from '../../service/src/config';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, openPage as open, startService, type RunningService } from './browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CI = (process.env.CI ?? '') !== '' && !['0', 'false'].includes(process.env.CI!.toLowerCase());
-const available = existsSync(CHROMIUM);
-if (!available && CI) throw new Error(`CI=true requires Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
-if (!available) console.warn(`[web-feed tests] skipping the browser tests: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
-
-let backends: Backends;
-let app: FastifyInstance;
+const available = chromiumAvailable();
+let service: RunningService;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
   if (!available) return;
-  const config = readConfig({ DEMO_SCALE: 'tiny', RATE_LIMIT_PER_MINUTE: '100000', AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
-  backends = await openBackends(config);
-  app = await buildApp(config, backends);
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  service = await startService();
+  base = service.base;
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await backends?.close();
+  await service?.close();
 });
 
-/** A page that records every console error and failed request. */
-async function openPage(width: number): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
-  return { page, problems };
-}
+const openPage = (width: number) => open(browser, width);
 
 const cardsOf = (page: Page) => page.locator('article.card').evaluateAll((cards) => cards.map((c) => ({ id: c.getAttribute('data-article')!, category: c.getAttribute('data-category') ?? '' })));
 
