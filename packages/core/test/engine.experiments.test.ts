@@ -127,6 +127,27 @@ describe('engine: experiments change the lists of the users in them', () => {
     expect(await first.sticky.get('u7')).toEqual({});
   });
 
+  it('asks the sticky store once a minute per user, not on every request', async () => {
+    const store = createMemoryAssignmentStore();
+    let reads = 0;
+    const counting = { ...store, get: async (userId: string) => (reads++, store.get(userId)) };
+    let clock = T0;
+    const recommender = createRecommender({
+      store: createMemoryStore(),
+      models: { popular: createPopularityModel(), politics: fixedModel({ p1: 1 }), sport: fixedModel({ s1: 1 }) },
+      blend: { politics: 1, sport: 0 },
+      experiments: createExperimentAssigner({ experiments: [blendTest], sticky: counting }),
+      now: () => clock,
+    });
+    await recommender.ingestItems([{ id: 'p1', createdAt: T0 }, { id: 's1', createdAt: T0 }]);
+    await recommender.train();
+    for (let i = 0; i < 5; i++) await recommender.recommend({ userId: 'u1', useCache: false });
+    expect(reads).toBe(1);
+    clock += 61_000;
+    await recommender.recommend({ userId: 'u1', useCache: false });
+    expect(reads).toBe(2);
+  });
+
   it("exports and erases the lists served to a user, stored or still on the topic", async () => {
     const { recommender, recorder, exposures, bus } = await setUp([blendTest]);
     const stored = await recommender.recommend({ userId: 'u3', n: 2 });

@@ -40,7 +40,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
   const hooks: RecommendHooks = {
     blendFor: options.blendFor,
     newItems: core.config.exposure ? createNewItemBootstrap(core, core.config.exposure) : undefined,
-    experiments: options.experiments ? createEngineExperiments(options.experiments, core.config.ranker) : undefined,
+    experiments: options.experiments ? createEngineExperiments(options.experiments, core.config.ranker, core.clock) : undefined,
     exposures: core.config.exposures
       ? createExposurePublisher(core.config.exposures, core.counters, options.logger ?? console, core.config.warningIntervalMs, core.clock)
       : undefined,
@@ -67,7 +67,9 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     },
     deleteUserData: async (userId) => {
       await hooks.exposures?.flush();
-      return deleteUserData(core, userId);
+      const report = await deleteUserData(core, userId);
+      hooks.experiments?.forget(userId);
+      return report;
     },
     saveModels: (metadata) => saveModels(core, metadata),
     loadModels: (versions) => loadModels(core, versions),

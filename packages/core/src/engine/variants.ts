@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../domain/validate';
-import type { ExperimentAssigner } from '../experiments/assigner';
+import type { Assignment, ExperimentAssigner } from '../experiments/assigner';
 import { ENGINE } from './config';
 import { diversitySchema } from './options';
 import type { Ranker } from './ranker';
@@ -69,6 +69,8 @@ export interface EngineExperiments {
   readonly assigner: ExperimentAssigner;
   /** The variants and settings for a user (sticky when the assigner has a sticky store). */
   forUser(userId: string): Promise<RequestVariants>;
+  /** Drops what is remembered of a user's sticky variants (their data was erased). */
+  forget(userId: string): void;
 }
 
 const NONE: ResolvedVariant = { weights: undefined, diversity: undefined, explore: undefined, coldStart: undefined, interleave: undefined };
@@ -79,7 +81,12 @@ const NONE: ResolvedVariant = { weights: undefined, diversity: undefined, explor
  * user's variants and their merged settings. A user in several experiments gets every variant's
  * settings, later experiments overriding earlier ones on the same setting.
  */
-export function createEngineExperiments(assigner: ExperimentAssigner, ranker: Ranker): EngineExperiments {
+/** How long a user's sticky variants are reused without asking the store again, ms. */
+export const STICKY_MEMO_MS = 60_000;
+/** Users whose sticky variants are remembered in process (the least recently asked go first). */
+export const STICKY_MEMO_USERS = 100_000;
+
+export function createEngineExperiments(assigner: ExperimentAssigner, ranker: Ranker, clock: () => number = Date.now): EngineExperiments {
   const resolved = new Map<string, ResolvedVariant>();
   assigner.experiments.forEach((experiment, e) => {
     experiment.variants.forEach((variant, v) => {
@@ -99,13 +106,25 @@ export function createEngineExperiments(assigner: ExperimentAssigner, ranker: Ra
     });
   });
   const sticky = assigner.sticky !== undefined;
+  // A recorded variant never changes, so a user's sticky answer is reused for a minute: the store
+  // is not asked on every request.
+  const memo = new Map<string, { at: number; assignments: Assignment[] }>();
+  async function stickyAssignments(userId: string): Promise<Assignment[]> {
+    const now = clock();
+    const held = memo.get(userId);
+    if (held && now - held.at < STICKY_MEMO_MS) return held.assignments;
+    const assignments = await Promise.all(assigner.experiments.map((x) => assigner.assignSticky(x.key, userId)));
+    memo.delete(userId);
+    memo.set(userId, { at: now, assignments });
+    if (memo.size > STICKY_MEMO_USERS) memo.delete(memo.keys().next().value!);
+    return assignments;
+  }
 
   return {
     assigner,
+    forget: (userId) => void memo.delete(userId),
     async forUser(userId) {
-      const assignments = sticky
-        ? await Promise.all(assigner.experiments.map((x) => assigner.assignSticky(x.key, userId)))
-        : assigner.experiments.map((x) => assigner.assign(x.key, userId));
+      const assignments = sticky ? await stickyAssignments(userId) : assigner.experiments.map((x) => assigner.assign(x.key, userId));
       const served: ServedVariant[] = [];
       let settings = NONE;
       for (const a of assignments) {
