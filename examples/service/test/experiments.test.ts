@@ -75,6 +75,14 @@ describe('experiments in the service', () => {
     expect(results!.variants.reduce((sum, v) => sum + v.clicks, 0)).toBe(readers.length);
     expect(Object.keys(results!.comparisons).sort()).toEqual(['diverse', 'more-content']);
 
+    // The catalogue health panel's data: the newest articles with their reach; editors only.
+    const newest = await app.inject({ url: '/api/v1/articles/newest?n=5', headers: { authorization: `Bearer ${admin.token}` } });
+    expect(newest.statusCode, newest.body).toBe(200);
+    const articles = newest.json().articles as { created_at: string; views: number; clicks: number }[];
+    expect(articles).toHaveLength(5);
+    expect([...articles].sort((a, b) => b.created_at.localeCompare(a.created_at))).toEqual(articles);
+    expect((await app.inject({ url: '/api/v1/articles/newest', headers: { authorization: `Bearer ${readers[0]!.token}` } })).statusCode).toBe(403);
+
     const forbidden = await app.inject({ url: '/api/v1/experiments/blend-weight/results', headers: { authorization: `Bearer ${readers[0]!.token}` } });
     expect(forbidden.statusCode).toBe(403);
     const unknown = await app.inject({ url: '/api/v1/experiments/nope/results', headers: { authorization: `Bearer ${admin.token}` } });

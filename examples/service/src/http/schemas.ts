@@ -113,6 +113,20 @@ export const recommendationsResponse = z.object({
   items: z.array(recommendation),
 });
 export const rankedList = z.object({ items: z.array(recommendation) });
+export const newestQuery = z.strictObject({ n: count(100, 20).meta({ description: 'how many of the newest articles' }) });
+export const newestResponse = z.object({
+  articles: z.array(
+    z.object({
+      article_id: z.string(),
+      title: z.string().optional(),
+      category: z.string().optional(),
+      created_at: z.string(),
+      views: z.number().meta({ description: 'impressions reported as view events' }),
+      clicks: z.number(),
+      reads: z.number(),
+    }),
+  ),
+});
 export const categoriesQuery = z.strictObject({ n: count(1_000, 24).meta({ description: 'at most this many, largest first' }) });
 export const categoriesResponse = z.object({ categories: z.array(z.object({ name: z.string(), articles: z.number() })) });
 

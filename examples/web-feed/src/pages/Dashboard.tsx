@@ -24,6 +24,15 @@ interface Results {
   sample_ratio: { mismatch: boolean; p_value: number } | null;
 }
 
+interface NewArticle {
+  article_id: string;
+  title?: string;
+  category?: string;
+  created_at: string;
+  views: number;
+  clicks: number;
+}
+
 const POLL_MS = 5_000;
 const ms = (seconds: number) => (Number.isFinite(seconds) ? `${(seconds * 1000).toFixed(1)} ms` : '—');
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '—');
@@ -31,13 +40,15 @@ const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '
 /**
  * The product team's dashboard (admins): live service metrics from `/metrics` every 5 s —
  * `recommend()` latency p50 / p95 / p99 over time, cache hit ratio, error rate, cold-start rate,
- * stream lag when the service consumes events — and every experiment's variants with their
- * click-through and its interval against the control.
+ * stream lag when the service consumes events —, the newest articles and how far they have
+ * reached, and every experiment's variants with their click-through and its interval against the
+ * control.
  */
 export function DashboardPage() {
   const [points, setPoints] = useState<Point[]>([]);
   const [current, setCurrent] = useState<Sample[]>([]);
   const [results, setResults] = useState<Results[]>([]);
+  const [newest, setNewest] = useState<NewArticle[]>([]);
   const previous = useRef<Map<number, number> | undefined>(undefined);
 
   useEffect(() => {
@@ -50,6 +61,7 @@ export function DashboardPage() {
       const window = bucketDelta(now, previous.current);
       previous.current = now;
       setCurrent(samples);
+      api<{ articles: NewArticle[] }>('/api/v1/articles/newest?n=10').then((r) => !stopped && setNewest(r.articles), () => undefined);
       if ((window.get(Number.POSITIVE_INFINITY) ?? 0) > 0) {
         setPoints((all) => [...all.slice(-59), { at: Date.now(), p50: quantile(window, 0.5), p95: quantile(window, 0.95), p99: quantile(window, 0.99) }]);
       }
@@ -87,12 +99,58 @@ export function DashboardPage() {
       </div>
       <h2>Latency of recommend(), last 5 minutes</h2>
       <LatencyChart points={points} />
+      <h2>New articles and their reach</h2>
+      <div className="scroll">
+        <NewArticles articles={newest} />
+      </div>
       <h2>Experiments</h2>
       {results.length === 0 && <p>No experiment is running (start the service with EXPERIMENTS_FILE).</p>}
       {results.map((r) => (
-        <ExperimentTable key={r.experiment} results={r} />
+        <div className="scroll" key={r.experiment}>
+          <ExperimentTable results={r} />
+        </div>
       ))}
     </section>
+  );
+}
+
+/** The newest articles: age, impressions (a bar), clicks and click-through. */
+function NewArticles({ articles }: { articles: NewArticle[] }) {
+  const most = Math.max(1, ...articles.map((a) => a.views));
+  const age = (iso: string) => {
+    const minutes = Math.max(0, (Date.now() - Date.parse(iso)) / 60_000);
+    return minutes < 90 ? `${Math.round(minutes)} min` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} d`;
+  };
+  return (
+    <table className="experiment" aria-label="new articles">
+      <thead>
+        <tr>
+          <th scope="col">article</th>
+          <th scope="col">section</th>
+          <th scope="col">age</th>
+          <th scope="col">impressions</th>
+          <th scope="col">clicks</th>
+          <th scope="col">CTR</th>
+        </tr>
+      </thead>
+      <tbody>
+        {articles.map((a) => (
+          <tr key={a.article_id} data-article={a.article_id}>
+            <th scope="row">{a.title ?? a.article_id}</th>
+            <td>{a.category ?? '—'}</td>
+            <td>{age(a.created_at)}</td>
+            <td>
+              <svg viewBox="0 0 100 10" className="reach" role="img" aria-label={`${a.views} impressions`}>
+                <rect width={(100 * a.views) / most} height="10" />
+              </svg>{' '}
+              {a.views}
+            </td>
+            <td>{a.clicks}</td>
+            <td>{pct(a.views > 0 ? a.clicks / a.views : Number.NaN)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

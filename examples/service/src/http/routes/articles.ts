@@ -7,10 +7,41 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ItemStore, Recommender } from '@mycontent/core';
 import { withRole } from '../../auth/guard';
 import { HttpProblem } from '../problem';
-import { articleParams, articleResponse, articlesBody, categoriesQuery, categoriesResponse, problems, rankedList, similarQuery, trendingQuery, written } from '../schemas';
+import { articleParams, articleResponse, articlesBody, categoriesQuery, categoriesResponse, newestQuery, newestResponse, problems, rankedList, similarQuery, trendingQuery, written } from '../schemas';
 import { articleView, withTitles } from '../views';
 
 export const articleRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; items: ItemStore }> = async (app, { recommender, items: articles }) => {
+  app.get('/articles/newest', {
+    schema: {
+      tags: ['articles'],
+      summary: 'The newest articles and how far they have reached: impressions, clicks, reads (editors; the catalogue health panel)',
+      security: [{ bearer: [] }],
+      querystring: newestQuery,
+      response: { 200: newestResponse, ...problems(400, 401, 403, 429) },
+    },
+    handler: async (request) => {
+      withRole(request, 'editor', 'admin');
+      const { catalog } = recommender;
+      const newest: number[] = [];
+      for (let i = 0; i < catalog.size; i++) if (catalog.active[i] === 1) newest.push(i);
+      newest.sort((a, b) => catalog.createdAt[b]! - catalog.createdAt[a]! || b - a);
+      const details = await Promise.all(newest.slice(0, request.query.n).map((i) => recommender.getItem(catalog.idAt(i))));
+      return {
+        articles: details
+          .filter((d) => d !== undefined)
+          .map(({ item, stats }) => ({
+            article_id: item.id,
+            ...(item.title === undefined ? {} : { title: item.title }),
+            ...(item.category === undefined ? {} : { category: item.category }),
+            created_at: new Date(item.createdAt).toISOString(),
+            views: stats.views,
+            clicks: stats.clicks,
+            reads: stats.reads,
+          })),
+      };
+    },
+  });
+
   app.get('/articles/categories', {
     schema: { tags: ['articles'], summary: 'The categories of the catalogue, largest first (for onboarding)', querystring: categoriesQuery, response: { 200: categoriesResponse, ...problems(400, 429) } },
     handler: async (request) => {
