@@ -40,6 +40,8 @@ export interface RecentPopularityModel extends InMemoryModel {
   readonly activeItems: number;
   /** An item's score at the data clock (0 when it has no interaction in the window). */
   scoreOf(item: number): number;
+  /** The most read items of the window at the data clock, best first (optionally in one category). */
+  trending(query: TrendingQuery): ScoredItems;
 }
 
 const KIND = 'recent-popularity';
