@@ -77,6 +77,19 @@ describe('new-article bootstrapping in the engine', () => {
     expect(fan.items.some((r) => r.source === 'bootstrap:new')).toBe(false);
   });
 
+  it('shows a new article no model can place (no embedding) to readers of its section', async () => {
+    const { recommender, now } = await engine();
+    await recommender.ingestItems([{ id: 'cup-final', title: 'The cup final goes to extra time', category: 'sport', createdAt: now - 60_000 }]);
+    const fan = await recommender.recommend({ userId: 'fan', n: 3 });
+    expect(fan.items.find((r) => r.itemId === 'cup-final')?.source).toBe('bootstrap:new');
+    const economist = await recommender.recommend({ userId: 'economist', n: 3 });
+    expect(economist.items.some((r) => r.itemId === 'cup-final')).toBe(false);
+    // A declared section counts as much as a read one.
+    await recommender.setPreferences('economist', { categories: ['sport'] });
+    const converted = await recommender.recommend({ userId: 'economist', n: 3 });
+    expect(converted.items.find((r) => r.itemId === 'cup-final')?.source).toBe('bootstrap:new');
+  });
+
   it('stops once a weak article has used its reach up', async () => {
     const { recommender, now } = await engine();
     await recommender.ingestInteractions(views(100, now)); // 100 impressions, no click: reach 100 used up

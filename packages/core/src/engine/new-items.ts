@@ -6,14 +6,18 @@ import { itemReach, type ExposurePolicy } from './exposure';
 /**
  * Bootstrapping of new items (the `newItems` option): which new items have used up their reach
  * (held back from every source), and which go to a user as `bootstrap:new` because they read one
- * of its most similar items. Keeps each new item's neighbours and, for `statsTtlMs`, its
- * statistics.
+ * of its most similar items — or, for an item no model can place yet (no embedding, not indexed),
+ * because it is in one of their sections. Keeps each new item's neighbours and, for
+ * `statsTtlMs`, its statistics.
  */
 export interface NewItemBootstrap {
   /** New items at their reach: no list shows them until the reach grows. */
   heldBack(now: number): Promise<number[]>;
-  /** Up to `slots` new items whose neighbours the user read positively, within their reach. */
-  candidates(now: number, positive: ReadonlySet<number>, filter: (item: number) => boolean, taken: ReadonlySet<number>): Promise<Candidate[]>;
+  /**
+   * Up to `slots` new items within their reach whose neighbours the user read positively, or,
+   * for an item without neighbours, whose category is one of the user's `categories` (codes).
+   */
+  candidates(now: number, positive: ReadonlySet<number>, categories: ReadonlySet<number>, filter: (item: number) => boolean, taken: ReadonlySet<number>): Promise<Candidate[]>;
 }
 
 /** The new-item stage of an engine, under `policy`. */
@@ -59,11 +63,16 @@ export function createNewItemBootstrap(core: EngineCore, policy: ExposurePolicy)
       await refresh(fresh, now);
       return fresh.filter((i) => atReach(i, now));
     },
-    async candidates(now, positive, filter, taken) {
+    async candidates(now, positive, categories, filter, taken) {
       const eligible: number[] = [];
       for (const item of young(now)) {
         if (taken.has(item) || !filter(item)) continue;
-        for (const s of await neighboursOf(item)) {
+        const similar = await neighboursOf(item);
+        if (similar.size === 0) {
+          if (categories.has(catalog.category[item]!)) eligible.push(item);
+          continue;
+        }
+        for (const s of similar) {
           if (positive.has(s)) {
             eligible.push(item);
             break;

@@ -11,6 +11,7 @@ import type { EngineCore } from './core';
 import type { DiversityPolicy } from './diversity';
 import { explore, itemsOf, withExtras } from './exploration';
 import { assertTrained } from './models';
+import type { ItemCatalog } from '../catalog/catalog';
 import type { NewItemBootstrap } from './new-items';
 import { recommendQuerySchema, type RecommendQuery } from './options';
 import { learningExploreShare, progressiveSchema } from './progressive';
@@ -130,8 +131,8 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
     const request: RankingRequest = { n: nMain, listLength: query.n, weights, diversity: diversity ?? false, ...(extraSources ? { extraSources } : {}) };
     items = settings.interleave ? await rankInterleaved(ranker, core, context, request, settings.interleave, seedKey) : await rank(ranker, core, context, request);
     if (hooks.newItems) {
-      // New items for the readers of similar ones, within their reach.
-      const fresh = await hooks.newItems.candidates(now, new Set(context.positive), context.filter, itemsOf(items));
+      // New items for the readers of similar ones (or of their section), within their reach.
+      const fresh = await hooks.newItems.candidates(now, new Set(context.positive), sectionsOf(catalog, context), context.filter, itemsOf(items));
       items = withExtras(items.slice(0, Math.max(0, nMain - fresh.length)), fresh, nMain);
     }
     if (exploration) items = withExtras(items, explore(core.newest, exploration, nExplore, context.filter, itemsOf(items), seedKey), query.n);
@@ -194,4 +195,15 @@ function learningSources(core: EngineCore, context: UserContext, weights: Readon
   const weight = (total * (1 - context.interactionCount / progressive.learning.interactions)) / Math.max(1, categories.length);
   const trending = core.config.ranker.trending!.model;
   return categories.map((category) => ({ name: 'learning:affinity', weight, result: trending.trending!({ category, k, filter: context.filter, now: context.now }) }));
+}
+
+/** The category codes a user reads: those of their positive history and those they declared. */
+function sectionsOf(catalog: ItemCatalog, context: UserContext): Set<number> {
+  const codes = new Set<number>();
+  for (const item of context.positive) if (catalog.category[item]! >= 0) codes.add(catalog.category[item]!);
+  for (const name of context.profile?.preferences.categories ?? []) {
+    const code = catalog.categoryCode(name);
+    if (code >= 0) codes.add(code);
+  }
+  return codes;
 }

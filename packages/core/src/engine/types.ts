@@ -79,7 +79,8 @@ export interface RecommenderOptions extends RankingOptions {
   progressive?: ProgressiveOptions | boolean;
   /**
    * Bootstrapping of new items: an item younger than `maxAgeMs` goes into the lists of users who
-   * read one of its most similar items (by content, through the similar-items models), source
+   * read one of its most similar items (by content, through the similar-items models) — or, for an
+   * item no model can place yet (no embedding), of users who read or declared its category —, source
    * `bootstrap:new`, until its impressions (`view` interactions) reach its reach, which grows
    * with its quality score (see `exposureSchema`); `true` for the defaults. @default off
    */
