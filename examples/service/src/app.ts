@@ -40,7 +40,7 @@ export async function buildApp(config: ServiceConfig, backends: Backends, logger
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false, credentials: true });
   await app.register(cookie);
   const tokens = createAccessTokens(config.jwtSecret);
-  await app.register(authentication, { tokens });
+  await app.register(authentication, { tokens, metricsToken: config.metricsToken });
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimitPerMinute,

@@ -51,6 +51,8 @@ const environmentSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   /** Also apply the events of the Redis stream in this process (a deployment without a separate worker). */
   CONSUME_EVENTS: z.enum(['true', 'false']).default('false'),
+  /** A static bearer token Prometheus sends to scrape `/metrics` (32 characters or more); admins' tokens work too. */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** A JSON file of experiments (`{ "experiments": [...], "holdout"?: {...} }`): variants applied per request, exposures logged. */
   EXPERIMENTS_FILE: z.string().min(1).optional(),
 });
@@ -75,6 +77,8 @@ export interface ServiceConfig {
   demo: { scale: 'none' | 'tiny' | 'demo'; seed: number };
   admin?: { email: string; password: string };
   consumeEvents: boolean;
+  /** The scraper's token for `/metrics`, when `METRICS_TOKEN` is set. */
+  metricsToken?: string;
   /** The experiments file's content, when `EXPERIMENTS_FILE` is set (checked by the assigner at start). */
   experiments?: { experiments: ExperimentInput[]; holdout?: HoldoutOptions };
 }
@@ -86,7 +90,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
       const value = env[name];
-      const shown = name.includes('SECRET') || name.includes('PASSWORD') ? '(hidden)' : JSON.stringify(value);
+      const shown = name.includes('SECRET') || name.includes('PASSWORD') || name.includes('TOKEN') ? '(hidden)' : JSON.stringify(value);
       return `  ${name}=${shown}: ${issue.message}`;
     });
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
@@ -126,6 +130,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     demo: { scale: e.DEMO_SCALE, seed: e.DEMO_SEED },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     consumeEvents: e.CONSUME_EVENTS === 'true',
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(experiments ? { experiments } : {}),
   };
 }

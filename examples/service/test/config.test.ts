@@ -15,6 +15,7 @@ describe('readConfig', () => {
   it('refuses to start in production without a real key and a database', () => {
     expect(() => readConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required in production[\s\S]*DATABASE_URL: required in production/);
     expect(() => readConfig({ NODE_ENV: 'production', JWT_SECRET: 'short', DATABASE_URL: 'postgres://db/x' })).toThrow(/JWT_SECRET=\(hidden\): must be at least 32 characters/);
+    expect(() => readConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN=\(hidden\): must be at least 32 characters/);
     const production = readConfig({ NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(40), DATABASE_URL: 'postgres://db/x', CORS_ORIGINS: 'https://news.example, https://m.news.example' });
     expect(production.jwtSecretGenerated).toBe(false);
     expect(production.corsOrigins).toEqual(['https://news.example', 'https://m.news.example']);

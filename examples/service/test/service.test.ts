@@ -10,6 +10,7 @@ import { openBackends, type Backends } from '../src/backends';
 import { readConfig, type ServiceConfig } from '../src/config';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin password 1234' };
+const SCRAPER_TOKEN = 'prometheus-scraper-token-0123456789abcdef';
 
 let config: ServiceConfig;
 let backends: Backends;
@@ -44,7 +45,7 @@ async function signIn(email: string, password: string): Promise<Session> {
 }
 
 beforeAll(async () => {
-  config = readConfig({ DEMO_SCALE: 'tiny', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, RATE_LIMIT_PER_MINUTE: '100000', AUTH_RATE_LIMIT_PER_MINUTE: '100000' });
+  config = readConfig({ DEMO_SCALE: 'tiny', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, RATE_LIMIT_PER_MINUTE: '100000', AUTH_RATE_LIMIT_PER_MINUTE: '100000', METRICS_TOKEN: SCRAPER_TOKEN });
   backends = await openBackends(config);
   app = await buildApp(config, backends);
 });
@@ -308,6 +309,16 @@ describe('roles', () => {
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toContain('mycontent_http_request_duration_seconds_bucket');
     expect(metrics.body).toMatch(/mycontent_engine_total\{counter="recommendations"\} \d+/);
+  });
+
+  it('lets Prometheus scrape /metrics with the static METRICS_TOKEN, and nothing else with it', async () => {
+    const scraper = { authorization: `Bearer ${SCRAPER_TOKEN}` };
+    const metrics = await app.inject({ url: '/metrics', headers: scraper });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('mycontent_http_request_duration_seconds_bucket');
+    // The scraper's token is not an account: anywhere else it is an invalid access token.
+    expect((await app.inject({ url: '/api/v1/articles/newest', headers: scraper })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${SCRAPER_TOKEN}x` } })).statusCode).toBe(401);
   });
 });
 

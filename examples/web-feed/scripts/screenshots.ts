@@ -71,6 +71,9 @@ try {
     await adminPage.getByRole('table', { name: 'experiment blend-weight' }).waitFor();
     await adminPage.waitForFunction("Number(document.querySelector('figure.chart svg')?.getAttribute('data-points')) > 0");
     await shoot(adminPage, 'dashboard', width);
+    await adminPage.getByRole('link', { name: 'Publish' }).click();
+    await adminPage.getByRole('table', { name: 'new articles' }).locator('tbody tr').first().waitFor();
+    await shoot(adminPage, 'publish', width);
     await adminPage.context().close();
     problems.push(...adminSeen);
   }

@@ -7,6 +7,7 @@ import { api, session, type Account } from './api';
 import { ArticlePage } from './pages/Article';
 import { DashboardPage } from './pages/Dashboard';
 import { FeedPage } from './pages/Feed';
+import { PublishPage } from './pages/Publish';
 import { SettingsPage } from './pages/Settings';
 import { SignInPage } from './pages/SignIn';
 import { TrendingPage } from './pages/Trending';
@@ -42,7 +43,18 @@ export function App() {
     window.location.hash = '#/signin';
   }, []);
 
-  if (account === undefined) return <main className="page" aria-busy="true" />;
+  if (account === undefined) {
+    // The bar's place is kept while the session is checked: the page does not jump when it comes.
+    return (
+      <>
+        <header className="bar">
+          <span className="brand">My Content</span>
+          <nav aria-label="main" />
+        </header>
+        <main className="page" aria-busy="true" />
+      </>
+    );
+  }
   if (account === null) return <SignInPage onSignedIn={setAccount} />;
   const [page, id] = route;
   return (
@@ -61,6 +73,11 @@ export function App() {
           <a href="#/settings" aria-current={page === 'settings' ? 'page' : undefined}>
             Settings
           </a>
+          {account.role !== 'reader' && (
+            <a href="#/publish" aria-current={page === 'publish' ? 'page' : undefined}>
+              Publish
+            </a>
+          )}
           {account.role === 'admin' && (
             <a href="#/dashboard" aria-current={page === 'dashboard' ? 'page' : undefined}>
               Dashboard
@@ -75,6 +92,8 @@ export function App() {
           <ArticlePage account={account} articleId={id} />
         ) : page === 'trending' ? (
           <TrendingPage />
+        ) : page === 'publish' && account.role !== 'reader' ? (
+          <PublishPage />
         ) : page === 'dashboard' && account.role === 'admin' ? (
           <DashboardPage />
         ) : page === 'settings' ? (

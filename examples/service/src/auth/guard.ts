@@ -3,6 +3,7 @@
  * header or the `access_token` cookie. A reader acts only on their own user id; an editor also
  * publishes articles; an admin may act on any user and sees accounts and metrics.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem } from '../http/problem';
@@ -13,18 +14,34 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified caller, when the request carries a valid access token. */
     principal?: Principal;
+    /** True when the request carries the metrics scraper's token (`METRICS_TOKEN`), valid on `/metrics` only. */
+    scraper: boolean;
   }
 }
 
 export const ACCESS_COOKIE = 'access_token';
 export const REFRESH_COOKIE = 'refresh_token';
 
-/** Reads the caller's token on every request (before rate limiting, which counts per user). */
-export const authentication = fp<{ tokens: AccessTokens }>(async (app: FastifyInstance, { tokens }) => {
+/** Whether `token` is `expected`, in constant time (both hashed first, so lengths do not leak either). */
+function sameSecret(token: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(token), digest(expected));
+}
+
+/**
+ * Reads the caller's token on every request (before rate limiting, which counts per user). With
+ * `metricsToken`, that static token is also accepted on `/metrics`, for Prometheus.
+ */
+export const authentication = fp<{ tokens: AccessTokens; metricsToken?: string | undefined }>(async (app: FastifyInstance, { tokens, metricsToken }) => {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('scraper', false);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : request.cookies[ACCESS_COOKIE];
+    if (metricsToken && token && request.url.split('?')[0] === '/metrics' && sameSecret(token, metricsToken)) {
+      request.scraper = true;
+      return;
+    }
     if (token) request.principal = await tokens.verify(token);
     // A present but invalid bearer token is refused outright rather than treated as anonymous.
     if (header && !request.principal) throw new HttpProblem(401, 'Unauthorized', 'the access token is invalid or expired', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });

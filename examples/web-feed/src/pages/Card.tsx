@@ -8,7 +8,7 @@ export interface CardView extends Card {
 
 export function ArticleCard({ card, onOpen, onLike, onDislike, liked }: { card: CardView; onOpen?: () => void; onLike?: () => void; onDislike?: () => void; liked?: boolean }) {
   return (
-    <article className="card" data-article={card.article_id} data-category={card.category}>
+    <article className="card" data-article={card.article_id} data-category={card.category} data-source={card.source}>
       <a href={`#/article/${encodeURIComponent(card.article_id)}`} onClick={onOpen}>
         <h2>{card.title ?? `Article ${card.article_id}`}</h2>
       </a>

@@ -58,7 +58,9 @@ export function FeedPage({ account }: { account: Account }) {
   return (
     <section>
       <h1>For you</h1>
-      <div className="grid" aria-live="polite">
+      <div className="grid" aria-live="polite" aria-busy={cards.length === 0 && !done}>
+        {/* Until the first page arrives, placeholders hold the cards' place: nothing moves when they come. */}
+        {cards.length === 0 && !done && Array.from({ length: 6 }, (_, i) => <div key={i} className="card placeholder" aria-hidden="true" />)}
         {cards
           .filter((c) => !hidden.has(c.article_id))
           .map((card) => (
@@ -66,7 +68,7 @@ export function FeedPage({ account }: { account: Account }) {
           ))}
       </div>
       <div ref={sentinel} className="sentinel">
-        {done ? <p>You have seen everything for now.</p> : <button type="button" onClick={() => void more()}>More</button>}
+        {done ? <p>You have seen everything for now.</p> : cards.length > 0 && <button type="button" onClick={() => void more()}>More</button>}
       </div>
     </section>
   );

@@ -70,9 +70,9 @@ export const operationRoutes: FastifyPluginAsyncZod<{ recommender: Recommender; 
   });
 
   app.get('/metrics', {
-    schema: { tags: ['operations'], summary: 'Prometheus metrics, text format (admins)', security: [{ bearer: [] }] },
+    schema: { tags: ['operations'], summary: 'Prometheus metrics, text format (admins, or the scraper with METRICS_TOKEN)', security: [{ bearer: [] }] },
     handler: async (request, reply) => {
-      withRole(request, 'admin');
+      if (!request.scraper) withRole(request, 'admin');
       const [own, engine] = await Promise.all([metrics.registry.metrics(), telemetry.text()]);
       return reply.type(metrics.registry.contentType).serializer((text: string) => text).send(`${own}\n${engine}`);
     },
