@@ -102,8 +102,10 @@ function newsRecommender(store: RecommendationStore, connection: PostgresConnect
     // New readers: onboarding from their chosen categories, then a quick-learning phase that keeps
     // them in the mix while the first likes and clicks take over.
     progressive: true,
-    // A new article reaches the readers of similar ones at once, as far as its quality earns it.
+    // A new article reaches the readers of similar ones (or of its section) at once, as far as
+    // its quality earns it; the lists served are its impressions (the web feed sends no views).
     newItems: true,
+    countImpressions: true,
   });
 }
 
@@ -237,7 +239,7 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     ...(experimenting && recorder ? { experiments: { assigner: experimenting.assigner, exposures: experimenting.store, recorder, interactions: store.interactions } } : {}),
     startup,
     async close() {
-      await recommender.flush().catch(() => undefined); // the exposures still buffered
+      await recommender.flush().catch(() => undefined); // the exposures still buffered, the impressions still counted
       await recorder?.stop();
       await processor?.stop();
       for (const close of closers.reverse()) await close();

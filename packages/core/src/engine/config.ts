@@ -35,6 +35,8 @@ export interface EngineConfig {
   readonly assignments: AssignmentStore | undefined;
   /** Where served lists are logged. */
   readonly exposures: ExposureLog | undefined;
+  /** Whether served items count as impressions (`countImpressions`). */
+  readonly countImpressions: boolean;
 }
 
 /** Checks the engine's options (typed errors naming the option) and resolves their defaults. */
@@ -88,6 +90,7 @@ export function resolveConfig(options: RecommenderOptions): EngineConfig {
     eventLog,
     assignments: options.assignments ?? options.experiments?.sticky,
     exposures,
+    countImpressions: options.countImpressions === true,
     ranker,
     ttl: { ...DEFAULT_CACHE_TTLS, ...settings.ttl },
     erasure: settings.erasure,

@@ -45,7 +45,7 @@ export function createEngineCore(options: RecommenderOptions): EngineCore {
   const config = resolveConfig(options);
   const { store } = options;
   const clock = options.now ?? Date.now;
-  const counters: EngineCounters = { recommendations: 0, coldStarts: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0, interactionsIngested: 0, exposuresLogged: 0, exposureErrors: 0 };
+  const counters: EngineCounters = { recommendations: 0, coldStarts: 0, cacheHits: 0, cacheMisses: 0, cacheErrors: 0, interactionsIngested: 0, exposuresLogged: 0, exposureErrors: 0, impressionsCounted: 0, impressionErrors: 0 };
   const catalog = new ItemCatalog();
   const models = config.ranker.models;
   let catalogLoaded: Promise<void> | undefined;

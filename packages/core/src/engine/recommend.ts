@@ -23,6 +23,7 @@ import { loadProfile } from './users';
 import { NO_VARIANTS, type EngineExperiments, type ServedVariant } from './variants';
 import type { ListExposure } from '../experiments/exposures';
 import type { ExposurePublisher } from './exposure-publisher';
+import type { ImpressionCounter } from './impressions';
 
 /** How exploration draws when a variant explores and progressive profiling is off. */
 const DEFAULT_EXPLORATION = progressiveSchema.parse({});
@@ -36,6 +37,8 @@ export interface RecommendHooks {
   experiments: EngineExperiments | undefined;
   /** Where served lists are logged, when given. */
   exposures: ExposurePublisher | undefined;
+  /** Impressions of served items, with `countImpressions`. */
+  impressions: ImpressionCounter | undefined;
 }
 
 /**
@@ -158,6 +161,7 @@ async function serve(core: EngineCore, hooks: RecommendHooks, computed: Recommen
   const list: RecommendationList = { ...computed, id: randomUUID() };
   if (served.length > 0) list.experiments = served;
   else delete list.experiments;
+  hooks.impressions?.count(list.items.map((r) => r.itemId));
   if (hooks.exposures) {
     const exposure: ListExposure = {
       id: list.id,

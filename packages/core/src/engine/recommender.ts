@@ -7,6 +7,7 @@ import { createNewItemBootstrap } from './new-items';
 import { recommend, type RecommendHooks } from './recommend';
 import { createEngineExperiments } from './variants';
 import { createExposurePublisher } from './exposure-publisher';
+import { createImpressionCounter } from './impressions';
 import type { RecommenderModel } from '../model/contract';
 import type { RecommendationList, Recommender, RecommenderOptions } from './types';
 import { createEngineTelemetry, type EngineTelemetry } from './telemetry';
@@ -44,6 +45,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     exposures: core.config.exposures
       ? createExposurePublisher(core.config.exposures, core.counters, options.logger ?? console, core.config.warningIntervalMs, core.clock)
       : undefined,
+    impressions: core.config.countImpressions ? createImpressionCounter(core.itemStats, core.counters, options.logger ?? console, core.config.warningIntervalMs, core.clock) : undefined,
   };
   const telemetry = options.meter ? createEngineTelemetry(options.meter, core, hooks.exposures) : undefined;
   return {
@@ -75,7 +77,9 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     loadModels: (versions) => loadModels(core, versions),
     metrics: () => ({ ...core.counters, exposuresPending: hooks.exposures?.pending() ?? 0, models: modelStateStats(core.config.ranker.models) }),
     health: () => health(core),
-    flush: async () => hooks.exposures?.flush(),
+    flush: async () => {
+      await Promise.all([hooks.exposures?.flush(), hooks.impressions?.flush()]);
+    },
   };
 }
 

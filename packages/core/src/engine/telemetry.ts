@@ -97,6 +97,10 @@ export function createEngineTelemetry(meter: TelemetryMeter, core: EngineCore, e
     meter.createObservableCounter('mycontent.exposures.errors', { description: 'Failed publications to the exposure log' }).addCallback((result) => result.observe(counters.exposureErrors));
     meter.createObservableGauge('mycontent.exposures.pending', { description: 'Exposures buffered, not yet published' }).addCallback((result) => result.observe(exposures.pending()));
   }
+  if (core.config.countImpressions) {
+    meter.createObservableCounter('mycontent.impressions.counted', { description: 'Impressions of served items written to the item statistics' }).addCallback((result) => result.observe(counters.impressionsCounted));
+    meter.createObservableCounter('mycontent.impressions.errors', { description: 'Failed writes of impressions' }).addCallback((result) => result.observe(counters.impressionErrors));
+  }
 
   return {
     served(list, seconds) {

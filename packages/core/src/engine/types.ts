@@ -64,6 +64,13 @@ export interface RecommenderOptions extends RankingOptions {
    */
   exposures?: ExposureLog;
   /**
+   * Count every item of a list `recommend()` serves (cached lists included) as one impression —
+   * the item's `views` statistic, which new-item reach and click-through read — written to the
+   * store's item statistics in batches every second. For hosts whose clients do not send `view`
+   * interactions; do not do both. `flush()` writes what is pending. @default false
+   */
+  countImpressions?: boolean;
+  /**
    * Per-request blend weights — a hook for experiments run elsewhere: return the weights of the variant the
    * user is assigned to, or `undefined` for the `blend` option. Names must be models; weights
    * non-negative, at least one positive (only ratios matter).
@@ -184,6 +191,10 @@ export interface RecommenderMetrics {
   exposureErrors: number;
   /** Exposures buffered, not yet published. */
   exposuresPending: number;
+  /** Impressions written to the item statistics (`countImpressions`). */
+  impressionsCounted: number;
+  /** Failed writes of impressions (the counts were kept and retried). */
+  impressionErrors: number;
   /**
    * What each model keeps that grows with traffic, next to its bound and its evictions
    * (`stateStats()` of the models that have it), by model name.
@@ -246,6 +257,6 @@ export interface Recommender {
   metrics(): RecommenderMetrics;
   /** Pings the store and the cache: whether the engine can write and answer now (for a readiness probe). */
   health(): Promise<HealthReport>;
-  /** Publishes the exposures still buffered (see the `exposures` option): call it before the process exits. */
+  /** Publishes the exposures still buffered and writes the impressions still counted (see `exposures`, `countImpressions`): call it before the process exits. */
   flush(): Promise<void>;
 }
