@@ -120,8 +120,11 @@ describe.skipIf(!available)('the dashboard and publishing, in Chromium', () => {
     expect(await card.getAttribute('data-category')).toBe('sport');
     expect(await card.getAttribute('data-source')).toBe('bootstrap:new'); // placed for its section, not by chance
     expect(await card.locator('.reason').textContent()).toBe('New');
-    // The newsroom's table shows it among the newest articles, with its impressions.
-    await expect.poll(async () => newsroom.page.getByRole('table', { name: 'new articles' }).locator('tbody tr').first().textContent(), { timeout: 10_000 }).toContain('Breaking: the final goes to extra time');
+    // The newsroom's table shows it first among the newest articles.
+    const newest = newsroom.page.getByRole('table', { name: 'new articles' }).locator('tbody tr').first();
+    await expect.poll(async () => newest.textContent(), { timeout: 10_000 }).toContain('Breaking: the final goes to extra time');
+    // The reader's feed showed it: an impression, counted by the service (countImpressions).
+    await expect.poll(async () => newest.getByRole('img').getAttribute('aria-label'), { timeout: 15_000 }).toMatch(/^[1-9]\d* impressions$/);
     expect(problems).toEqual([]);
     expect(newsroom.problems).toEqual([]);
     await page.context().close();
