@@ -228,6 +228,16 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     startup.experiments = experimenting.assigner.experiments.map((x) => x.key);
   }
 
+  // Follow the registry: a version promoted (or rolled back) elsewhere serves here within the
+  // refresh interval, loaded beside the serving one and switched to at once.
+  const refresher =
+    config.modelRefreshSeconds > 0
+      ? setInterval(() => {
+          recommender.refreshModels().catch((error: Error) => console.warn(`[service] model refresh failed; the serving versions stay: ${error.message}`));
+        }, config.modelRefreshSeconds * 1000)
+      : undefined;
+  refresher?.unref();
+
   return {
     mode: config.databaseUrl ? 'postgres' : 'embedded',
     recommender,
@@ -239,6 +249,7 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     ...(experimenting && recorder ? { experiments: { assigner: experimenting.assigner, exposures: experimenting.store, recorder, interactions: store.interactions } } : {}),
     startup,
     async close() {
+      if (refresher) clearInterval(refresher);
       await recommender.flush().catch(() => undefined); // the exposures still buffered, the impressions still counted
       await recorder?.stop();
       await processor?.stop();

@@ -51,6 +51,8 @@ const environmentSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   /** Also apply the events of the Redis stream in this process (a deployment without a separate worker). */
   CONSUME_EVENTS: z.enum(['true', 'false']).default('false'),
+  /** Seconds between checks of the model registry for a newly promoted version (0: never). */
+  MODEL_REFRESH_SECONDS: whole(0, 86_400).default(30),
   /** A static bearer token Prometheus sends to scrape `/metrics` (32 characters or more); admins' tokens work too. */
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** A JSON file of experiments (`{ "experiments": [...], "holdout"?: {...} }`): variants applied per request, exposures logged. */
@@ -77,6 +79,8 @@ export interface ServiceConfig {
   demo: { scale: 'none' | 'tiny' | 'demo'; seed: number };
   admin?: { email: string; password: string };
   consumeEvents: boolean;
+  /** Seconds between checks of the registry for promoted model versions; 0 never checks. */
+  modelRefreshSeconds: number;
   /** The scraper's token for `/metrics`, when `METRICS_TOKEN` is set. */
   metricsToken?: string;
   /** The experiments file's content, when `EXPERIMENTS_FILE` is set (checked by the assigner at start). */
@@ -130,6 +134,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     demo: { scale: e.DEMO_SCALE, seed: e.DEMO_SEED },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     consumeEvents: e.CONSUME_EVENTS === 'true',
+    modelRefreshSeconds: e.MODEL_REFRESH_SECONDS,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(experiments ? { experiments } : {}),
   };

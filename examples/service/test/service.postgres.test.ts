@@ -1,10 +1,13 @@
 /**
  * The service on PostgreSQL + Redis (real servers): migrations applied at start, events queued on
  * the Redis stream and applied by the in-process consumer, a rate-limit budget shared by two
- * instances, erasure reaching the stream.
+ * instances, erasure reaching the stream, a model version promoted in the registry reaching
+ * another instance without a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
+import { createPostgresModelRegistry } from '@mycontent/adapters/postgres';
 import { buildApp } from '../src/app';
 import { openBackends, type Backends } from '../src/backends';
 import { readConfig, type ServiceConfig } from '../src/config';
@@ -120,6 +123,39 @@ describe('PostgreSQL + Redis deployment', () => {
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+
+  it('switches another instance to a version promoted in the registry, within its refresh interval', async (context) => {
+    if (pgFixture.skip || redisFix.skip) return context.skip(pgFixture.skip ?? redisFix.skip);
+    const trainer = backends.recommender;
+    await trainer.train();
+    const first = await trainer.saveModels({ cycle: 1 });
+    const other = await openBackends({ ...config, modelRefreshSeconds: 1, consumeEvents: false });
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+    try {
+      const versions = (saved: Record<string, { version: number }>) => Object.fromEntries(Object.entries(saved).map(([name, v]) => [name, v.version]));
+      expect(other.recommender.metrics().modelVersions).toEqual(versions(first));
+      // A new cycle's candidates do not serve...
+      await trainer.train();
+      const second = await trainer.saveModels({ cycle: 2 }, { promote: false });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(other.recommender.metrics().modelVersions).toEqual(versions(first));
+      // ...until promoted: then the other instance follows on its next refresh.
+      const registry = createPostgresModelRegistry({ pool, schema: pgFixture.schema });
+      const promoted = Date.now();
+      for (const [name, info] of Object.entries(second)) await registry.promote(name, info.version);
+      const seen = await until(async () => other.recommender.metrics().modelVersions, (v) => JSON.stringify(v) === JSON.stringify(versions(second)), 5_000);
+      expect(seen).toEqual(versions(second));
+      const otherApp = await buildApp({ ...config, modelRefreshSeconds: 1 }, other);
+      const admin = await otherApp.inject({ method: 'POST', url: '/api/v1/auth/sign-in', ...json(ADMIN) });
+      const metrics = await otherApp.inject({ url: '/metrics', headers: { authorization: `Bearer ${admin.json().access_token}` } });
+      expect(metrics.body).toContain(`mycontent_model_version{model="related"} ${second.related!.version}`);
+      await otherApp.close();
+      console.log(`model rollout: the other instance served the promoted versions ${Date.now() - promoted} ms after the promotion (refresh every 1 s)`);
+    } finally {
+      await other.close();
+      await pool.end();
     }
   });
 });

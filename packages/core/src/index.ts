@@ -67,7 +67,7 @@ export { createNoopCache } from './ports/noop-cache';
 export type { VectorIndex, VectorIndexCapabilities, VectorMatch, VectorMetric, VectorSearchOptions } from './ports/vector-index';
 export type { EventBus, EventBusCapabilities, BusMessage, BatchHandler, BatchOutcome, DeadLetter, SubscribeOptions, Subscription } from './ports/event-bus';
 export { handleEachMessage } from './ports/event-bus';
-export type { ModelRegistry, ModelVersionInfo, StoredModel } from './ports/model-registry';
+export type { ModelRegistry, ModelVersionInfo, ModelVersionState, ModelSaveOptions, ModelPromoteOptions, StoredModel } from './ports/model-registry';
 export type { Embedder } from './ports/embedder';
 export type { AssignmentStore } from './ports/assignment-store';
 export type { ExposureStore, ExposureScanOptions } from './ports/exposure-store';
@@ -110,6 +110,8 @@ export type {
   EventLog,
   ItemDetails,
   RecommenderLogger,
+  SaveModelsOptions,
+  ModelRefresh,
 } from './engine/types';
 export { HEALTH_TIMEOUT_MS } from './engine/health';
 // Metrics (through an OpenTelemetry meter)

@@ -52,6 +52,7 @@ const STATUS_OF_CODE: Record<MyContentError['code'], number> = {
   BACKEND: 503,
   ABORTED: 503,
   CAPACITY: 413,
+  CONFLICT: 409,
 };
 
 const TITLES: Record<number, string> = {

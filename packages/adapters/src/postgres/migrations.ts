@@ -151,6 +151,22 @@ CREATE INDEX exposures_experiments ON ${s}.exposures USING gin (experiments);
 ALTER TABLE ${s}.interactions ADD COLUMN recommendation_id ${ID};
 `,
     },
+    {
+      version: 7,
+      name: 'model versions: serving, candidate or retired; promotions and pins',
+      sql: `
+ALTER TABLE ${s}.models
+  ADD COLUMN state text NOT NULL DEFAULT 'candidate' CHECK (state IN ('candidate', 'serving', 'retired')),
+  ADD COLUMN promoted_at timestamptz,
+  ADD COLUMN previous integer,
+  ADD COLUMN pinned boolean NOT NULL DEFAULT false;
+-- What served before: the latest version of each model (as loading it did), the others retired.
+UPDATE ${s}.models m SET state = 'serving', promoted_at = m.created_at
+  WHERE m.version = (SELECT max(version) FROM ${s}.models o WHERE o.name = m.name);
+UPDATE ${s}.models SET state = 'retired', promoted_at = created_at WHERE state = 'candidate';
+CREATE UNIQUE INDEX models_one_serving ON ${s}.models (name) WHERE state = 'serving';
+`,
+    },
   ];
 }
 

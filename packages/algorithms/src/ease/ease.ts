@@ -207,6 +207,7 @@ export function createEaseModel(options: EaseOptions = {}): InMemoryModel {
 
   return {
     kind: KIND,
+    untrainedCopy: () => createEaseModel(options),
     capabilities: { online: false, personalized: true, trending: false, similarItems: true },
     get trained() {
       return trained;

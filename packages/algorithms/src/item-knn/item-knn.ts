@@ -369,6 +369,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
 
   const model: ItemKnnModel = {
     kind: KIND,
+    untrainedCopy: () => createItemKnnModel(options),
     capabilities: { online: true, personalized: true, trending: false, similarItems: true },
     get trained() {
       return trained;

@@ -161,6 +161,7 @@ export function createPopularityModel(options: PopularityOptions = {}): Populari
 
   const model: PopularityModel = {
     kind: KIND,
+    untrainedCopy: () => createPopularityModel(options),
     capabilities: { online: true, personalized: false, trending: true, similarItems: false },
     get trained() {
       return trained;

@@ -201,6 +201,7 @@ export function createRecentPopularityModel(options: RecentPopularityOptions = {
 
   const model: RecentPopularityModel = {
     kind: KIND,
+    untrainedCopy: () => createRecentPopularityModel(options),
     capabilities: { online: true, personalized: false, trending: true, similarItems: false },
     get trained() {
       return trained;

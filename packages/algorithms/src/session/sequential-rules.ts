@@ -189,6 +189,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
 
   const model: SequentialRulesModel = {
     kind: KIND,
+    untrainedCopy: () => createSequentialRulesModel(options),
     capabilities: { online: true, personalized: true, sequential: true, trending: false, similarItems: true },
     get trained() {
       return trained;

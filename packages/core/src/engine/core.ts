@@ -32,6 +32,8 @@ export interface EngineCore extends RankingScope {
   modelsVersion: string;
   /** When the models serving now were trained (fit here, or saved by the process that fit them). */
   modelsTrainedAt: number | undefined;
+  /** The registry versions serving now, by model name, when they were loaded (not fit here). */
+  loadedVersions: Record<string, number> | undefined;
   /** When items were last published or removed (the engine's clock): a list cached before is stale. */
   catalogueChangedAt: number;
   /** Loads the catalogue from the store on first use (and again after a failure). */
@@ -70,6 +72,7 @@ export function createEngineCore(options: RecommenderOptions): EngineCore {
     embeddingDimension: options.embeddingDimension ?? options.embedder?.dimension,
     modelsVersion: 'untrained',
     modelsTrainedAt: undefined,
+    loadedVersions: undefined,
     catalogueChangedAt: Number.NEGATIVE_INFINITY,
 
     ensureCatalog() {

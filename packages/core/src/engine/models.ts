@@ -1,12 +1,12 @@
 import { MyContentError } from '../errors/error';
 import { fnv1a32 } from '../hash/fnv';
 import { decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
-import type { FitContext, Progress } from '../model/contract';
+import type { FitContext, Progress, RecommenderModel } from '../model/contract';
 import { DatasetBuilder } from '../model/dataset';
-import type { ModelVersionInfo } from '../ports/model-registry';
+import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
 import { ENGINE } from './config';
 import type { EngineCore } from './core';
-import type { TrainReport } from './types';
+import type { ModelRefresh, SaveModelsOptions, TrainReport } from './types';
 
 /** Throws `NOT_TRAINED` naming the first model that is neither fitted nor loaded. */
 export function assertTrained(core: EngineCore): void {
@@ -43,40 +43,97 @@ export async function train(core: EngineCore, context: FitContext = {}): Promise
   }
   core.modelsVersion = `t${core.clock().toString(36)}`;
   core.modelsTrainedAt = core.clock();
+  core.loadedVersions = undefined;
   return { items: core.catalog.size, users: data.users.length, interactions: data.length, models: timings, ms: performance.now() - started };
 }
 
-/** `saveModels()`: a new version of every model in the registry. */
-export async function saveModels(core: EngineCore, metadata: Record<string, unknown> = {}): Promise<Record<string, ModelVersionInfo>> {
-  const registry = core.registry;
-  if (!registry) throw new MyContentError('INVALID_CONFIG', 'saveModels() needs a registry option', { source: ENGINE, field: 'registry' });
+/** `saveModels()`: a new version of every model in the registry, serving at once unless `promote: false`. */
+export async function saveModels(core: EngineCore, metadata: Record<string, unknown> = {}, options: SaveModelsOptions = {}): Promise<Record<string, ModelVersionInfo>> {
+  const registry = requireRegistry(core, 'saveModels');
   assertTrained(core);
   const { models, names } = core.config.ranker;
   const saved: Record<string, ModelVersionInfo> = {};
   for (const name of names) {
     const bytes = encodeModelArtifact(models[name]!.toArtifact());
-    saved[name] = await registry.save(name, bytes, { ...metadata, kind: models[name]!.kind });
+    saved[name] = await registry.save(name, bytes, { ...metadata, kind: models[name]!.kind }, { state: options.promote === false ? 'candidate' : 'serving' });
   }
   return saved;
 }
 
-/** `loadModels()`: the latest (or given) version of every model, from the registry. */
-export async function loadModels(core: EngineCore, versions: Record<string, number> = {}): Promise<void> {
-  const registry = core.registry;
-  if (!registry) throw new MyContentError('INVALID_CONFIG', 'loadModels() needs a registry option', { source: ENGINE, field: 'registry' });
+/**
+ * `loadModels()`: the serving (or given) version of every model, from the registry, blue/green:
+ * every artifact is read and decoded first, each restored into a fresh copy of its model
+ * (`untrainedCopy`) and warmed, then all copies replace the serving models in one synchronous
+ * step — a request never meets a half-loaded model, nor one model of the old set and one of the
+ * new. A model not trained yet (the first load), without `untrainedCopy`, or whose index the
+ * catalogue feeds (content) is restored in place, in that same step. Nothing changes when a
+ * version is missing or unreadable.
+ */
+export async function loadModels(core: EngineCore, versions: Record<string, number> = {}): Promise<Record<string, number>> {
+  const registry = requireRegistry(core, 'loadModels');
   await core.ensureCatalog();
-  const { models, names } = core.config.ranker;
-  const loaded: { name: string; version: number }[] = [];
-  const savedAt: number[] = [];
-  for (const name of names) {
-    const stored = await registry.load(name, versions[name]);
-    if (!stored) {
-      throw new MyContentError('NOT_FOUND', `no saved version of model "${name}"${versions[name] ? ` (version ${versions[name]})` : ''}`, { source: ENGINE, field: name });
+  const { ranker } = core.config;
+  const artifacts = await Promise.all(
+    ranker.names.map(async (name) => {
+      const stored = await registry.load(name, versions[name]);
+      if (!stored) {
+        throw new MyContentError('NOT_FOUND', `no ${versions[name] ? `version ${versions[name]}` : 'serving version'} of model "${name}" in the registry`, { source: ENGINE, field: name });
+      }
+      return { name, version: stored.version, savedAt: stored.createdAt, artifact: decodeModelArtifact(stored.bytes) };
+    }),
+  );
+  // Green: fresh copies restored and warmed while the serving models keep answering.
+  const green: (RecommenderModel | undefined)[] = [];
+  for (const { name, artifact } of artifacts) {
+    // Nothing to switch from when the model is not trained yet (the first load): restored in place,
+    // so the host's own model objects hold what they serve. A content model's index is fed by the
+    // catalogue, not by its artifact: it is restored in place too.
+    const serving = ranker.models[name]!;
+    const copy = !serving.trained || serving.indexItems ? undefined : serving.untrainedCopy?.();
+    if (copy) {
+      copy.restore(artifact, core.catalog);
+      await warm(copy, core.catalog.size);
     }
-    models[name]!.restore(decodeModelArtifact(stored.bytes), core.catalog);
-    loaded.push({ name, version: stored.version });
-    savedAt.push(stored.createdAt);
+    green.push(copy);
   }
-  core.modelsTrainedAt = Math.min(...savedAt);
-  core.modelsVersion = `v${fnv1a32(JSON.stringify(loaded)).toString(36)}`;
+  // The switch: one synchronous step.
+  artifacts.forEach(({ name, artifact }, i) => {
+    const copy = green[i];
+    if (copy) ranker.replaceModel(name, copy);
+    else ranker.models[name]!.restore(artifact, core.catalog);
+  });
+  const loaded = Object.fromEntries(artifacts.map((a) => [a.name, a.version]));
+  core.loadedVersions = loaded;
+  core.modelsTrainedAt = Math.min(...artifacts.map((a) => a.savedAt));
+  core.modelsVersion = `v${fnv1a32(JSON.stringify(artifacts.map((a) => ({ name: a.name, version: a.version })))).toString(36)}`;
+  return loaded;
+}
+
+/**
+ * `refreshModels()`: loads the registry's serving versions when any differs from the versions
+ * this engine serves (a promotion or a rollback elsewhere); otherwise reads only the versions'
+ * descriptions.
+ */
+export async function refreshModels(core: EngineCore): Promise<ModelRefresh> {
+  const registry = requireRegistry(core, 'refreshModels');
+  const serving: Record<string, number> = {};
+  for (const name of core.config.ranker.names) {
+    const found = (await registry.list(name)).find((v) => v.state === 'serving');
+    if (!found) throw new MyContentError('NOT_FOUND', `no serving version of model "${name}" in the registry`, { source: ENGINE, field: name });
+    serving[name] = found.version;
+  }
+  const before = core.loadedVersions;
+  if (before && Object.entries(serving).every(([name, version]) => before[name] === version)) return { changed: false, versions: serving };
+  return { changed: true, versions: await loadModels(core, serving), ...(before ? { previous: before } : {}) };
+}
+
+/** Builds whatever a model computes lazily on its first answers, before it serves. */
+async function warm(model: RecommenderModel, items: number): Promise<void> {
+  if (model.capabilities.trending) model.trending?.({ k: 10 });
+  if (model.capabilities.similarItems && items > 0) await model.similar?.(0, 10);
+}
+
+function requireRegistry(core: EngineCore, call: string): ModelRegistry {
+  if (!core.registry) throw new MyContentError('INVALID_CONFIG', `${call}() needs a registry option`, { source: ENGINE, field: 'registry' });
+  return core.registry;
 }

@@ -88,6 +88,12 @@ export interface Ranker {
   readonly embeddingModel: RecommenderModel | undefined;
   readonly interactionWeights: InteractionWeights;
   /**
+   * Puts `model` in the place of the model named `name` — in `models` and wherever the ranker
+   * refers to it (trending, fill, embeddings) — in one synchronous step: how a newly loaded model
+   * version replaces the serving one.
+   */
+  replaceModel(name: string, model: RecommenderModel): void;
+  /**
    * Checks blend weights (`field` names where they come from) and completes them with zeros:
    * known models only, finite and non-negative, at least one positive.
    */
@@ -102,7 +108,8 @@ export interface Ranker {
  */
 export function createRanker(options: RankingOptions, source: string, what = 'ranking options', requireTrending = true): Ranker {
   const settings = parseInput(rankingSettingsSchema, options, what, source);
-  const models = options.models ?? {};
+  // The ranker's own record: replaceModel() swaps entries without touching the host's object.
+  const models: Record<string, RecommenderModel> = { ...options.models };
   const names = Object.keys(models);
   const fail = (field: string, message: string, value?: unknown): never => {
     throw new MyContentError('INVALID_CONFIG', message, { source, field, ...(value === undefined ? {} : { value }) });
@@ -151,15 +158,25 @@ export function createRanker(options: RankingOptions, source: string, what = 'ra
   for (const name of settings.fill ?? []) if (!has(name)) fail('fill', `fill names unknown model "${name}" (models: ${names.join(', ')})`, name);
   const fill = (settings.fill ?? (trendingName === undefined ? [] : [trendingName])).map(named);
 
+  const trending = trendingName === undefined ? undefined : named(trendingName);
+  let embeddingModel = names.map((n) => models[n]!).find((m) => typeof m.embeddingOf === 'function');
   return {
     models,
     names,
     blend,
     settings,
-    trending: trendingName === undefined ? undefined : named(trendingName),
+    trending,
     fill,
-    embeddingModel: names.map((n) => models[n]!).find((m) => typeof m.embeddingOf === 'function'),
+    get embeddingModel() {
+      return embeddingModel;
+    },
     interactionWeights: { ...DEFAULT_INTERACTION_WEIGHTS, ...options.interactionWeights },
     checkBlend: (weights, field) => complete(weights, zeros, field),
+    replaceModel(name, model) {
+      if (!has(name)) fail('name', `no model named "${name}" (models: ${names.join(', ')})`, name);
+      if (embeddingModel === models[name]) embeddingModel = model;
+      models[name] = model;
+      for (const slot of [trending, ...fill]) if (slot?.name === name) slot.model = model;
+    },
   };
 }

@@ -2,7 +2,7 @@ import { getItem, similarItems, trending } from './catalogue-queries';
 import { createEngineCore } from './core';
 import { health } from './health';
 import { feedback, ingestInteractions, ingestItems, removeItems } from './ingestion';
-import { loadModels, saveModels, train } from './models';
+import { loadModels, refreshModels, saveModels, train } from './models';
 import { createNewItemBootstrap } from './new-items';
 import { recommend, type RecommendHooks } from './recommend';
 import { createEngineExperiments } from './variants';
@@ -73,9 +73,15 @@ export function createRecommender(options: RecommenderOptions): Recommender {
       hooks.experiments?.forget(userId);
       return report;
     },
-    saveModels: (metadata) => saveModels(core, metadata),
+    saveModels: (metadata, saveOptions) => saveModels(core, metadata, saveOptions),
     loadModels: (versions) => loadModels(core, versions),
-    metrics: () => ({ ...core.counters, exposuresPending: hooks.exposures?.pending() ?? 0, models: modelStateStats(core.config.ranker.models) }),
+    refreshModels: () => refreshModels(core),
+    metrics: () => ({
+      ...core.counters,
+      exposuresPending: hooks.exposures?.pending() ?? 0,
+      ...(core.loadedVersions ? { modelVersions: { ...core.loadedVersions } } : {}),
+      models: modelStateStats(core.config.ranker.models),
+    }),
     health: () => health(core),
     flush: async () => {
       await Promise.all([hooks.exposures?.flush(), hooks.impressions?.flush()]);

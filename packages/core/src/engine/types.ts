@@ -174,7 +174,23 @@ export interface EventLog {
 }
 
 /** The counters the engine keeps as it works (its metrics but the models' state and the exposure buffer). */
-export type EngineCounters = Omit<RecommenderMetrics, 'models' | 'exposuresPending'>;
+export type EngineCounters = Omit<RecommenderMetrics, 'models' | 'exposuresPending' | 'modelVersions'>;
+
+/** Options of `saveModels()`. */
+export interface SaveModelsOptions {
+  /** Serve the new versions at once (`true`), or save them as candidates to promote later. @default true */
+  promote?: boolean;
+}
+
+/** What `refreshModels()` did. */
+export interface ModelRefresh {
+  /** Whether new versions were loaded. */
+  changed: boolean;
+  /** The versions serving now, by model name. */
+  versions: Record<string, number>;
+  /** The versions served before, when they came from the registry too. */
+  previous?: Record<string, number>;
+}
 
 /** Counters of the engine since creation. */
 export interface RecommenderMetrics {
@@ -195,6 +211,8 @@ export interface RecommenderMetrics {
   impressionsCounted: number;
   /** Failed writes of impressions (the counts were kept and retried). */
   impressionErrors: number;
+  /** The registry versions serving, by model name, when they were loaded (absent when the models were fit here). */
+  modelVersions?: Record<string, number>;
   /**
    * What each model keeps that grows with traffic, next to its bound and its evictions
    * (`stateStats()` of the models that have it), by model name.
@@ -249,10 +267,22 @@ export interface Recommender {
   exportUserData(userId: string): Promise<UserDataExport>;
   /** GDPR erasure: user, profile, interactions (deleted or anonymised, per the `erasure` option) and every cache entry of the user. */
   deleteUserData(userId: string): Promise<ErasureReport>;
-  /** Saves every trained model to the registry. */
-  saveModels(metadata?: Record<string, unknown>): Promise<Record<string, ModelVersionInfo>>;
-  /** Loads the latest (or given) version of every model from the registry. */
-  loadModels(versions?: Record<string, number>): Promise<void>;
+  /**
+   * Saves every trained model to the registry as a new version — serving at once, or, with
+   * `promote: false`, as a candidate for a later `promote` (an evaluation gate in between).
+   */
+  saveModels(metadata?: Record<string, unknown>, options?: SaveModelsOptions): Promise<Record<string, ModelVersionInfo>>;
+  /**
+   * Loads the serving (or given) version of every model from the registry, blue/green: the new
+   * versions are restored into fresh copies and warmed while the current ones answer, then replace
+   * them all at once. Returns the versions loaded.
+   */
+  loadModels(versions?: Record<string, number>): Promise<Record<string, number>>;
+  /**
+   * Loads the registry's serving versions if any differs from those loaded — call it on a timer in
+   * every serving instance to follow promotions and rollbacks without a restart.
+   */
+  refreshModels(): Promise<ModelRefresh>;
   /** Counters since creation. */
   metrics(): RecommenderMetrics;
   /** Pings the store and the cache: whether the engine can write and answer now (for a readiness probe). */

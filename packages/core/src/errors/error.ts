@@ -10,6 +10,7 @@
  * - `BACKEND`: a backend (database, cache, broker) failed.
  * - `ABORTED`: an operation was cancelled through its `AbortSignal`.
  * - `CAPACITY`: the operation would exceed a configured memory or size bound.
+ * - `CONFLICT`: the operation contradicts the current state (e.g. promoting over a pinned model version).
  */
 export type MyContentErrorCode =
   | 'INVALID_INPUT'
@@ -20,7 +21,8 @@ export type MyContentErrorCode =
   | 'FORMAT'
   | 'BACKEND'
   | 'ABORTED'
-  | 'CAPACITY';
+  | 'CAPACITY'
+  | 'CONFLICT';
 
 /** One problem found while validating input. */
 export interface ValidationIssue {

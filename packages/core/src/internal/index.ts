@@ -25,3 +25,5 @@ export { applyInteractionToProfile, cloneProfile } from '../engine/profile';
 export type { ProfileSettings } from '../engine/profile';
 export { mergeArmDeltas, addVectors } from '../ports/bandit';
 export { learningExploreShare, interleave } from '../engine/progressive';
+export { emptyServingState, versionStatus, promoteInState, rollbackInState, versionsToPrune, forgetInState, pinnedConflict } from '../model/version-states';
+export type { ServingState } from '../model/version-states';

@@ -138,7 +138,9 @@ export interface RecommenderModel {
   userData?(userId: string): Record<string, unknown> | undefined;
   /**
    * A new, untrained model with the same options. The engine restores saved versions into one to
-   * rewrite them without an erased user; a model holding user data in its artifacts needs it.
+   * rewrite them without an erased user (a model holding user data in its artifacts needs it), and
+   * to load a new version beside the serving one before switching (blue/green; without it the
+   * version is restored in place).
    */
   untrainedCopy?(): RecommenderModel;
   /**

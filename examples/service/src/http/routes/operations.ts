@@ -39,8 +39,18 @@ export function createServiceMetrics(recommender: Recommender): ServiceMetrics {
     labelNames: ['counter'],
     registers: [registry],
     collect() {
-      const { models: _models, ...counters } = recommender.metrics();
+      const { models: _models, modelVersions: _versions, ...counters } = recommender.metrics();
       for (const [name, value] of Object.entries(counters)) this.set({ counter: name }, value);
+    },
+  });
+  new Gauge({
+    name: 'mycontent_model_version',
+    help: 'The registry version each model serves in this instance (absent when the models were trained here): watch a rollout reach every instance',
+    labelNames: ['model'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [model, version] of Object.entries(recommender.metrics().modelVersions ?? {})) this.set({ model }, version);
     },
   });
   return {
