@@ -6,6 +6,10 @@
  *   npm run cli -- evaluate --data data/ml --format movielens --models popular,itemknn,als,bpr,ease
  *   npm run --silent cli -- recommend --train data/ml --format movielens --queries q.jsonl --model als --k 10 --out recs.jsonl
  *   npm run cli -- experiment-results --experiments data/ab/experiments.json --key blend-weight --exposures data/ab/exposures.jsonl --interactions data/ab/interactions.jsonl
+ *   npm run cli -- train --data data/ml --format movielens --model als --registry data/models --candidate
+ *   npm run cli -- models list --registry data/models
+ *   npm run cli -- models promote als 2 --registry data/models
+ *   npm run cli -- models rollback als --registry data/models
  *
  * Relative paths are read from where the command runs. Exit codes: 0 done, 1 the work failed (a
  * bad file, an unknown model, k ≤ 0...: the message says what), 2 the command line is wrong (an
@@ -17,6 +21,8 @@ import { evaluate } from './commands/evaluate';
 import { generate } from './commands/generate';
 import { recommend } from './commands/recommend';
 import { experimentResultsCommand } from './commands/experiment-results';
+import { listVersions, promoteVersion, pruneVersions, rollbackVersion, unpinVersion } from './commands/model-versions';
+import { train } from './commands/train';
 import { FORMATS } from './data';
 import { MODELS } from './models';
 
@@ -96,6 +102,46 @@ program
   .option('--retrain-every <minutes>', 'replay: minutes between refits of retrain', '60')
   .addHelpText('after', `\nModels:\n${modelList}`)
   .action((options) => recommend(options, log));
+
+/** The options naming a model registry: a directory, or a PostgreSQL database. */
+const withRegistryOptions = (command: Command) =>
+  command
+    .option('--registry <dir>', 'a file model registry (created when missing)')
+    .option('--postgres <url>', 'or: the models table of this PostgreSQL database')
+    .option('--schema <name>', 'PostgreSQL schema', 'mycontent');
+
+withRegistryOptions(
+  program
+    .command('train')
+    .description('fit a model (or each model of a preset) and register it as a new version, with its lineage: data window, parameters, seed, code version, fit time')
+    .requiredOption('--data <path>', 'training file or directory')
+    .addOption(new Option('--format <format>', 'training data format').choices([...FORMATS]).makeOptionMandatory())
+    .requiredOption('--model <name>', 'model or preset name (see the list below)')
+    .option('--param <key=value>', 'model parameter, repeatable', collect, [])
+    .option('--seed <n>', 'random seed', '42')
+    .option('--candidate', 'register as a candidate (promote it later) instead of serving at once', false)
+    .addHelpText('after', `\nModels:\n${modelList}`),
+).action(async (options) => void (await train(options, log)));
+
+const models = program.command('models').description('the model registry: versions and their states (candidate, serving, retired), promotion, rollback, pins, retention');
+const print = (line: string) => process.stdout.write(`${line}\n`);
+withRegistryOptions(models.command('list [name]').description('every version of a model (or of every model): state, creation, size, data window, what it replaced')).action(
+  async (name: string | undefined, options) => void (await listVersions(name, options, print)),
+);
+withRegistryOptions(
+  models
+    .command('promote <name> <version>')
+    .description('serve this version (the serving one retires; every service instance follows on its next refresh)')
+    .option('--pin', 'pin it: later promotions are refused until unpinned', false)
+    .option('--force', 'promote even over a pinned version', false),
+).action(async (name: string, version: string, options) => void (await promoteVersion(name, version, options, print)));
+withRegistryOptions(models.command('rollback <name>').description('serve again the version that served before the current one')).action(
+  async (name: string, options) => void (await rollbackVersion(name, options, print)),
+);
+withRegistryOptions(models.command('unpin <name>').description('allow promotions over the serving version again')).action(async (name: string, options) => void (await unpinVersion(name, options, print)));
+withRegistryOptions(
+  models.command('prune <name>').description('retention: delete old versions beyond the newest N, never the serving one nor its rollback target').requiredOption('--keep <n>', 'versions to keep'),
+).action(async (name: string, options) => void (await pruneVersions(name, options, print)));
 
 program.addHelpText('after', `\nModels (evaluate --models, recommend --model):\n${modelList}\n\nRelative paths are read from where the command runs.`);
 

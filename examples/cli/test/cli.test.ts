@@ -323,3 +323,29 @@ describe('cli experiment-results (an A/B test read from its logs)', () => {
     }
   });
 });
+
+describe('train and models: versions in a registry', () => {
+  it('registers a serving version and a candidate with their lineage, promotes, refuses over a pin, rolls back and prunes', async () => {
+    const registry = join(dir, 'registry');
+    const train = (...extra: string[]) => cli('train', '--data', join(dir, 'train.csv'), '--format', 'csv', '--model', 'itemknn', '--registry', registry, ...extra);
+    expect(train().code).toBe(0);
+    const second = train('--candidate', '--seed', '7');
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('itemknn: version 2 (candidate)');
+    const lineage = JSON.parse(await readFile(join(registry, 'itemknn', 'v2.json'), 'utf8')) as { metadata: Record<string, any> };
+    expect(lineage.metadata).toMatchObject({ model: 'itemknn', seed: 7, data: { format: 'csv', interactions: 10, users: 4, items: 5, from: new Date(1_000).toISOString(), to: new Date(10_000).toISOString() } }); // csv timestamps in seconds
+    expect(lineage.metadata.code.core).toMatch(/^\d+\.\d+\.\d+/);
+
+    const list = () => cli('models', 'list', '--registry', registry).stdout.trim().split('\n');
+    expect(list()).toEqual([expect.stringMatching(/^itemknn\s+v1\s+serving\s/), expect.stringMatching(/^itemknn\s+v2\s+candidate\s/)]);
+    expect(cli('models', 'promote', 'itemknn', '2', '--pin', '--registry', registry).code).toBe(0);
+    expect(list()).toEqual([expect.stringMatching(/v1\s+retired/), expect.stringMatching(/v2\s+serving \(pinned\).*replaced v1/)]);
+    const refused = cli('models', 'promote', 'itemknn', '1', '--registry', registry);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('version 2 of model "itemknn" is pinned');
+    expect(cli('models', 'rollback', 'itemknn', '--registry', registry).stdout).toMatch(/v1\s+serving/);
+    expect(cli('models', 'prune', 'itemknn', '--keep', '0', '--registry', registry).stdout.trim()).toBe('itemknn: deleted v2');
+    expect(cli('models', 'list', 'nothing', '--registry', registry).code).toBe(1);
+    expect(cli('models', 'list').stderr).toContain('--registry <directory> or --postgres <url>');
+  }, 60_000);
+});

@@ -153,6 +153,12 @@ export function createFileModelRegistry(options: FileModelRegistryOptions): Mode
       const state = await readState(name, versions);
       return Promise.all(versions.map(async (v) => withInfo(await readSaved(name, v), state)));
     },
+    async names() {
+      const entries = await readdir(options.directory, { withFileTypes: true }).catch(() => []);
+      const names: string[] = [];
+      for (const entry of entries) if (entry.isDirectory() && SAFE_NAME.test(entry.name) && (await versionsOf(entry.name)).length > 0) names.push(entry.name);
+      return names.sort();
+    },
     promote: (name, version, promoteOptions = {}) =>
       locked(name, async (versions, state) => {
         promoteInState(state, versions, name, version, promoteOptions, now(), FILE_MODEL_REGISTRY_NAME);

@@ -75,6 +75,9 @@ export function createMemoryModelRegistry(options: { now?: () => number } = {}):
       const { versions, state } = entry(name);
       return versions.map((v) => info(v, state));
     },
+    async names() {
+      return [...models].filter(([, { versions }]) => versions.length > 0).map(([name]) => name).sort();
+    },
     async promote(name, version, promoteOptions = {}) {
       promoteInState(entry(name).state, numbers(name), name, version, promoteOptions, now(), MEMORY_MODEL_REGISTRY_NAME);
       return infoOf(name, version);

@@ -113,6 +113,11 @@ export function createPostgresModelRegistry(options: PostgresModelRegistryOption
         const { rows } = await db.query<ModelRow>(`SELECT ${INFO_COLUMNS} FROM ${s}.models WHERE name = $1 ORDER BY version`, [name]);
         return rows.map(info);
       }),
+    names: () =>
+      op('names', async () => {
+        const { rows } = await db.query<{ name: string }>(`SELECT name FROM ${s}.models GROUP BY name ORDER BY name COLLATE "C"`);
+        return rows.map((r) => r.name);
+      }),
     promote: (name, version, promoteOptions = {}) =>
       locked('promote', name, async (tx) => {
         const { rows } = await tx.query<ModelRow>(`SELECT ${INFO_COLUMNS} FROM ${s}.models WHERE name = $1 AND version = $2`, [name, version]);

@@ -43,9 +43,11 @@ export function describeModelRegistryConformance(
     });
 
     it('lists and deletes versions, keeping models apart', async () => {
+      expect(await registry.names()).toEqual([]);
+      await registry.save('b', Uint8Array.from([3]));
       await registry.save('a', Uint8Array.from([1]));
       await registry.save('a', Uint8Array.from([2]));
-      await registry.save('b', Uint8Array.from([3]));
+      expect(await registry.names()).toEqual(['a', 'b']);
       expect((await registry.list('a')).map((v) => v.version)).toEqual([1, 2]);
       await registry.delete('a', 1);
       expect((await registry.list('a')).map((v) => v.version)).toEqual([2]);

@@ -68,6 +68,8 @@ export interface ModelRegistry {
   load(name: string, version?: number): Promise<StoredModel | undefined>;
   /** Every version of `name`, oldest first. */
   list(name: string): Promise<ModelVersionInfo[]>;
+  /** The names with at least one version, sorted. */
+  names(): Promise<string[]>;
   /**
    * Makes `version` the serving version; the one serving before retires and becomes the new one's
    * `previous`. `NOT_FOUND` for an unknown version; `CONFLICT` when the serving version is pinned
