@@ -85,6 +85,11 @@ export interface EvaluateOptions {
   k?: number;
   /** @default { kind: 'full' } */
   protocol?: EvaluationProtocol;
+  /**
+   * Models already trained (restored from a registry, bound to `catalog`): evaluated as they are,
+   * not fit on the split's training rows (their `fitMs` is 0).
+   */
+  pretrained?: readonly string[];
   /** Item metadata (categories for coverage and diversity, and the catalogue size). */
   items?: readonly Item[];
   /** The catalogue to index items with (e.g. to score the trained models afterwards). @default a new one */
@@ -233,7 +238,7 @@ export async function evaluateModels(options: EvaluateOptions): Promise<Evaluati
     const entry = options.models[name]!;
     const model = typeof entry === 'function' ? entry() : entry;
     const t0 = performance.now();
-    await model.fit(train, { onProgress: (p) => progress({ ...p, phase: `${name}: ${p.phase}` }) });
+    if (!options.pretrained?.includes(name)) await model.fit(train, { onProgress: (p) => progress({ ...p, phase: `${name}: ${p.phase}` }) });
     const fitMs = performance.now() - t0;
     const rng = createRandom(seed);
     const sums = { precision: 0, recall: 0, ndcg: 0, map: 0, mrr: 0, hitRate: 0, auc: 0, diversity: 0, novelty: 0, serendipity: 0 };

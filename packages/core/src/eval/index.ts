@@ -44,3 +44,7 @@ export type {
   ReplayEvaluation,
   ReplayReport,
 } from './replay';
+
+// The training pipeline: fit, register, evaluate against the serving version, promote through a gate
+export { createTrainingPipeline, createMemoryJournal, createFileJournal } from './pipeline';
+export type { TrainingPipeline, TrainingPipelineOptions, PipelineRun, PipelineJournal, ModelCycle, PromotionGate, CycleWindow } from './pipeline';
