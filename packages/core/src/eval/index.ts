@@ -48,3 +48,9 @@ export type {
 // The training pipeline: fit, register, evaluate against the serving version, promote through a gate
 export { createTrainingPipeline, createMemoryJournal, createFileJournal } from './pipeline';
 export type { TrainingPipeline, TrainingPipelineOptions, PipelineRun, PipelineJournal, ModelCycle, PromotionGate, CycleWindow } from './pipeline';
+
+// Drift of the reading world against the serving models: when to retrain before the schedule says so
+export { createDriftMonitor } from './drift';
+export type { DriftMonitor, DriftMonitorOptions, DriftReport, DriftThresholds } from './drift';
+export { createTrainingScheduler } from './scheduler';
+export type { TrainingScheduler, TrainingSchedulerOptions, CycleReason } from './scheduler';
