@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { InteractionDataset, ModelRegistry } from '@mycontent/core';
+import { createRecommender, type InteractionDataset, type ModelRegistry } from '@mycontent/core';
 import { InteractionTableBuilder, createRandom, type TableRow } from '@mycontent/core/data';
 import { createFileJournal, createMemoryJournal, createTrainingPipeline, type TrainingPipelineOptions } from '@mycontent/core/eval';
-import { createMemoryModelRegistry } from '@mycontent/adapters/memory';
-import { createItemKnnModel } from '@mycontent/algorithms';
+import { createMemoryModelRegistry, createMemoryStore } from '@mycontent/adapters/memory';
+import { createAlsModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
 // A world whose reading habits change: readers of article x go on to article f(x) — fA(x) = 10 + x
 // until day 12, then fB(x) = 10 + (x + 5) mod 10. Each day, 100 readers read a pair (x, f(x)),
@@ -133,5 +133,32 @@ describe('the training pipeline', () => {
     expect((await registry.list('related')).map((v) => v.version)).toEqual([1, 2]); // registered once
     expect(await pipeline(flaky, counted, createFileJournal(directory)).run(T0 + 20 * DAY)).toEqual(resumed); // done: returned as it was
     await rm(directory, { recursive: true, force: true });
+  });
+});
+
+describe('erasure across cycles', () => {
+  it('keeps a reader erased between two cycles out of every version the next cycle registers', async () => {
+    const store = createMemoryStore();
+    const registry = createMemoryModelRegistry();
+    const engine = createRecommender({ store, registry, models: { als: createAlsModel({ factors: 4, iterations: 2 }), popular: createPopularityModel() } });
+    await engine.ingestInteractions(rows.filter((r) => r.timestamp < T0 + 21 * DAY).map((r) => ({ ...r })));
+    // The cycles read the store, as a deployment's pipeline does.
+    const fromStore: TrainingPipelineOptions['data'] = async ({ from, to }) => {
+      const builder = new InteractionTableBuilder();
+      for await (const page of store.interactions.scan()) for (const x of page) if (x.timestamp >= from && x.timestamp < to) builder.add(x);
+      return { table: builder.build() };
+    };
+    const cycles = createTrainingPipeline({ registry, models: { als: () => createAlsModel({ factors: 4, iterations: 2, seed: 3 }) }, data: fromStore, trainingMs: 7 * DAY, holdoutMs: DAY, k: 3 });
+    const reader = 'q18-7'; // read on days 18 and 19
+    const holds = async (version: number) => (await registry.load('als', version))!.bytes;
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    const before = await cycles.run(T0 + 20 * DAY);
+    expect(text(await holds(before.models.als!.candidate))).toContain(JSON.stringify(reader));
+
+    await engine.deleteUserData(reader); // the store forgets them, and the saved versions are rewritten
+    expect(text(await holds(before.models.als!.candidate))).not.toContain(JSON.stringify(reader));
+    const after = await cycles.run(T0 + 20 * DAY + 60_000);
+    expect(after.models.als!.candidate).toBe(2);
+    for (const { version } of await registry.list('als')) expect(text(await holds(version))).not.toContain(JSON.stringify(reader));
   });
 });
