@@ -6,10 +6,7 @@
  *
  *   npm run bench:http -- [--rate 1000] [--seconds 20] [--connections 50] [--users 2000] [--postgres URL] [--redis URL]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -18,7 +15,8 @@ import { createRecommender } from '@mycontent/core';
 import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
 import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createPopularityModel } from '@mycontent/algorithms';
-import { deleteRedisPrefix, fmt, gitRevision, log, machine, stopProcessGroup } from './lib';
+import { deleteRedisPrefix, fmt, gitRevision, log, machine } from './lib';
+import { adminToken, openLoop, startService, stopService } from './service-load';
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +32,6 @@ const { values } = parseArgs({
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const ADMIN = { email: 'bench@example.com', password: 'bench password 1234' };
 const SEED = 42;
 
 // The demo news: the embedded service seeds the same (scale demo, seed 42); the users with the
@@ -47,35 +43,6 @@ const users = [...clicksPerUser.entries()]
   .sort((a, b) => b[1] - a[1] || a[0] - b[0])
   .slice(0, Number(values.users))
   .map(([user]) => news.clicks.users[user]!);
-
-interface Service {
-  url: string;
-  startMs: number;
-  child: ChildProcess;
-}
-
-async function startService(env: Record<string, string>): Promise<Service> {
-  const started = Date.now();
-  const child = spawn('npm', ['run', '--silent', 'start', '-w', '@mycontent/example-service'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', RATE_LIMIT_PER_MINUTE: '1000000', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'error', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"type":"started","url":"([^"]+)"/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the service exited with ${code}: ${output}`)));
-  });
-  return { url, startMs: Date.now() - started, child };
-}
-
-/** Stops the service and waits until it has closed its connections and exited. */
-const stopService = (service: Service) => stopProcessGroup(service.child);
 
 interface Load {
   requests: number;
@@ -92,54 +59,16 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 const pathFor = (n: number) => `/api/v1/recommendations?user_id=${encodeURIComponent(users[n % users.length]!)}&n=10`;
 
-/**
- * An open-loop load at a fixed rate: request n is due at n / rate seconds and sent then, on
- * keep-alive connections opened as needed, whatever the answers to earlier requests; its latency
- * counts from when it was due. (autocannon's `overallRate` sends each connection's share of a
- * second in one burst at the start of the second, which measures queueing behind the burst.)
- */
+/** The open-loop load at a fixed rate (see `openLoop`), summarised. */
 async function fixedRate(url: string, token: string, perSecond: number, duration: number): Promise<Load> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-  const total = perSecond * duration;
-  const latencies: number[] = [];
-  let errors = 0;
-  let non2xx = 0;
-  let sent = 0;
-  let settled = 0;
-  const started = performance.now();
-  await new Promise<void>((resolve) => {
-    const settle = () => {
-      if (++settled === total) resolve();
-    };
-    const send = (n: number) => {
-      const due = started + (n / perSecond) * 1000;
-      const request = http.get(`${url}${pathFor(n)}`, { agent, headers: { authorization: `Bearer ${token}` } }, (response) => {
-        response.resume();
-        response.once('end', () => {
-          latencies.push(performance.now() - due);
-          if (response.statusCode! < 200 || response.statusCode! >= 300) non2xx++;
-          settle();
-        });
-      });
-      request.once('error', () => {
-        errors++;
-        settle();
-      });
-    };
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * perSecond));
-      while (sent < due) send(sent++);
-      if (sent < total) setTimeout(tick, 1);
-    };
-    tick();
-  });
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
+  const { samples, elapsedMs } = await openLoop(url, token, perSecond, duration, pathFor);
+  const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
+  const failed = samples.filter((s) => s.failed).length;
   return {
-    requests: total,
-    perSecond: total / ((performance.now() - started) / 1000),
-    errors,
-    non2xx,
+    requests: samples.length,
+    perSecond: samples.length / (elapsedMs / 1000),
+    errors: 0,
+    non2xx: failed,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
@@ -183,8 +112,7 @@ async function measure(label: string, env: Record<string, string>) {
   log(`${label}: starting the service`);
   const service = await startService(env);
   log(`${label}: serving after ${fmt(service.startMs / 1000, 1)} s at ${service.url}`);
-  const signIn = await fetch(`${service.url}/api/v1/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  const { access_token: token } = (await signIn.json()) as { access_token: string };
+  const token = await adminToken(service.url);
   // Warm: every user's list computed once and cached.
   for (let i = 0; i < users.length; i += 50) {
     await Promise.all(users.slice(i, i + 50).map((user) => fetch(`${service.url}/api/v1/recommendations?user_id=${encodeURIComponent(user)}&n=10`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.arrayBuffer())));

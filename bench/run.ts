@@ -385,9 +385,9 @@ ${(() => {
 
 _Time of this run: ${s(Date.now() - started)}._
 `;
-// The side-by-side (npm run bench:compare), soak, HTTP and experiments sections (their own scripts) are kept as they were.
+// The side-by-side (npm run bench:compare), soak, HTTP, experiments and promotion sections (their own scripts) are kept as they were.
 const previous = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
-const kept = [/<!-- side-by-side:start -->[\s\S]*<!-- side-by-side:end -->/, /<!-- soak:start -->[\s\S]*<!-- soak:end -->/, /<!-- http:start -->[\s\S]*<!-- http:end -->/, /<!-- experiments:start -->[\s\S]*<!-- experiments:end -->/]
+const kept = [/<!-- side-by-side:start -->[\s\S]*<!-- side-by-side:end -->/, /<!-- soak:start -->[\s\S]*<!-- soak:end -->/, /<!-- http:start -->[\s\S]*<!-- http:end -->/, /<!-- experiments:start -->[\s\S]*<!-- experiments:end -->/, /<!-- promotion:start -->[\s\S]*<!-- promotion:end -->/]
   .map((marked) => marked.exec(previous)?.[0])
   .filter((section): section is string => section !== undefined);
 await writeFile(values.out!, [md.trimEnd(), ...kept].join('\n\n') + '\n');

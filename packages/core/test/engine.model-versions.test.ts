@@ -15,8 +15,8 @@ const pairs = (first: string, then: string, readers: number, tag: string): Inter
   ]).flat();
 
 const models = () => ({ popular: createPopularityModel({ halfLifeMs: Number.POSITIVE_INFINITY, rerankIntervalMs: 0 }), related: createItemKnnModel({ similarity: 'cooccurrence' }) });
-const engine = (store: RecommendationStore, registry: ModelRegistry, serving = models()) =>
-  createRecommender({ store, registry, cache: createMemoryCache(), models: serving, blend: { related: 1, popular: 0 }, now: () => T0 + 86_400_000 });
+const engine = (store: RecommendationStore, registry: ModelRegistry, serving = models(), onModelSwitch: 'keep-cached-lists' | 'recompute' = 'recompute') =>
+  createRecommender({ store, registry, cache: createMemoryCache(), models: serving, blend: { related: 1, popular: 0 }, now: () => T0 + 86_400_000, onModelSwitch });
 const next = async (recommender: ReturnType<typeof engine>, userId = 'reader') => (await recommender.recommend({ userId, n: 1 })).items[0]?.itemId;
 
 async function world() {
@@ -71,6 +71,23 @@ describe('model versions in a serving engine', () => {
     // The instances the engine started with still hold version 1: nothing was restored in place.
     expect(served.related.similar!(0, 3)).toEqual(before);
     void registry;
+  });
+
+  it('keeps serving the lists cached before a switch until they expire or their reader acts (the default)', async () => {
+    const { store, registry, trainer } = await world();
+    const server = engine(store, registry, models(), 'keep-cached-lists');
+    await server.loadModels();
+    expect(await next(server)).toBe('s2'); // cached under version 1
+    await trainer.ingestInteractions(pairs('s1', 's3', 20, 'b'));
+    await trainer.train();
+    await trainer.saveModels({ cycle: 2 });
+    expect((await server.refreshModels()).changed).toBe(true);
+    expect(await next(server)).toBe('s2'); // the cached list of version 1, not recomputed at the switch
+    expect((await server.recommend({ userId: 'reader', n: 1, useCache: false })).items[0]?.itemId).toBe('s3');
+    expect(await next(server, 'new-reader')).toBeDefined(); // nothing cached: from version 2
+    await server.feedback({ userId: 'reader', itemId: 's1', type: 'click' }); // the reader acts: their lists go
+    expect(await next(server)).toBe('s3');
+    expect(() => engine(store, registry, models(), 'sometimes' as never)).toThrow(/onModelSwitch must be/);
   });
 
   it('changes nothing when a version is missing', async () => {

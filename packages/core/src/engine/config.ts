@@ -37,6 +37,8 @@ export interface EngineConfig {
   readonly exposures: ExposureLog | undefined;
   /** Whether served items count as impressions (`countImpressions`). */
   readonly countImpressions: boolean;
+  /** What becomes of cached lists when loaded versions replace the serving models. */
+  readonly onModelSwitch: 'keep-cached-lists' | 'recompute';
 }
 
 /** Checks the engine's options (typed errors naming the option) and resolves their defaults. */
@@ -91,6 +93,7 @@ export function resolveConfig(options: RecommenderOptions): EngineConfig {
     assignments: options.assignments ?? options.experiments?.sticky,
     exposures,
     countImpressions: options.countImpressions === true,
+    onModelSwitch: checkModelSwitch(options.onModelSwitch),
     ranker,
     ttl: { ...DEFAULT_CACHE_TTLS, ...settings.ttl },
     erasure: settings.erasure,
@@ -108,4 +111,13 @@ export function resolveConfig(options: RecommenderOptions): EngineConfig {
     ],
     contentModels: names.filter((n) => typeof models[n]!.indexItems === 'function'),
   };
+}
+
+/** The `onModelSwitch` option, checked. */
+function checkModelSwitch(value: RecommenderOptions['onModelSwitch']): 'keep-cached-lists' | 'recompute' {
+  if (value === undefined) return 'keep-cached-lists';
+  if (value !== 'keep-cached-lists' && value !== 'recompute') {
+    throw new MyContentError('INVALID_CONFIG', "onModelSwitch must be 'keep-cached-lists' or 'recompute'", { source: ENGINE, field: 'onModelSwitch', value });
+  }
+  return value;
 }

@@ -1,6 +1,7 @@
 import { MyContentError } from '../errors/error';
 import { fnv1a32 } from '../hash/fnv';
-import { decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
+import { decodeModelArtifact, encodeModelArtifact, type ModelArtifact } from '../model/artifact';
+import { yieldToEventLoop } from '../scheduling/yield';
 import type { FitContext, Progress, RecommenderModel } from '../model/contract';
 import { DatasetBuilder } from '../model/dataset';
 import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
@@ -44,6 +45,7 @@ export async function train(core: EngineCore, context: FitContext = {}): Promise
   core.modelsVersion = `t${core.clock().toString(36)}`;
   core.modelsTrainedAt = core.clock();
   core.loadedVersions = undefined;
+  core.previousModelsVersion = undefined;
   return { items: core.catalog.size, users: data.users.length, interactions: data.length, models: timings, ms: performance.now() - started };
 }
 
@@ -73,15 +75,16 @@ export async function loadModels(core: EngineCore, versions: Record<string, numb
   const registry = requireRegistry(core, 'loadModels');
   await core.ensureCatalog();
   const { ranker } = core.config;
-  const artifacts = await Promise.all(
-    ranker.names.map(async (name) => {
-      const stored = await registry.load(name, versions[name]);
-      if (!stored) {
-        throw new MyContentError('NOT_FOUND', `no ${versions[name] ? `version ${versions[name]}` : 'serving version'} of model "${name}" in the registry`, { source: ENGINE, field: name });
-      }
-      return { name, version: stored.version, savedAt: stored.createdAt, artifact: decodeModelArtifact(stored.bytes) };
-    }),
-  );
+  const stored = await Promise.all(ranker.names.map(async (name) => ({ name, stored: await registry.load(name, versions[name]) })));
+  const artifacts: { name: string; version: number; savedAt: number; artifact: ModelArtifact }[] = [];
+  for (const { name, stored: found } of stored) {
+    if (!found) {
+      throw new MyContentError('NOT_FOUND', `no ${versions[name] ? `version ${versions[name]}` : 'serving version'} of model "${name}" in the registry`, { source: ENGINE, field: name });
+    }
+    // One artifact at a time, the event loop free in between: the serving models keep answering.
+    await yieldToEventLoop();
+    artifacts.push({ name, version: found.version, savedAt: found.createdAt, artifact: decodeModelArtifact(found.bytes) });
+  }
   // Green: fresh copies restored and warmed while the serving models keep answering.
   const green: (RecommenderModel | undefined)[] = [];
   for (const { name, artifact } of artifacts) {
@@ -91,6 +94,7 @@ export async function loadModels(core: EngineCore, versions: Record<string, numb
     const serving = ranker.models[name]!;
     const copy = !serving.trained || serving.indexItems ? undefined : serving.untrainedCopy?.();
     if (copy) {
+      await yieldToEventLoop();
       copy.restore(artifact, core.catalog);
       await warm(copy, core.catalog.size);
     }
@@ -105,7 +109,11 @@ export async function loadModels(core: EngineCore, versions: Record<string, numb
   const loaded = Object.fromEntries(artifacts.map((a) => [a.name, a.version]));
   core.loadedVersions = loaded;
   core.modelsTrainedAt = Math.min(...artifacts.map((a) => a.savedAt));
-  core.modelsVersion = `v${fnv1a32(JSON.stringify(artifacts.map((a) => ({ name: a.name, version: a.version })))).toString(36)}`;
+  const switched = `v${fnv1a32(JSON.stringify(artifacts.map((a) => ({ name: a.name, version: a.version })))).toString(36)}`;
+  if (switched !== core.modelsVersion) {
+    core.previousModelsVersion = core.modelsVersion !== 'untrained' && core.config.onModelSwitch === 'keep-cached-lists' ? core.modelsVersion : undefined;
+    core.modelsVersion = switched;
+  }
   return loaded;
 }
 

@@ -73,11 +73,17 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
       : { family: 'reco', id: `${core.modelsVersion}:${variant}`, userId: query.userId };
   const canCache = query.useCache && query.now === undefined;
   if (canCache) {
-    const hit = await cache.get<RecommendationList>(key);
     // A list cached before items were published or removed is recomputed: new items reach the
     // lists they belong in at once, removed ones leave them.
-    if (hit && hit.generatedAt >= core.catalogueChangedAt && hit.items.every((r) => catalog.active[catalog.indexOf(r.itemId)] === 1)) {
-      return serve(core, hooks, { ...hit, cached: true }, variants.served);
+    const usable = (hit: RecommendationList | undefined): hit is RecommendationList =>
+      hit !== undefined && hit.generatedAt >= core.catalogueChangedAt && hit.items.every((r) => catalog.active[catalog.indexOf(r.itemId)] === 1);
+    const hit = await cache.get<RecommendationList>(key);
+    if (usable(hit)) return serve(core, hooks, { ...hit, cached: true }, variants.served);
+    // After a switch to loaded versions, the previous versions' list serves until it expires (onModelSwitch).
+    const previous = core.previousModelsVersion;
+    if (previous !== undefined) {
+      const earlier = await cache.get<RecommendationList>({ ...key, id: key.id.replace(core.modelsVersion, previous) });
+      if (usable(earlier)) return serve(core, hooks, { ...earlier, cached: true }, variants.served);
     }
   }
 

@@ -96,6 +96,15 @@ export interface RecommenderOptions extends RankingOptions {
   newArticles?: NewItemOptions | boolean;
   /** Model answering `similarItems()`. @default the first model with `capabilities.similarItems` */
   similarModel?: string;
+  /**
+   * What becomes of the lists cached under the serving models when `loadModels()` /
+   * `refreshModels()` switches to other versions: `keep-cached-lists` serves each until it expires
+   * (the `reco` TTL) or its reader acts, so the lists are recomputed over the TTL rather than all at
+   * once (no latency spike when a promotion reaches a busy instance); `recompute` drops them at
+   * once (every list from the new versions immediately). `train()` always recomputes.
+   * @default 'keep-cached-lists'
+   */
+  onModelSwitch?: 'keep-cached-lists' | 'recompute';
   /** Where `saveModels()` / `loadModels()` keep trained models. */
   registry?: ModelRegistry;
   /** Embeds items that arrive with text but no embedding (title, summary and body). */
