@@ -1,4 +1,5 @@
 import type { ExposureLog, ListExposure } from '../experiments/exposures';
+import { createFlushLoop } from '../scheduling/flush-loop';
 import type { EngineCounters, RecommenderLogger } from './types';
 
 /** How the engine hands served lists to the exposure log. */
@@ -27,8 +28,6 @@ export function createExposurePublisher(log: ExposureLog, counters: EngineCounte
   const flushIntervalMs = log.flushIntervalMs ?? EXPOSURE_DEFAULTS.flushIntervalMs;
   const maxBuffered = log.maxBuffered ?? EXPOSURE_DEFAULTS.maxBuffered;
   let buffer: ListExposure[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let flushing: Promise<void> | undefined;
   let lastWarning = Number.NEGATIVE_INFINITY;
 
   async function send(): Promise<void> {
@@ -53,24 +52,7 @@ export function createExposurePublisher(log: ExposureLog, counters: EngineCounte
     }
   }
 
-  function flush(): Promise<void> {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    flushing ??= send().finally(() => {
-      flushing = undefined;
-      if (buffer.length > 0) schedule();
-    });
-    return flushing;
-  }
-
-  function schedule(): void {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      flush().catch(() => undefined); // counted and warned about in send(); retried on the next schedule
-    }, flushIntervalMs);
-    timer.unref?.();
-  }
+  const loop = createFlushLoop(send, () => buffer.length > 0, flushIntervalMs);
 
   return {
     async publish(exposure) {
@@ -80,15 +62,12 @@ export function createExposurePublisher(log: ExposureLog, counters: EngineCounte
         return;
       }
       buffer.push(exposure);
-      if (buffer.length < maxBuffered) return schedule();
+      if (buffer.length < maxBuffered) return loop.schedule();
       // Backpressure: wait for the buffer to go out. While the bus is down it keeps growing (and
       // warns): an exposure is never dropped, and a list is still served.
-      await flush().catch(() => undefined);
+      await loop.flush().catch(() => undefined);
     },
-    async flush() {
-      if (flushing) await flushing.catch(() => undefined);
-      if (buffer.length > 0) await flush();
-    },
+    flush: loop.drain,
     pending: () => buffer.length,
   };
 }

@@ -1,4 +1,5 @@
 import type { ItemStatsStore } from '../ports/store';
+import { createFlushLoop } from '../scheduling/flush-loop';
 import type { EngineCounters, RecommenderLogger } from './types';
 
 /** How often counted impressions are written to the item statistics, ms. */
@@ -23,8 +24,6 @@ export interface ImpressionCounter {
  */
 export function createImpressionCounter(stats: ItemStatsStore, counters: EngineCounters, logger: RecommenderLogger, warningIntervalMs: number, clock: () => number): ImpressionCounter {
   let counts = new Map<string, number>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let writing: Promise<void> | undefined;
   let lastWarning = Number.NEGATIVE_INFINITY;
 
   async function write(): Promise<void> {
@@ -49,32 +48,14 @@ export function createImpressionCounter(stats: ItemStatsStore, counters: EngineC
     }
   }
 
-  function flush(): Promise<void> {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    writing ??= write().finally(() => {
-      writing = undefined;
-      if (counts.size > 0) schedule();
-    });
-    return writing;
-  }
-
-  function schedule(): void {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      flush().catch(() => undefined); // counted and warned about in write(); retried on the next schedule
-    }, IMPRESSION_FLUSH_MS);
-    timer.unref?.();
-  }
-
+  const loop = createFlushLoop(write, () => counts.size > 0, IMPRESSION_FLUSH_MS);
   return {
     count(itemIds) {
       if (itemIds.length === 0) return;
       for (const id of itemIds) counts.set(id, (counts.get(id) ?? 0) + 1);
-      schedule();
+      loop.schedule();
     },
-    flush,
+    flush: loop.drain,
     pending: () => counts.size,
   };
 }
