@@ -11,12 +11,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { createRecommender } from '@mycontent/core';
-import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
-import { createPostgresStore } from '@mycontent/adapters/postgres';
-import { createPopularityModel } from '@mycontent/algorithms';
 import { deleteRedisPrefix, fmt, gitRevision, log, machine } from './lib';
-import { adminToken, openLoop, startService, stopService } from './service-load';
+import { adminToken, demoNewsAndReaders, openLoop, seedPostgres, startService, stopService } from './service-load';
 
 const { values } = parseArgs({
   options: {
@@ -36,13 +32,7 @@ const SEED = 42;
 
 // The demo news: the embedded service seeds the same (scale demo, seed 42); the users with the
 // most clicks are the ones asked for (personalised lists).
-const news = generateSyntheticNews('demo', { seed: SEED });
-const clicksPerUser = new Map<number, number>();
-for (let i = 0; i < news.clicks.length; i++) clicksPerUser.set(news.clicks.user[i]!, (clicksPerUser.get(news.clicks.user[i]!) ?? 0) + 1);
-const users = [...clicksPerUser.entries()]
-  .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-  .slice(0, Number(values.users))
-  .map(([user]) => news.clicks.users[user]!);
+const { news, users } = demoNewsAndReaders(Number(values.users));
 
 interface Load {
   requests: number;
@@ -134,10 +124,7 @@ const prefix = `${schema}:`;
 const pool = new pg.Pool({ connectionString: values.postgres, max: 4 });
 try {
   log(`PostgreSQL + Redis: ingesting the demo news into schema ${schema}`);
-  const seeded = createRecommender({ store: createPostgresStore({ pool, schema }), models: { trending: createPopularityModel() } });
-  const { dim, data } = news.embeddings;
-  await seeded.ingestItems(news.items.map((item, i) => ({ ...item, embedding: data.subarray(i * dim, (i + 1) * dim) })));
-  for (const batch of tableBatches(news.clicks, 20_000)) await seeded.ingestInteractions(batch);
+  await seedPostgres(pool, schema, news);
   results.push(await measure('PostgreSQL + Redis', { DATABASE_URL: values.postgres!, DATABASE_SCHEMA: schema, REDIS_URL: values.redis!, REDIS_PREFIX: prefix }));
 } finally {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

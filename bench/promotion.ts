@@ -11,12 +11,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { createRecommender } from '@mycontent/core';
-import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
-import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
-import { createPopularityModel } from '@mycontent/algorithms';
+import { createPostgresModelRegistry } from '@mycontent/adapters/postgres';
 import { deleteRedisPrefix, fmt, gitRevision, log, machine, percentile } from './lib';
-import { adminToken, openLoop, startService, stopService, type Sample } from './service-load';
+import { adminToken, demoNewsAndReaders, openLoop, seedPostgres, startService, stopService, type Sample } from './service-load';
 
 const { values } = parseArgs({
   options: {
@@ -30,13 +27,7 @@ const { values } = parseArgs({
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
-const news = generateSyntheticNews('demo', { seed: 42 });
-const clicksPerUser = new Map<number, number>();
-for (let i = 0; i < news.clicks.length; i++) clicksPerUser.set(news.clicks.user[i]!, (clicksPerUser.get(news.clicks.user[i]!) ?? 0) + 1);
-const users = [...clicksPerUser.entries()]
-  .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-  .slice(0, Number(values.users))
-  .map(([user]) => news.clicks.users[user]!);
+const { news, users } = demoNewsAndReaders(Number(values.users));
 const pathFor = (n: number) => `/api/v1/recommendations?user_id=${encodeURIComponent(users[n % users.length]!)}&n=10`;
 
 const schema = `bench_promotion_${Date.now().toString(36)}`;
@@ -59,10 +50,7 @@ const summarise = (samples: readonly Sample[]): Summary => {
 
 try {
   log(`ingesting the demo news into schema ${schema}`);
-  const seeded = createRecommender({ store: createPostgresStore({ pool, schema }), models: { trending: createPopularityModel() } });
-  const { dim, data } = news.embeddings;
-  await seeded.ingestItems(news.items.map((item, i) => ({ ...item, embedding: data.subarray(i * dim, (i + 1) * dim) })));
-  for (const batch of tableBatches(news.clicks, 20_000)) await seeded.ingestInteractions(batch);
+  await seedPostgres(pool, schema, news);
 
   const service = await startService({ DATABASE_URL: values.postgres!, DATABASE_SCHEMA: schema, REDIS_URL: values.redis!, REDIS_PREFIX: prefix, MODEL_REFRESH_SECONDS: '1' });
   try {

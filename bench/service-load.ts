@@ -6,6 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { createRecommender } from '@mycontent/core';
+import { generateSyntheticNews, tableBatches, type SyntheticNews } from '@mycontent/core/data';
+import { createPostgresStore } from '@mycontent/adapters/postgres';
+import { createPopularityModel } from '@mycontent/algorithms';
 import { stopProcessGroup } from './lib';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -96,4 +101,24 @@ export async function openLoop(url: string, token: string, perSecond: number, se
   });
   agent.destroy();
   return { samples, elapsedMs: performance.now() - started };
+}
+
+/** The demo news the embedded service seeds (scale `demo`, seed 42), and its most active readers, first. */
+export function demoNewsAndReaders(readers: number): { news: SyntheticNews; users: string[] } {
+  const news = generateSyntheticNews('demo', { seed: 42 });
+  const clicksPerUser = new Map<number, number>();
+  for (let i = 0; i < news.clicks.length; i++) clicksPerUser.set(news.clicks.user[i]!, (clicksPerUser.get(news.clicks.user[i]!) ?? 0) + 1);
+  const users = [...clicksPerUser.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, readers)
+    .map(([user]) => news.clicks.users[user]!);
+  return { news, users };
+}
+
+/** Ingests the news (articles with their embeddings, then clicks) into a PostgreSQL schema, as the service would find it. */
+export async function seedPostgres(pool: pg.Pool, schema: string, news: SyntheticNews): Promise<void> {
+  const seeded = createRecommender({ store: createPostgresStore({ pool, schema }), models: { trending: createPopularityModel() } });
+  const { dim, data } = news.embeddings;
+  await seeded.ingestItems(news.items.map((item, i) => ({ ...item, embedding: data.subarray(i * dim, (i + 1) * dim) })));
+  for (const batch of tableBatches(news.clicks, 20_000)) await seeded.ingestInteractions(batch);
 }

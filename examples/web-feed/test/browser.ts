@@ -57,3 +57,15 @@ export async function openPage(browser: Browser, width: number, height = 900): P
   page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
   return { page, problems };
 }
+
+/** A new reader signs up in the app and picks one section; resolves on their first feed page. */
+export async function signUpReader(page: Page, base: string, email: string, section: string): Promise<void> {
+  await page.goto(`${base}/app/`);
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByLabel(section, { exact: true }).check();
+  await page.getByRole('button', { name: 'Show my feed' }).click();
+  await page.locator('article.card').first().waitFor();
+}

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium, openPage as open, startService, type RunningService } from './browser';
+import { chromiumAvailable, launchChromium, openPage as open, signUpReader, startService, type RunningService } from './browser';
 
 const available = chromiumAvailable();
 const ADMIN = { email: 'admin@example.com', password: 'admin password 1234' };
@@ -77,13 +77,7 @@ describe.skipIf(!available)('the dashboard and publishing, in Chromium', () => {
   it('puts an article an editor publishes from the newsroom page in the feed of a reader of its section within 5 s', async () => {
     const admin = await call<{ access_token: string }>('POST', '/api/v1/auth/sign-in', undefined, ADMIN);
     const { page, problems } = await openPage();
-    await page.goto(`${base}/app/`);
-    await page.getByRole('button', { name: 'Create an account' }).click();
-    await page.getByLabel('Email').fill('sport-fan@example.com');
-    await page.getByLabel('Password').fill('a long enough password');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByLabel('sport', { exact: true }).check();
-    await page.getByRole('button', { name: 'Show my feed' }).click();
+    await signUpReader(page, base, 'sport-fan@example.com', 'sport');
     // The reader likes a sport article: they read sport now.
     const liked = page.locator('article.card[data-category="sport"]').first();
     await liked.getByRole('button', { name: /^Like/ }).click();

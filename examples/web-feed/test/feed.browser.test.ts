@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium, openPage as open, startService, type RunningService } from './browser';
+import { chromiumAvailable, launchChromium, openPage as open, signUpReader, startService, type RunningService } from './browser';
 
 const available = chromiumAvailable();
 let service: RunningService;
@@ -100,14 +100,7 @@ describe.skipIf(!available)('the web feed, in Chromium', () => {
 
   it("opens a returning reader's feed interactive within 1 s of navigation, in one request, with no layout shift", async () => {
     const { page, problems } = await openPage(1280);
-    await page.goto(`${base}/app/`);
-    await page.getByRole('button', { name: 'Create an account' }).click();
-    await page.getByLabel('Email').fill('returning@example.com');
-    await page.getByLabel('Password').fill('a long enough password');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByLabel('economy', { exact: true }).check();
-    await page.getByRole('button', { name: 'Show my feed' }).click();
-    await page.locator('article.card').first().waitFor();
+    await signUpReader(page, base, 'returning@example.com', 'economy');
 
     // A cold load: the browser cache emptied, then the feed's address typed in. In the page, from
     // the navigation's start: when the first card has its buttons, and every layout shift.
