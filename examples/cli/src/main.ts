@@ -8,7 +8,7 @@
  *   npm run cli -- experiment-results --experiments data/ab/experiments.json --key blend-weight --exposures data/ab/exposures.jsonl --interactions data/ab/interactions.jsonl
  *   npm run cli -- train --data data/ml --format movielens --model als --registry data/models --candidate
  *   npm run cli -- models list --registry data/models
- *   npm run cli -- models promote als 2 --registry data/models
+ *   npm run cli -- models promote als latest --registry data/models
  *   npm run cli -- models rollback als --registry data/models
  *
  * Relative paths are read from where the command runs. Exit codes: 0 done, 1 the work failed (a
@@ -131,7 +131,7 @@ withRegistryOptions(models.command('list [name]').description('every version of 
 withRegistryOptions(
   models
     .command('promote <name> <version>')
-    .description('serve this version (the serving one retires; every service instance follows on its next refresh)')
+    .description('serve this version (a number, or latest: the newest); the serving one retires, and every service instance follows on its next refresh')
     .option('--pin', 'pin it: later promotions are refused until unpinned', false)
     .option('--force', 'promote even over a pinned version', false),
 ).action(async (name: string, version: string, options) => void (await promoteVersion(name, version, options, print)));

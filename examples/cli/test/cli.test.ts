@@ -338,7 +338,7 @@ describe('train and models: versions in a registry', () => {
 
     const list = () => cli('models', 'list', '--registry', registry).stdout.trim().split('\n');
     expect(list()).toEqual([expect.stringMatching(/^itemknn\s+v1\s+serving\s/), expect.stringMatching(/^itemknn\s+v2\s+candidate\s/)]);
-    expect(cli('models', 'promote', 'itemknn', '2', '--pin', '--registry', registry).code).toBe(0);
+    expect(cli('models', 'promote', 'itemknn', 'latest', '--pin', '--registry', registry).code).toBe(0); // v2, the newest
     expect(list()).toEqual([expect.stringMatching(/v1\s+retired/), expect.stringMatching(/v2\s+serving \(pinned\).*replaced v1/)]);
     const refused = cli('models', 'promote', 'itemknn', '1', '--registry', registry);
     expect(refused.code).toBe(1);

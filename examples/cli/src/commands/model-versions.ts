@@ -26,7 +26,13 @@ async function withRegistry<T>(options: RegistryOptions, work: (registry: Return
   }
 }
 
-const version = (raw: string) => integer('version', raw.replace(/^v/, ''));
+/** A version number (`3` or `v3`), or `latest`: the newest version of the model. */
+async function version(registry: ReturnType<typeof openRegistry>['registry'], name: string, raw: string): Promise<number> {
+  if (raw !== 'latest') return integer('version', raw.replace(/^v/, ''));
+  const newest = (await registry.list(name)).at(-1);
+  if (!newest) throw new MyContentError('NOT_FOUND', `no version of model "${name}" in the registry`, { source: 'cli', field: 'name', value: name });
+  return newest.version;
+}
 
 /** `models list [name]`: every version of one model, or of every model, with its state and lineage. */
 export function listVersions(name: string | undefined, options: RegistryOptions, print: (line: string) => void): Promise<ModelVersionInfo[]> {
@@ -42,7 +48,7 @@ export function listVersions(name: string | undefined, options: RegistryOptions,
 /** `models promote <name> <version>`: that version serves (the serving one retires). */
 export function promoteVersion(name: string, raw: string, options: RegistryOptions & { pin: boolean; force: boolean }, print: (line: string) => void): Promise<ModelVersionInfo> {
   return withRegistry(options, async (registry) => {
-    const promoted = await registry.promote(name, version(raw), { pin: options.pin, force: options.force });
+    const promoted = await registry.promote(name, await version(registry, name, raw), { pin: options.pin, force: options.force });
     print(describe(promoted));
     return promoted;
   });

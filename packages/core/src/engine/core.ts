@@ -34,8 +34,10 @@ export interface EngineCore extends RankingScope {
   modelsTrainedAt: number | undefined;
   /** The registry versions serving now, by model name, when they were loaded (not fit here). */
   loadedVersions: Record<string, number> | undefined;
-  /** The models version before the last switch by `loadModels()`, whose cached lists still serve (`onModelSwitch`). */
+  /** The models version before the last switch by `loadModels()`, whose cached lists still serve (`onModelSwitch`)... */
   previousModelsVersion: string | undefined;
+  /** ...until this time (engine clock): the last of them has expired by then. */
+  previousModelsUntil: number;
   /** When items were last published or removed (the engine's clock): a list cached before is stale. */
   catalogueChangedAt: number;
   /** Loads the catalogue from the store on first use (and again after a failure). */
@@ -76,6 +78,7 @@ export function createEngineCore(options: RecommenderOptions): EngineCore {
     modelsTrainedAt: undefined,
     loadedVersions: undefined,
     previousModelsVersion: undefined,
+    previousModelsUntil: 0,
     catalogueChangedAt: Number.NEGATIVE_INFINITY,
 
     ensureCatalog() {

@@ -112,6 +112,7 @@ export async function loadModels(core: EngineCore, versions: Record<string, numb
   const switched = `v${fnv1a32(JSON.stringify(artifacts.map((a) => ({ name: a.name, version: a.version })))).toString(36)}`;
   if (switched !== core.modelsVersion) {
     core.previousModelsVersion = core.modelsVersion !== 'untrained' && core.config.onModelSwitch === 'keep-cached-lists' ? core.modelsVersion : undefined;
+    core.previousModelsUntil = core.clock() + core.config.ttl.reco;
     core.modelsVersion = switched;
   }
   return loaded;

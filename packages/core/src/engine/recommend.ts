@@ -81,7 +81,7 @@ export async function recommend(core: EngineCore, hooks: RecommendHooks, input: 
     if (usable(hit)) return serve(core, hooks, { ...hit, cached: true }, variants.served);
     // After a switch to loaded versions, the previous versions' list serves until it expires (onModelSwitch).
     const previous = core.previousModelsVersion;
-    if (previous !== undefined) {
+    if (previous !== undefined && core.clock() < core.previousModelsUntil) {
       const earlier = await cache.get<RecommendationList>({ ...key, id: key.id.replace(core.modelsVersion, previous) });
       if (usable(earlier)) return serve(core, hooks, { ...earlier, cached: true }, variants.served);
     }
