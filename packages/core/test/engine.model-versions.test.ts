@@ -90,6 +90,16 @@ describe('model versions in a serving engine', () => {
     expect(() => engine(store, registry, models(), 'sometimes' as never)).toThrow(/onModelSwitch must be/);
   });
 
+  it('serves what it saved as serving: a refresh then has nothing to load', async () => {
+    const { trainer } = await world();
+    expect(trainer.metrics().modelVersions).toEqual({ popular: 1, related: 1 });
+    expect(await trainer.refreshModels()).toEqual({ changed: false, versions: { popular: 1, related: 1 } });
+    await trainer.train();
+    expect(trainer.metrics().modelVersions).toBeUndefined(); // fit here, not saved
+    await trainer.saveModels({}, { promote: false });
+    expect(trainer.metrics().modelVersions).toBeUndefined();
+  });
+
   it('changes nothing when a version is missing', async () => {
     const { server } = await world();
     await expect(server.loadModels({ related: 7 })).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -32,7 +32,7 @@ export interface EngineCore extends RankingScope {
   modelsVersion: string;
   /** When the models serving now were trained (fit here, or saved by the process that fit them). */
   modelsTrainedAt: number | undefined;
-  /** The registry versions serving now, by model name, when they were loaded (not fit here). */
+  /** The registry versions serving now, by model name, when they were loaded or saved as serving. */
   loadedVersions: Record<string, number> | undefined;
   /** The models version before the last switch by `loadModels()`, whose cached lists still serve (`onModelSwitch`)... */
   previousModelsVersion: string | undefined;

@@ -59,6 +59,8 @@ export async function saveModels(core: EngineCore, metadata: Record<string, unkn
     const bytes = encodeModelArtifact(models[name]!.toArtifact());
     saved[name] = await registry.save(name, bytes, { ...metadata, kind: models[name]!.kind }, { state: options.promote === false ? 'candidate' : 'serving' });
   }
+  // Promoted, the saved versions are the ones this engine serves: a refresh has nothing to load.
+  if (options.promote !== false) core.loadedVersions = Object.fromEntries(names.map((name) => [name, saved[name]!.version]));
   return saved;
 }
 

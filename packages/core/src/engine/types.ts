@@ -220,7 +220,7 @@ export interface RecommenderMetrics {
   impressionsCounted: number;
   /** Failed writes of impressions (the counts were kept and retried). */
   impressionErrors: number;
-  /** The registry versions serving, by model name, when they were loaded (absent when the models were fit here). */
+  /** The registry versions serving, by model name, when they were loaded or saved as serving (absent when the models were fit here and not saved). */
   modelVersions?: Record<string, number>;
   /**
    * What each model keeps that grows with traffic, next to its bound and its evictions
