@@ -85,8 +85,10 @@ describe.sequential('the documents’ commands, run from the repository root', (
     for (const command of commandsOf(document)) {
       const skipped = notRunHere.find((n) => n.pattern.test(command));
       it.skipIf(skipped !== undefined)(`${document}: ${command}${skipped ? ` (not run here: ${skipped.why})` : ''}`, async () => {
-        // npm says where it was run (INIT_CWD) on its own, as for a user at the root.
-        const { INIT_CWD: _, ...env } = process.env;
+        // npm says where it was run (INIT_CWD) on its own, as for a user at the root; and a user's
+        // shell has no NODE_ENV=test (vitest's), which would make `npm start` build the web feed in
+        // development mode.
+        const { INIT_CWD: _, NODE_ENV: _mode, ...env } = process.env;
         if (servers.some((pattern) => pattern.test(command))) {
           const { startMs } = await serveAndStop(command, env);
           console.log(`${command}: serving after ${(startMs / 1000).toFixed(1)} s`);
