@@ -68,6 +68,8 @@ describe.skipIf(!available)('the dashboard and publishing, in Chromium', () => {
     await table.waitFor();
     expect(await table.locator('tbody tr').count()).toBe(3);
     await expect.poll(async () => page.locator('.tile-value').first().textContent()).toMatch(/\d+\.\d ms/);
+    // The registry versions it serves: trained at start and saved as serving (version 1 of each).
+    expect(await page.locator('.tile', { hasText: 'models serving' }).locator('.tile-value').textContent()).toBe('content v1 · related v1 · trending v1');
     // The newest articles and their reach: the demo's newest, each with its impressions.
     await expect.poll(async () => page.getByRole('table', { name: 'new articles' }).locator('tbody tr').count()).toBe(10);
     expect(problems).toEqual([]);

@@ -77,6 +77,11 @@ export function DashboardPage() {
   const lists = total(current, 'mycontent_recommend_lists_total');
   const coldStarts = total(current, 'mycontent_recommend_lists_total', { phase: 'cold-start' });
   const lag = buckets(current, 'mycontent_stream_lag');
+  // The registry versions this instance serves (after a promotion, they change within a refresh).
+  const versions = current
+    .filter((s) => s.name === 'mycontent_model_version')
+    .map((s) => `${s.labels.model} v${s.value}`)
+    .sort();
 
   return (
     <section className="stack">
@@ -87,6 +92,7 @@ export function DashboardPage() {
         <Tile label="error rate (5xx)" value={pct(requests > 0 ? errors / requests : Number.NaN)} />
         <Tile label="cold-start rate" value={pct(lists > 0 ? coldStarts / lists : Number.NaN)} />
         <Tile label="stream lag p95" value={lag.size > 0 ? ms(quantile(lag, 0.95)) : 'no stream here'} />
+        <Tile label="models serving" value={versions.length > 0 ? versions.join(' · ') : 'trained here, not saved'} />
       </div>
       <h2>Latency of recommend(), last 5 minutes</h2>
       <LatencyChart points={points} />
