@@ -179,14 +179,14 @@ export function createTrainingPipeline(options: TrainingPipelineOptions): Traini
       progress('reading the window', 0, 1);
       const { table, items = [] } = await options.data({ from: window.from, to: window.to });
       const split = splitTemporal(table, { at: window.holdoutFrom });
-      run ??= { key, id: randomUUID(), window, data: { training: split.train.length, holdout: split.test.length }, models: {}, registered: {}, status: 'running', startedAt: Date.now() };
-      await journal.put(run);
       if (split.train.length === 0 || split.test.length === 0) {
         throw new MyContentError('INVALID_INPUT', `the window ${new Date(window.from).toISOString()} – ${new Date(window.to).toISOString()} has ${split.train.length} training and ${split.test.length} held-back interactions: both are needed`, {
           source: SOURCE,
           field: 'data',
         });
       }
+      run ??= { key, id: randomUUID(), window, data: { training: split.train.length, holdout: split.test.length }, models: {}, registered: {}, status: 'running', startedAt: Date.now() };
+      await journal.put(run);
 
       for (const [m, name] of names.entries()) {
         if (run.models[name]) continue;
