@@ -5,12 +5,13 @@
  *
  *   npm start -w @mycontent/example-training-scheduler -- [--postgres URL] [--redis URL] [--schema mycontent]
  *     [--prefix mc:] [--topic interactions] [--schedule "0 3 * * 1"] [--training-days 14] [--holdout-hours 24]
- *     [--tolerance 0.02] [--min-interval-hours 6] [--journal ./pipeline-journal] [--once]
+ *     [--tolerance 0.02] [--min-interval-hours 6] [--journal ./pipeline-journal] [--once [--at ISO]]
  *
- * Prints one JSON line per event: {"type":"started"}, {"type":"cycle", reason, window, models: {name:
- * {candidate, serving, decision, reasons}}}, {"type":"cycle-failed"}. `--once` runs the cycle ending
- * now and exits. SIGTERM / SIGINT: waits for the cycle in progress (a cycle cut short by a kill
- * resumes from its journal at the next start), then exits 0.
+ * Prints one JSON line per event: {"type":"started"}, {"type":"progress", phase}, {"type":"cycle",
+ * reason, window, models: {name: {candidate, serving, decision, reasons}}}, {"type":"cycle-failed"}.
+ * `--once` runs the cycle ending now (or at `--at`: run it again to resume it) and exits. Each fit
+ * runs in a worker thread of its own. SIGTERM / SIGINT: waits for the cycle in progress (a cycle
+ * cut short by a kill resumes from its journal at the next start), then exits 0.
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     'min-interval-hours': { type: 'string', default: '6' },
     journal: { type: 'string', default: './pipeline-journal' },
     once: { type: 'boolean', default: false },
+    at: { type: 'string' },
   },
 });
 
@@ -61,6 +63,7 @@ const training = await openTraining(
     tolerance: Number(values.tolerance),
     minIntervalHours: positive('min-interval-hours', values['min-interval-hours']!),
     journal: values.journal!,
+    fitWorker: new URL('./fit-worker.mjs', import.meta.url),
   },
   emit,
 );
@@ -73,8 +76,13 @@ async function shutdown(code: number) {
 }
 
 if (values.once) {
+  const at = values.at === undefined ? Date.now() : Date.parse(values.at);
+  if (!Number.isFinite(at)) {
+    emit({ type: 'error', message: `--at must be an ISO date, got ${JSON.stringify(values.at)}` });
+    await shutdown(2);
+  }
   try {
-    const run = await training.pipeline.run(Date.now());
+    const run = await training.pipeline.run(at);
     emit(training.describe(run, { kind: 'schedule', due: run.window.to }));
     await shutdown(0);
   } catch (error) {

@@ -11,7 +11,7 @@ import { InteractionTableBuilder } from '@mycontent/core/data';
 import { createDriftMonitor, createFileJournal, createTrainingPipeline, createTrainingScheduler, type CycleReason, type PipelineRun } from '@mycontent/core/eval';
 import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisEventBus } from '@mycontent/adapters/redis';
-import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
+import { MODELS } from './models';
 
 const HOUR = 3_600_000;
 
@@ -28,13 +28,9 @@ export interface TrainingConfig {
   minIntervalHours: number;
   /** Where cycles are journaled (a cycle cut short resumes from here). */
   journal: string;
+  /** The module each fit runs on, in a worker thread of its own (`src/fit-worker.mjs`); in the calling thread without. */
+  fitWorker?: string | URL;
 }
-
-/** The models the pipeline trains: the service's collaborative and popularity models, same names, same options. */
-export const MODELS = {
-  trending: () => createPopularityModel({ halfLifeMs: 6 * HOUR }),
-  related: () => createItemKnnModel({ similarity: 'cosine', neighbors: 100 }),
-};
 
 const positive = (type: string) => (DEFAULT_INTERACTION_WEIGHTS[type as InteractionType] ?? 0) > 0;
 const timeOf = (timestamp: InteractionInput['timestamp']) => (typeof timestamp === 'number' ? timestamp : new Date(timestamp).getTime());
@@ -53,6 +49,11 @@ export async function openTraining(connections: { pool: pg.Pool; redis: Redis },
     holdoutMs: config.holdoutHours * HOUR,
     gate: { metrics: ['ndcg', 'hitRate'], tolerance: config.tolerance },
     journal: createFileJournal(config.journal),
+    ...(config.fitWorker ? { fitWorker: config.fitWorker } : {}),
+    // One line per step of the cycle (not per epoch of a model): what a supervisor watching the process needs.
+    onProgress: ({ phase }) => {
+      if (/^(reading the window|done|\w+: (fitting|evaluating))$/.test(phase)) report({ type: 'progress', phase });
+    },
     // The window's interactions, read from the store (a data lake would read one partition per hour).
     async data({ from, to }) {
       const builder = new InteractionTableBuilder();

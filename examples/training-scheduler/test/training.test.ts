@@ -1,11 +1,15 @@
 /**
  * The training scheduler on PostgreSQL + Redis (real servers): a first cycle registers and promotes
  * the service's models with their lineage; a later cycle is gated against them; clicks on the event
- * stream reach the drift monitor through its own consumer group, and drift brings a cycle forward.
+ * stream reach the drift monitor through its own consumer group, and drift brings a cycle forward;
+ * the scheduler process killed mid-training leaves the serving versions serving, and its next start
+ * finishes the cycle.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecommender } from '@mycontent/core';
 import { generateSyntheticNews, tableBatches } from '@mycontent/core/data';
@@ -83,4 +87,72 @@ describe('the training scheduler', () => {
       await training.close();
     }
   }, 120_000);
+
+  it('leaves the serving versions serving when the process is killed mid-training, and finishes the cycle at its next start', async (context) => {
+    if (pg.skip || redis.skip) return context.skip(pg.skip ?? redis.skip);
+    const training = await openTraining({ pool: pg.pool!, redis: redis.client! }, config(), () => {});
+    const states = async () => Object.fromEntries(await Promise.all(['trending', 'related'].map(async (name) => [name, (await training.registry.list(name)).filter((v) => v.state === 'serving').map((v) => v.version)])));
+    try {
+      await training.pipeline.run(END + 180_000);
+      const before = await states();
+      const at = new Date(END + 240_000).toISOString();
+
+      const first = scheduler(['--once', '--at', at]);
+      await first.reached((line) => line.type === 'progress' && line.phase === 'related: fitting');
+      first.child.kill('SIGKILL');
+      expect(await first.exit).toBe('SIGKILL');
+      expect(first.lines.some((l) => l.type === 'cycle')).toBe(false);
+      // The model in training when the process died still serves its previous version (trending,
+      // decided before, may have been promoted: that step was journaled).
+      expect((await states()).related).toEqual(before.related);
+
+      const second = scheduler(['--once', '--at', at]);
+      expect(await second.exit).toBe(0);
+      const cycle = second.lines.find((l) => l.type === 'cycle') as { window: { to: string }; models: Record<string, { decision: string }> };
+      expect(cycle.window.to).toBe(at);
+      expect(Object.keys(cycle.models).sort()).toEqual(['related', 'trending']);
+      // The trending model was decided before the kill: the resumed cycle did not train it again.
+      expect(second.lines.filter((l) => l.type === 'progress').map((l) => l.phase)).not.toContain('trending: fitting');
+      const after = await states();
+      for (const name of ['trending', 'related']) expect(after[name]).toHaveLength(1);
+    } finally {
+      await training.close();
+    }
+  }, 180_000);
 });
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The scheduler as a process, on this test's schema, prefix and journal. */
+function scheduler(extra: string[]) {
+  const c = config();
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@mycontent/source', '--import', 'tsx', 'examples/training-scheduler/src/main.ts',
+      '--postgres', process.env.MYCONTENT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      '--redis', process.env.MYCONTENT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      '--schema', c.schema, '--prefix', c.prefix, '--journal', c.journal, '--training-days', String(c.trainingDays), '--holdout-hours', String(c.holdoutHours), ...extra],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  const lines: Record<string, unknown>[] = [];
+  const waiting: { test: (line: Record<string, unknown>) => boolean; resolve: () => void }[] = [];
+  let buffer = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let i: number;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffer.slice(0, i)) as Record<string, unknown>;
+      buffer = buffer.slice(i + 1);
+      lines.push(line);
+      for (const w of waiting.filter((w) => w.test(line))) w.resolve();
+    }
+  });
+  const exit = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const reached = (test: (line: Record<string, unknown>) => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      if (lines.some(test)) return resolve();
+      waiting.push({ test, resolve });
+      void exit.then((code) => reject(new Error(`the scheduler exited (${code}) first: ${JSON.stringify(lines)}`)));
+    });
+  return { child, lines, exit, reached };
+}

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createRecommender, type InteractionDataset, type ModelRegistry } from '@mycontent/core';
 import { InteractionTableBuilder, createRandom, type TableRow } from '@mycontent/core/data';
-import { createFileJournal, createMemoryJournal, createTrainingPipeline, type TrainingPipelineOptions } from '@mycontent/core/eval';
+import { createFileJournal, createMemoryJournal, createTrainingPipeline, runFitWorker, type TrainingPipelineOptions } from '@mycontent/core/eval';
 import { createMemoryModelRegistry, createMemoryStore } from '@mycontent/adapters/memory';
 import { createAlsModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 
@@ -133,6 +133,67 @@ describe('the training pipeline', () => {
     expect((await registry.list('related')).map((v) => v.version)).toEqual([1, 2]); // registered once
     expect(await pipeline(flaky, counted, createFileJournal(directory)).run(T0 + 20 * DAY)).toEqual(resumed); // done: returned as it was
     await rm(directory, { recursive: true, force: true });
+  });
+});
+
+describe('fitting in worker threads', () => {
+  const fitWorker = new URL('./fixtures/fit-worker.mjs', import.meta.url);
+  const inWorkers = (registry: ModelRegistry, onProgress?: TrainingPipelineOptions['onProgress']) =>
+    createTrainingPipeline({ registry, models: { related: knn }, fitWorker, data, trainingMs: 7 * DAY, holdoutMs: DAY, k: 3, gate: { metrics: ['hitRate', 'ndcg'], tolerance: 0.02 }, ...(onProgress ? { onProgress } : {}) });
+  const behave = (behaviour: string) => void (process.env.MYCONTENT_FIT_FIXTURE = behaviour);
+  afterEach(() => void delete process.env.MYCONTENT_FIT_FIXTURE);
+
+  it('registers what a worker fitted, with the same results as a fit in the calling thread', async () => {
+    behave('knn');
+    const phases: string[] = [];
+    const registry = createMemoryModelRegistry();
+    const first = await inWorkers(registry, (p) => phases.push(p.phase)).run(T0 + 10 * DAY);
+    const second = await inWorkers(registry).run(T0 + 20 * DAY);
+    const here = createMemoryModelRegistry();
+    await pipeline(here).run(T0 + 10 * DAY);
+    const local = await pipeline(here).run(T0 + 20 * DAY);
+    expect(first.models.related).toMatchObject({ candidate: 1, decision: 'promoted' });
+    expect(second.models.related!.metrics).toEqual(local.models.related!.metrics);
+    expect(second.models.related!.decision).toBe('promoted');
+    expect(phases).toContain('related: starting'); // the worker's progress, relayed
+    expect((await registry.load('related'))!.bytes).toEqual((await here.load('related'))!.bytes);
+  });
+
+  it('keeps the calling thread answering while a model fits', async () => {
+    behave('busy'); // 300 ms without yielding, in the worker
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    try {
+      await inWorkers(createMemoryModelRegistry()).run(T0 + 10 * DAY);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThanOrEqual(10);
+  });
+
+  it('leaves the serving version serving when the fit worker dies or the cycle is aborted, and resumes after', async () => {
+    const registry = createMemoryModelRegistry();
+    behave('knn');
+    await inWorkers(registry).run(T0 + 10 * DAY);
+
+    behave('exit'); // the thread dies mid-fit
+    const died = inWorkers(registry).run(T0 + 20 * DAY);
+    await expect(died).rejects.toMatchObject({ code: 'BACKEND', message: expect.stringMatching(/exited with code 3/) });
+    expect((await registry.list('related')).map((v) => [v.version, v.state])).toEqual([[1, 'serving']]);
+
+    behave('slow'); // aborted while it fits: the thread is terminated
+    const controller = new AbortController();
+    const cycle = inWorkers(registry, (p) => p.phase === 'related: starting' && controller.abort()).run(T0 + 20 * DAY, { signal: controller.signal });
+    await expect(cycle).rejects.toMatchObject({ code: 'ABORTED' });
+    expect((await registry.list('related')).map((v) => [v.version, v.state])).toEqual([[1, 'serving']]);
+
+    behave('knn');
+    const resumed = await inWorkers(registry).run(T0 + 20 * DAY);
+    expect(resumed.models.related).toMatchObject({ candidate: 2, serving: 1, decision: 'promoted' });
+  });
+
+  it('refuses to run a fit worker body outside a worker', () => {
+    expect(() => runFitWorker({ related: knn })).toThrow(/worker thread started by a training pipeline/);
   });
 });
 

@@ -48,6 +48,7 @@ export type {
 // The training pipeline: fit, register, evaluate against the serving version, promote through a gate
 export { createTrainingPipeline, createMemoryJournal, createFileJournal } from './pipeline';
 export type { TrainingPipeline, TrainingPipelineOptions, PipelineRun, PipelineJournal, ModelCycle, PromotionGate, CycleWindow } from './pipeline';
+export { runFitWorker } from './fit-worker';
 
 // Drift of the reading world against the serving models: when to retrain before the schedule says so
 export { createDriftMonitor } from './drift';

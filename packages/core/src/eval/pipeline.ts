@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ItemCatalog } from '../catalog/catalog';
+import type { ItemCatalog } from '../catalog/catalog';
 import { tableToDataset, type InteractionTable } from '../data/interaction-table';
 import type { Item } from '../domain/schemas';
 import { MyContentError } from '../errors/error';
@@ -16,6 +16,7 @@ import { decodeModelArtifact, encodeModelArtifact } from '../model/artifact';
 import type { Progress, RecommenderModel } from '../model/contract';
 import type { ModelRegistry, ModelVersionInfo } from '../ports/model-registry';
 import { evaluateModels, type EvaluationMetrics } from './evaluate';
+import { fitInWorker, windowCatalog } from './fit-worker';
 import { splitTemporal } from './split';
 
 const SOURCE = 'training-pipeline';
@@ -114,6 +115,13 @@ export interface TrainingPipelineOptions {
   registry: ModelRegistry;
   /** One factory per model, by its name in the registry: a fresh, untrained model each call. */
   models: Record<string, () => RecommenderModel>;
+  /**
+   * A module that calls {@link runFitWorker} with the same factories as `models`: each fit then
+   * runs in a worker thread of its own, and the host's event loop keeps answering while models
+   * train. Without it, models fit in the calling thread (their own kernels may still use workers).
+   * A path or a `file:` URL, e.g. `new URL('./fit-worker.js', import.meta.url)`.
+   */
+  fitWorker?: string | URL;
   /** Reads the interactions (and the items, when known) between two times: the store, the data lake, a file. */
   data(window: { from: number; to: number }): Promise<{ table: InteractionTable; items?: readonly Item[] }>;
   /** Length of the training window, ms. */
@@ -134,8 +142,12 @@ export interface TrainingPipelineOptions {
 
 /** A training pipeline: {@link TrainingPipeline.run} runs (or resumes) one cycle. */
 export interface TrainingPipeline {
-  /** Runs the cycle ending at `at` (epoch ms), or resumes it if it was interrupted; a finished cycle is returned as it was. */
-  run(at: number): Promise<PipelineRun>;
+  /**
+   * Runs the cycle ending at `at` (epoch ms), or resumes it if it was interrupted; a finished cycle
+   * is returned as it was. `signal` stops it between steps and terminates a fit worker (the run
+   * rejects with `ABORTED` and resumes at the next call).
+   */
+  run(at: number, options?: { signal?: AbortSignal }): Promise<PipelineRun>;
 }
 
 /**
@@ -168,7 +180,7 @@ export function createTrainingPipeline(options: TrainingPipelineOptions): Traini
   const progress = (phase: string, done: number, total: number) => options.onProgress?.({ phase, done, total });
 
   return {
-    async run(at) {
+    async run(at, { signal } = {}) {
       if (!Number.isFinite(at)) throw new MyContentError('INVALID_INPUT', `at must be a time in epoch ms, got ${at}`, { source: SOURCE, field: 'at', value: at });
       const key = String(at);
       const window: CycleWindow = { from: at - options.holdoutMs - options.trainingMs, holdoutFrom: at - options.holdoutMs, to: at };
@@ -190,21 +202,31 @@ export function createTrainingPipeline(options: TrainingPipelineOptions): Traini
 
       for (const [m, name] of names.entries()) {
         if (run.models[name]) continue;
+        throwIfAborted(signal);
         // One catalogue for every model of the comparison: items, then the window's items.
-        const catalog = new ItemCatalog();
-        for (const item of items) catalog.upsert(item);
-        for (const id of table.items) if (catalog.indexOf(id) < 0) catalog.upsert({ id, createdAt: 0 });
+        const catalog = windowCatalog(table, items);
 
         // 2–3. Fit the candidate and register it with its lineage (or, resuming, restore the one registered).
         let candidate: RecommenderModel;
         let version = run.registered[name];
         if (version === undefined) {
           progress(`${name}: fitting`, m, names.length);
-          candidate = options.models[name]!();
-          await candidate.fit(tableToDataset(table, catalog, { rows: split.train }), { onProgress: (p) => options.onProgress?.({ ...p, phase: `${name}: ${p.phase}` }) });
+          const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: `${name}: ${p.phase}` });
+          let bytes: Uint8Array;
+          if (options.fitWorker) {
+            const fitted = await fitInWorker(options.fitWorker, { model: name, table, items, rows: split.train }, { onProgress, ...(signal ? { signal } : {}) });
+            bytes = fitted.bytes;
+            candidate = options.models[name]!();
+            candidate.restore(decodeModelArtifact(bytes), catalog);
+          } else {
+            candidate = options.models[name]!();
+            await candidate.fit(tableToDataset(table, catalog, { rows: split.train }), { onProgress, ...(signal ? { signal } : {}) });
+            bytes = encodeModelArtifact(candidate.toArtifact());
+          }
+          throwIfAborted(signal);
           const saved: ModelVersionInfo = await registry.save(
             name,
-            encodeModelArtifact(candidate.toArtifact()),
+            bytes,
             {
               cycle: run.id,
               kind: candidate.kind,
@@ -221,6 +243,7 @@ export function createTrainingPipeline(options: TrainingPipelineOptions): Traini
         }
 
         // 4. Evaluate the candidate and the serving version on the held-back period, alike.
+        throwIfAborted(signal);
         progress(`${name}: evaluating`, m, names.length);
         const serving = (await registry.list(name)).find((v) => v.state === 'serving');
         const contenders: Record<string, RecommenderModel> = { candidate };
@@ -241,6 +264,7 @@ export function createTrainingPipeline(options: TrainingPipelineOptions): Traini
         const servingMetrics = serving ? metricsOf('serving') : undefined;
 
         // 5. The gate, then promotion.
+        throwIfAborted(signal);
         const reasons: string[] = [];
         let pass = true;
         if (!servingMetrics) reasons.push('nothing serves yet');
@@ -278,4 +302,8 @@ export function createTrainingPipeline(options: TrainingPipelineOptions): Traini
     model.restore(decodeModelArtifact(stored.bytes), catalog);
     return model;
   }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new MyContentError('ABORTED', 'the training cycle was aborted (it resumes at the next run)', { source: SOURCE });
 }
