@@ -6,6 +6,7 @@
  *   npm run cli -- evaluate --data data/ml --format movielens --models popular,itemknn,als,bpr,ease
  *   npm run --silent cli -- recommend --train data/ml --format movielens --queries q.jsonl --model als --k 10 --out recs.jsonl
  *   npm run cli -- experiment-results --experiments data/ab/experiments.json --key blend-weight --exposures data/ab/exposures.jsonl --interactions data/ab/interactions.jsonl
+ *   npm run cli -- tune --data data/ml --format movielens --model als --trials 20 --out tuned/als.json
  *   npm run cli -- train --data data/ml --format movielens --model als --registry data/models --candidate
  *   npm run cli -- models list --registry data/models
  *   npm run cli -- models promote als latest --registry data/models
@@ -23,8 +24,9 @@ import { recommend } from './commands/recommend';
 import { experimentResultsCommand } from './commands/experiment-results';
 import { listVersions, promoteVersion, pruneVersions, rollbackVersion, unpinVersion } from './commands/model-versions';
 import { train } from './commands/train';
+import { tune } from './commands/tune';
 import { FORMATS } from './data';
-import { MODELS } from './models';
+import { MODELS, withConfiguration } from './models';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -42,7 +44,7 @@ program
   .command('generate')
   .description('write a seeded synthetic dataset: news in the Globo.com layout, ratings as MovieLens u.data, or an A/B test log')
   .addOption(new Option('--kind <kind>', 'what to generate').choices(['news', 'ratings', 'experiment']).default('news'))
-  .addOption(new Option('--scale <scale>', 'size of the news log (experiment: 2,000 / 20,000 / 200,000 readers)').choices(['tiny', 'demo', 'full']).default('demo'))
+  .addOption(new Option('--scale <scale>', 'size of the news log (experiment: 2,000 / 20,000 / 200,000 readers; ratings: full is MovieLens-1M-shaped, else 100k)').choices(['tiny', 'demo', 'full']).default('demo'))
   .option('--seed <n>', 'random seed', '42')
   .option('--end <time>', 'news: when the click log ends (ISO-8601 or epoch ms; default: the start of today, UTC)')
   .requiredOption('--out <dir>', 'output directory (created when missing)')
@@ -67,7 +69,30 @@ program
   .option('--updates <list>', 'replay: update policies, of frozen, retrain, online', 'online')
   .option('--retrain-every <minutes>', 'replay: minutes between refits of the retrain policy', '60')
   .option('--at <time>', 'replay: start of the test window (ISO-8601 or epoch ms)')
-  .action((options) => evaluate(options, log));
+  .option('--config <file>', 'a configuration file (as tune writes it): its model and parameters')
+  .action(async (options) => evaluate(await withConfiguration(options, 'models'), log));
+
+program
+  .command('tune')
+  .description("search a model's hyper-parameters on a validation split carved from the training part, then measure the defaults and the best on the held-back part; writes the best configuration")
+  .requiredOption('--data <path>', 'dataset file or directory')
+  .addOption(new Option('--format <format>', 'dataset format').choices([...FORMATS]).makeOptionMandatory())
+  .requiredOption('--model <name>', 'the model to tune (see the list below: those with a search space)')
+  .addOption(new Option('--protocol <protocol>', 'how a configuration is scored: a rating split (full ranking) or the replay of a stream').choices(['full', 'replay']).default('full'))
+  .option('--metric <name>', 'what to maximise: ndcg, hitRate, mrr (and precision, recall, map for full)', 'ndcg')
+  .addOption(new Option('--split <split>', 'full: how the held-back part is split off (as evaluate)').choices(['random', 'temporal', 'leave-last-out', 'session']))
+  .option('--ratio <r>', 'full, random split: training share of each user', '0.75')
+  .option('--test-ratio <r>', 'held-back share (temporal/session split, or replay without --at)')
+  .option('--validation-ratio <r>', 'share of the training part used to validate the trials', '0.2')
+  .option('--at <time>', 'replay: start of the held-back window (ISO-8601 or epoch ms); trials replay the end of what comes before')
+  .option('--k <n>', 'list length', '10')
+  .option('--trials <n>', 'configurations tried, the defaults first', '20')
+  .option('--budget-minutes <m>', 'start no trial after this long')
+  .option('--max-cases <n>', 'ask at most this many questions per measurement (a seeded sample)')
+  .option('--seed <n>', 'random seed (the same seed tries the same configurations)', '42')
+  .option('--out <file>', 'the best configuration, its scores and every trial, as JSON', 'tuned.json')
+  .addHelpText('after', `\nModels:\n${modelList}`)
+  .action((options) => tune(options, log));
 
 program
   .command('experiment-results')
@@ -90,7 +115,8 @@ program
   .requiredOption('--train <path>', 'training file or directory')
   .addOption(new Option('--format <format>', 'training data format').choices([...FORMATS]).makeOptionMandatory())
   .requiredOption('--queries <file>', 'queries, one JSON object a line: {"id", "user"?, "session"?, "exclude"?, "ts"?}')
-  .requiredOption('--model <name>', 'model or preset name (see the list below)')
+  .option('--model <name>', 'model or preset name (see the list below)')
+  .option('--config <file>', 'or: a configuration file (as tune writes it), its model and parameters')
   .option('--k <n>', 'items per answer', '10')
   .option('--seed <n>', 'random seed', '42')
   .option('--param <key=value>', 'model parameter, repeatable', collect, [])
@@ -101,7 +127,7 @@ program
   .option('--update <policy>', 'replay: online, frozen or retrain', 'online')
   .option('--retrain-every <minutes>', 'replay: minutes between refits of retrain', '60')
   .addHelpText('after', `\nModels:\n${modelList}`)
-  .action((options) => recommend(options, log));
+  .action(async (options) => recommend(await withConfiguration(options, 'model'), log));
 
 /** The options naming a model registry: a directory, or a PostgreSQL database. */
 const withRegistryOptions = (command: Command) =>

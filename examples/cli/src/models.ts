@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { MyContentError, type BlendNormalization, type RankingOptions, type RecommenderModel } from '@mycontent/core';
+import type { Configuration, SearchSpace } from '@mycontent/core/eval';
+import { fromInvocation } from './paths';
 import {
   createAlsModel,
   createBprModel,
@@ -19,7 +23,11 @@ interface ModelSpec {
   params: Record<string, ParamType>;
   /** A model, or ranking options blending several (a preset). */
   create: (params: Record<string, unknown>, seed: number) => RecommenderModel | RankingOptions;
+  /** What `tune` searches, and the values the model runs with when not told (the first trial). */
+  tuning?: { space: SearchSpace; defaults: Configuration };
 }
+
+const HOUR = 3_600_000;
 
 /** Every model the CLI knows, by name, with the parameters `--param key=value` accepts. */
 export const MODELS: Record<string, ModelSpec> = {
@@ -37,6 +45,7 @@ export const MODELS: Record<string, ModelSpec> = {
     description: 'item-kNN, BM25-weighted',
     params: { similarity: 'string', neighbors: 'number', context: 'string', window: 'number', shrinkage: 'number', recencyDecay: 'number' },
     create: (p) => createItemKnnModel({ similarity: 'bm25', recencyDecay: 1, ...p }),
+    tuning: { space: { similarity: { type: 'choice', values: ['bm25', 'cosine', 'cooccurrence'] }, neighbors: { type: 'int', min: 10, max: 500, log: true }, shrinkage: { type: 'float', min: 0, max: 100 } }, defaults: { similarity: 'bm25', neighbors: 100, shrinkage: 0 } },
   },
   cooccurrence: {
     description: 'item-kNN with raw co-occurrence counts ("also read")',
@@ -47,16 +56,35 @@ export const MODELS: Record<string, ModelSpec> = {
     description: 'implicit ALS (conjugate gradient, worker threads)',
     params: { factors: 'number', iterations: 'number', regularization: 'number', alpha: 'number', cgSteps: 'number', workers: 'number', foldIn: 'string' },
     create: (p, seed) => createAlsModel({ seed, ...p }),
+    tuning: {
+      space: {
+        factors: { type: 'int', min: 16, max: 256, log: true },
+        iterations: { type: 'int', min: 5, max: 30 },
+        regularization: { type: 'float', min: 1, max: 1000, log: true },
+        alpha: { type: 'float', min: 0.5, max: 50, log: true },
+      },
+      defaults: { factors: 64, iterations: 15, regularization: 100, alpha: 4 },
+    },
   },
   bpr: {
     description: 'BPR matrix factorisation',
     params: { factors: 'number', epochs: 'number', learningRate: 'number', regularization: 'number', biasRegularization: 'number' },
     create: (p, seed) => createBprModel({ seed, ...p }),
+    tuning: {
+      space: {
+        factors: { type: 'int', min: 16, max: 256, log: true },
+        epochs: { type: 'int', min: 20, max: 300, log: true },
+        learningRate: { type: 'float', min: 0.002, max: 0.1, log: true },
+        regularization: { type: 'float', min: 0.0005, max: 0.1, log: true },
+      },
+      defaults: { factors: 64, epochs: 100, learningRate: 0.01, regularization: 0.02 },
+    },
   },
   ease: {
     description: 'EASE closed-form item model (small catalogues)',
     params: { regularization: 'number', maxBytes: 'number', values: 'string' },
     create: (p) => createEaseModel(p),
+    tuning: { space: { regularization: { type: 'float', min: 10, max: 5000, log: true } }, defaults: { regularization: 400 } },
   },
   recent: {
     description: 'most read in the last hour (sliding window, online)',
@@ -67,16 +95,29 @@ export const MODELS: Record<string, ModelSpec> = {
     description: 'sequential rules over sessions (online)',
     params: { steps: 'number', weighting: 'string', queryItems: 'number', queryDecay: 'number', maxRulesPerItem: 'number', itemTtlMs: 'number', sessionGapMs: 'number' },
     create: (p) => createSequentialRulesModel(p),
+    tuning: { space: { steps: { type: 'int', min: 1, max: 20 }, weighting: { type: 'choice', values: ['div', 'linear', 'same'] }, queryItems: { type: 'int', min: 1, max: 10 }, queryDecay: { type: 'float', min: 0.05, max: 1 } }, defaults: { steps: 10, weighting: 'div', queryItems: 3, queryDecay: 0.3 } },
   },
   vsknn: {
     description: 'V-SkNN, session neighbours weighted by recency (online)',
     params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', idf: 'boolean', sessionGapMs: 'number' },
     create: (p) => createSessionKnnModel({ variant: 'vsknn', ...p }),
+    tuning: { space: { neighbors: { type: 'int', min: 20, max: 500, log: true }, sampleSize: { type: 'int', min: 100, max: 2000, log: true }, idf: { type: 'choice', values: [true, false] } }, defaults: { neighbors: 100, sampleSize: 500, idf: true } },
   },
   stan: {
     description: 'STAN, time-aware session neighbours: recent clicks, recent neighbours and nearby items count more (online)',
     params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', idf: 'boolean', sessionGapMs: 'number', queryDecay: 'number', neighbourAgeMs: 'number', positionDecay: 'number' },
     create: (p) => createSessionKnnModel({ variant: 'stan', ...p }),
+    tuning: {
+      space: {
+        neighbors: { type: 'int', min: 20, max: 500, log: true },
+        sampleSize: { type: 'int', min: 100, max: 2000, log: true },
+        idf: { type: 'choice', values: [true, false] },
+        queryDecay: { type: 'float', min: 0.5, max: 10, log: true },
+        neighbourAgeMs: { type: 'float', min: 0.25 * HOUR, max: 48 * HOUR, log: true },
+        positionDecay: { type: 'float', min: 0.5, max: 10, log: true },
+      },
+      defaults: { neighbors: 100, sampleSize: 500, idf: true, queryDecay: 2, neighbourAgeMs: 3 * HOUR, positionDecay: 2 },
+    },
   },
   sknn: {
     description: 'S-kNN, session neighbours by cosine (online)',
@@ -85,7 +126,7 @@ export const MODELS: Record<string, ModelSpec> = {
   },
   news: {
     description: 'the news preset: STAN session neighbours 1 + item-kNN 0.25 + recent popularity 0.1, blended by rank (online)',
-    params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string', sessionVariant: 'string' },
+    params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string', sessionVariant: 'string', learned: 'boolean', learningRate: 'number', negatives: 'number' },
     create: (p) =>
       newsPreset({
         weights: { ...(p.sessions === undefined ? {} : { sessions: p.sessions as number }), ...(p.items === undefined ? {} : { items: p.items as number }), ...(p.recent === undefined ? {} : { recent: p.recent as number }) },
@@ -93,7 +134,19 @@ export const MODELS: Record<string, ModelSpec> = {
         ...(p.candidates === undefined ? {} : { candidates: p.candidates as number }),
         ...(p.normalization === undefined ? {} : { normalization: p.normalization as BlendNormalization }),
         ...(p.sessionVariant === undefined ? {} : { sessions: { ...NEWS_SESSION_OPTIONS, variant: p.sessionVariant as 'sknn' | 'vsknn' | 'stan' } }),
+        ...(p.learned === true
+          ? { learned: { ...(p.learningRate === undefined ? {} : { learningRate: p.learningRate as number }), ...(p.negatives === undefined ? {} : { negatives: p.negatives as number }) } }
+          : {}),
       }),
+    tuning: {
+      space: {
+        items: { type: 'float', min: 0, max: 1 },
+        recent: { type: 'float', min: 0, max: 0.5 },
+        windowMs: { type: 'float', min: 0.25 * HOUR, max: 6 * HOUR, log: true },
+        candidates: { type: 'int', min: 20, max: 200, log: true },
+      },
+      defaults: { items: 0.25, recent: 0.1, windowMs: HOUR, candidates: 50 },
+    },
   },
   svdpp: {
     description: 'SVD++ for explicit ratings',
@@ -144,6 +197,21 @@ function known(name: string): ModelSpec {
   return MODELS[name]!;
 }
 
+/** What `tune` searches for `name`, or an error naming the models it can tune. */
+export function tuningOf(name: string): { space: SearchSpace; defaults: Configuration } {
+  const spec = known(name);
+  if (!spec.tuning) {
+    const tunable = Object.entries(MODELS).filter(([, m]) => m.tuning).map(([n]) => n);
+    fail(`model "${name}" has no search space (tunable: ${tunable.join(', ')})`, 'model', name);
+  }
+  return spec.tuning;
+}
+
+/** `key=value` parameters (`--param`) from a configuration, e.g. the best one `tune` found. */
+export function configurationParams(params: Configuration): string[] {
+  return Object.entries(params).map(([key, value]) => `${key}=${String(value)}`);
+}
+
 /** A fresh model by CLI name (for the rating evaluation, which scores one model at a time). */
 export function createModel(name: string, params: readonly string[], seed: number): RecommenderModel {
   const created = known(name).create(parseParams(name, params), seed);
@@ -163,4 +231,45 @@ export function createRanking(name: string, params: readonly string[], seed: num
   const extra = Object.fromEntries(Object.entries(fill).map(([label, model]) => [label, MODELS[model]!.create({}, seed) as RecommenderModel]));
   const unblended = Object.fromEntries(Object.keys(fill).map((label) => [label, 0]));
   return { ...ranking, models: { ...ranking.models, ...extra }, blend: { ...blend, ...unblended }, fill: Object.keys(fill), historyLength: 10_000, seenWindow: 1_000_000 };
+}
+
+const configSchema = z.object({ model: z.string().min(1), params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) });
+
+/**
+ * A configuration file, as `tune` writes it: `{"model": "als", "params": {"factors": 128, ...}}`
+ * (other fields are kept for the reader). Returns the model and its parameters as `--param`
+ * entries, checked against the model's parameters.
+ */
+export async function readConfiguration(path: string): Promise<{ model: string; params: string[] }> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(fromInvocation(path), 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'FORMAT';
+    throw new MyContentError(code, `--config ${path}: ${code === 'NOT_FOUND' ? 'no such file' : `not JSON (${(error as Error).message})`}`, { source: 'cli', field: 'config', value: path });
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    fail(`--config ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, `config.${issue.path.join('.')}`, path);
+  }
+  const params = configurationParams(parsed.data.params);
+  parseParams(parsed.data.model, params); // unknown models and parameters fail here, naming them
+  return { model: parsed.data.model, params };
+}
+
+/**
+ * Applies `--config FILE` to parsed options: its model (when `--model` / `--models` does not name
+ * one) and its parameters, before those of `--param`, which win. A model given on the command line
+ * that is not the file's is an error, as is a `--models` list without it.
+ */
+export async function withConfiguration<T extends { config?: string; param: string[]; model?: string; models?: string }>(options: T, field: 'model' | 'models'): Promise<T> {
+  if (options.config === undefined) {
+    if (field === 'model' && options.model === undefined) fail('recommend needs --model NAME or --config FILE', 'model', undefined);
+    return options;
+  }
+  const { model, params } = await readConfiguration(options.config);
+  const named = field === 'model' ? (options.model === undefined ? [] : [options.model]) : (options.models?.split(',').map((m) => m.trim()) ?? []);
+  if (named.length > 0 && !named.includes(model)) fail(`--config ${options.config} configures "${model}", which --${field} ${named.join(',')} does not name`, field, named.join(','));
+  return { ...options, [field]: named.length > 0 ? named.join(',') : model, param: [...params.map((p) => `${model}.${p}`), ...options.param] };
 }

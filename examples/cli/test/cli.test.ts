@@ -349,3 +349,57 @@ describe('train and models: versions in a registry', () => {
     expect(cli('models', 'list').stderr).toContain('--registry <directory> or --postgres <url>');
   }, 60_000);
 });
+
+describe('tune: a search on a validation split, judged on a held-back one', () => {
+  it('writes the best configuration with its scores and trials, which recommend --config and evaluate --config read', async () => {
+    const ml = join(dir, 'ml-tune');
+    expect(cli('generate', '--kind', 'ratings', '--seed', '4', '--out', ml).code).toBe(0);
+    const out = join(dir, 'tuned.json');
+    const result = cli('tune', '--data', ml, '--format', 'movielens', '--model', 'itemknn', '--trials', '4', '--seed', '3', '--max-cases', '300', '--out', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/trial 1\/4: 0\.\d{4} \(defaults\) \{"similarity":"bm25","neighbors":100,"shrinkage":0\}/);
+    expect(result.stderr).toMatch(/validation: per-user random split, 80\/20, seed 4 of the training part/);
+    expect(result.stdout).toMatch(/held back \(never tuned on\)\s+0\.\d{4}\s+0\.\d{4}/);
+    const tuned = JSON.parse(await readFile(out, 'utf8'));
+    expect(tuned).toMatchObject({ model: 'itemknn', metric: 'ndcg@10', protocol: 'full', search: { trials: 4, stoppedBy: 'trials', seed: 3 } });
+    expect(tuned.trials).toHaveLength(4);
+    const best = Math.max(...tuned.trials.map((t: { score: number }) => t.score));
+    expect(tuned.validation.best).toBe(best);
+    expect(tuned.validation.defaults).toBe(tuned.trials[0].score);
+    expect(tuned.heldBack.best).toBeGreaterThan(0);
+    // The same seed tries the same configurations.
+    const again = join(dir, 'tuned-again.json');
+    expect(cli('tune', '--data', ml, '--format', 'movielens', '--model', 'itemknn', '--trials', '4', '--seed', '3', '--max-cases', '300', '--out', again).code).toBe(0);
+    expect(JSON.parse(await readFile(again, 'utf8')).trials.map((t: { params: unknown }) => t.params)).toEqual(tuned.trials.map((t: { params: unknown }) => t.params));
+
+    // The file configures recommend and evaluate: its model and parameters, --param on top.
+    await writeFile(join(dir, 'tq.jsonl'), '{"id":"a","user":"1"}\n');
+    const recs = join(dir, 'tuned-recs.jsonl');
+    const served = cli('recommend', '--train', ml, '--format', 'movielens', '--queries', join(dir, 'tq.jsonl'), '--config', out, '--out', recs);
+    expect(served.code, served.stderr).toBe(0);
+    expect(JSON.parse((await readFile(recs, 'utf8')).trim()).items).toHaveLength(10);
+    const json = join(dir, 'tuned-eval.json');
+    const evaluated = cli('evaluate', '--data', ml, '--format', 'movielens', '--config', out, '--max-cases', '300', '--json', json);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(JSON.parse(await readFile(json, 'utf8')).results.map((r: { model: string }) => r.model)).toEqual(['itemknn']);
+  }, 120_000);
+
+  it('refuses what it cannot tune or read, naming it', async () => {
+    const ml = join(dir, 'ml-tune');
+    const tune = (...extra: string[]) => cli('tune', '--data', ml, '--format', 'movielens', '--trials', '2', ...extra);
+    expect(tune('--model', 'popular').stderr).toContain('model "popular" has no search space (tunable: itemknn, als, bpr, ease, sr, vsknn, stan, news)');
+    expect(tune('--model', 'als', '--metric', 'rmse').stderr).toContain('--metric must be one of ndcg, hitRate, precision, recall, map, mrr');
+    expect(tune('--model', 'news').stderr).toContain('"news" blends several models: evaluate it with --protocol replay');
+
+    const bad = join(dir, 'bad-config.json');
+    await writeFile(bad, JSON.stringify({ model: 'als', params: { depth: 3 } }));
+    const q = join(dir, 'tq.jsonl');
+    const withConfig = (config: string, ...extra: string[]) => cli('recommend', '--train', ml, '--format', 'movielens', '--queries', q, '--config', config, '--out', join(dir, 'x.jsonl'), ...extra);
+    expect(withConfig(bad).stderr).toContain('model "als" has no parameter "depth"');
+    await writeFile(bad, JSON.stringify({ model: 'als' }));
+    expect(withConfig(bad).stderr).toMatch(/--config .*bad-config\.json: params: /);
+    expect(withConfig(join(dir, 'tuned.json'), '--model', 'als').stderr).toContain('configures "itemknn", which --model als does not name');
+    expect(withConfig(join(dir, 'nothing.json')).stderr).toContain('no such file');
+    expect(cli('recommend', '--train', ml, '--format', 'movielens', '--queries', q, '--out', join(dir, 'x.jsonl')).stderr).toContain('recommend needs --model NAME or --config FILE');
+  }, 60_000);
+});

@@ -126,6 +126,8 @@ export type { RankingOptions } from './engine/ranker';
 export type { Candidate } from './engine/candidate';
 export { blendSources } from './engine/blend';
 export type { BlendSource, BlendedCandidate, BlendNormalization } from './engine/blend';
+export { createLearnedRanking } from './engine/learned-ranking';
+export type { LearnedRanking, LearnedRankingOptions, LearnedRankingStats } from './engine/learned-ranking';
 export { rerankMmr, cosineSimilarity } from './engine/diversity';
 // Cold start and new items
 export { progressiveSchema } from './engine/progressive';

@@ -11,7 +11,9 @@ import {
   splitSessionNextClick,
   splitTemporal,
   type EvaluationReport,
+  type TrainTestSplit,
 } from '@mycontent/core/eval';
+import type { InteractionTable } from '@mycontent/core/data';
 import { loadData } from '../data';
 import { createModel, createRanking } from '../models';
 import { REPLAY_FILL, integer, ratio, updates } from '../options';
@@ -38,6 +40,26 @@ export interface EvaluateOptions {
   at?: string;
 }
 
+/** The split `evaluate` (and `tune`, for its held-back part) makes: `--split`, or the format's usual one. */
+export function splitTable(table: InteractionTable, options: { format: string; split?: string; ratio: string; testRatio?: string }, seed: number): TrainTestSplit {
+  const splitName = options.split ?? (options.format === 'movielens' ? 'random' : options.format === 'globo' ? 'session' : 'temporal');
+  const testRatio = options.testRatio === undefined ? undefined : ratio('test-ratio', options.testRatio);
+  return splitName === 'random'
+    ? splitRandomPerUser(table, { ratio: ratio('ratio', options.ratio), seed })
+    : splitName === 'temporal'
+      ? splitTemporal(table, testRatio === undefined ? {} : { testRatio })
+      : splitName === 'leave-last-out'
+        ? splitLeaveLastOut(table)
+        : splitSessionNextClick(table, testRatio === undefined ? {} : { testRatio });
+}
+
+/** A time option: ISO-8601 or epoch ms. */
+export function parseTime(option: string, raw: string): number {
+  const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(t)) throw new MyContentError('INVALID_INPUT', `--${option} must be an ISO-8601 time or epoch ms, got ${JSON.stringify(raw)}`, { source: 'cli', field: option, value: raw });
+  return t;
+}
+
 /** `evaluate`: the offline evaluation with a stated protocol (rating splits, or the replay for news). */
 export async function evaluate(options: EvaluateOptions, log: (line: string) => void): Promise<void> {
   const path = await inputPath('data', options.data);
@@ -52,15 +74,7 @@ export async function evaluate(options: EvaluateOptions, log: (line: string) => 
   const names = (options.models ?? (format === 'movielens' ? 'popular,itemknn,als,bpr,ease,svdpp' : 'popular,trending,itemknn,als')).split(',').map((m) => m.trim());
   for (const name of names) createModel(name, [], seed); // unknown names fail before any work
   const { table, items } = await loadData(path, format);
-  const splitName = options.split ?? (format === 'movielens' ? 'random' : format === 'globo' ? 'session' : 'temporal');
-  const split =
-    splitName === 'random'
-      ? splitRandomPerUser(table, { ratio: ratio('ratio', options.ratio), seed })
-      : splitName === 'temporal'
-        ? splitTemporal(table, testRatio === undefined ? {} : { testRatio })
-        : splitName === 'leave-last-out'
-          ? splitLeaveLastOut(table)
-          : splitSessionNextClick(table, testRatio === undefined ? {} : { testRatio });
+  const split = splitTable(table, options, seed);
   const protocol = options.protocol === 'sampled' ? { kind: 'sampled' as const, negatives: integer('negatives', options.negatives) } : { kind: 'full' as const };
   log(`data: ${table.length.toLocaleString('en-US')} interactions, ${table.users.length.toLocaleString('en-US')} users, ${table.items.length.toLocaleString('en-US')} items`);
   let merged: EvaluationReport | undefined;
@@ -102,11 +116,7 @@ async function evaluateWithReplay(
   const names = (options.models ?? 'recent,sr,vsknn,news').split(',').map((m) => m.trim());
   for (const name of names) createRanking(name, options.param, seed, REPLAY_FILL); // unknown names fail before any work
   const policies = updates(options.updates, options.retrainEvery);
-  let at: number | undefined;
-  if (options.at !== undefined) {
-    at = /^\d+$/.test(options.at) ? Number(options.at) : Date.parse(options.at);
-    if (!Number.isFinite(at)) throw new MyContentError('INVALID_INPUT', `--at must be an ISO-8601 time or epoch ms, got ${JSON.stringify(options.at)}`, { source: 'cli', field: 'at', value: options.at });
-  }
+  const at = options.at === undefined ? undefined : parseTime('at', options.at);
   const { table, items } = await loadData(path, options.format);
   log(`data: ${table.length.toLocaleString('en-US')} interactions, ${table.users.length.toLocaleString('en-US')} users, ${table.items.length.toLocaleString('en-US')} items`);
   const bar = progressBar('replay');

@@ -1,5 +1,5 @@
 import { MyContentError } from '@mycontent/core';
-import { generateSyntheticNews, generateSyntheticRatings, writeGloboDataset, writeMovieLensDataset, MOVIELENS_100K_SHAPE, type SyntheticScale } from '@mycontent/core/data';
+import { generateSyntheticNews, generateSyntheticRatings, writeGloboDataset, writeMovieLensDataset, MOVIELENS_100K_SHAPE, MOVIELENS_1M_SHAPE, type SyntheticScale } from '@mycontent/core/data';
 import { integer } from '../options';
 import { outputDirectory } from '../paths';
 import { progressBar } from '../progress';
@@ -40,7 +40,8 @@ export async function generate(options: GenerateOptions, log: (line: string) => 
     return;
   }
   if (options.kind === 'ratings') {
-    const data = generateSyntheticRatings(MOVIELENS_100K_SHAPE, { seed });
+    // tiny and demo: the shape of MovieLens 100k; full: of MovieLens 1M.
+    const data = generateSyntheticRatings(options.scale === 'full' ? MOVIELENS_1M_SHAPE : MOVIELENS_100K_SHAPE, { seed });
     await writeMovieLensDataset(out, data);
     log(`wrote ${data.ratings.length.toLocaleString('en-US')} ratings (MovieLens u.data) to ${out} in ${took()}`);
     return;

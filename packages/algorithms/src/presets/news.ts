@@ -1,4 +1,4 @@
-import type { BlendNormalization, RankingOptions } from '@mycontent/core';
+import { createLearnedRanking, type BlendNormalization, type LearnedRankingOptions, type RankingOptions } from '@mycontent/core';
 import { createItemKnnModel } from '../item-knn/item-knn';
 import { createRecentPopularityModel } from '../session/recent-popularity';
 import { createSessionKnnModel, type SessionKnnOptions } from '../session/session-knn';
@@ -18,6 +18,11 @@ export interface NewsPresetOptions {
    * @default { variant: 'stan', idf: false, neighbors: 200 } — see NEWS_SESSION_OPTIONS
    */
   sessions?: SessionKnnOptions;
+  /**
+   * Rank the blended candidates with a learned ranking stage trained online from clicks
+   * (`true`, or its options), instead of by the blend alone. @default false
+   */
+  learned?: boolean | LearnedRankingOptions;
 }
 
 /**
@@ -51,5 +56,6 @@ export function newsPreset(options: NewsPresetOptions = {}): RankingOptions {
     blend: { sessions: w.sessions, items: w.items, recent: w.recent },
     blendNormalization: options.normalization ?? 'rank',
     candidates: options.candidates ?? 50,
+    ...(options.learned ? { learnedRanking: createLearnedRanking(options.learned === true ? {} : options.learned) } : {}),
   };
 }

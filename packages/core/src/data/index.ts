@@ -7,7 +7,7 @@
  */
 
 // Interaction tables
-export { InteractionTableBuilder, tableRow, tableBatches, tableToDataset, concatTables } from './interaction-table';
+export { InteractionTableBuilder, tableRow, tableBatches, tableToDataset, concatTables, selectTableRows } from './interaction-table';
 export type { InteractionTable, TableRow } from './interaction-table';
 
 // Loaders
@@ -35,5 +35,5 @@ export { createRandom, createAliasSampler } from './random';
 export type { Random } from './random';
 export { generateSyntheticNews, writeGloboDataset, SYNTHETIC_SCALES } from './synthetic';
 export type { SyntheticNews, SyntheticNewsConfig, SyntheticNewsOptions, SyntheticScale } from './synthetic';
-export { generateSyntheticRatings, writeMovieLensDataset, MOVIELENS_100K_SHAPE } from './synthetic-ratings';
+export { generateSyntheticRatings, writeMovieLensDataset, MOVIELENS_100K_SHAPE, MOVIELENS_1M_SHAPE } from './synthetic-ratings';
 export type { SyntheticRatings, SyntheticRatingsConfig } from './synthetic-ratings';

@@ -168,6 +168,22 @@ export function concatTables(...tables: readonly InteractionTable[]): Interactio
 }
 
 /**
+ * A table of some rows of `table`, in the order given (ids re-interned): e.g. the training part of
+ * a split, to split it again for validation.
+ *
+ * @example
+ * ```ts
+ * const split = splitRandomPerUser(table, { seed: 42 });
+ * const training = selectTableRows(table, split.train); // tune on this only
+ * ```
+ */
+export function selectTableRows(table: InteractionTable, rows: ArrayLike<number>): InteractionTable {
+  const builder = new InteractionTableBuilder(rows.length);
+  for (let k = 0; k < rows.length; k++) builder.add(tableRow(table, rows[k]!));
+  return builder.build();
+}
+
+/**
  * Turns a table (or some of its rows) into a training dataset over `catalog`.
  *
  * @example

@@ -28,6 +28,16 @@ export const MOVIELENS_100K_SHAPE: Readonly<SyntheticRatingsConfig> = Object.fre
   genres: 18,
 });
 
+/** MovieLens-1M-shaped: 6,040 users, 3,706 items, 1,000,209 ratings, at least 20 per user. */
+export const MOVIELENS_1M_SHAPE: Readonly<SyntheticRatingsConfig> = Object.freeze({
+  users: 6040,
+  items: 3706,
+  ratings: 1_000_209,
+  minPerUser: 20,
+  latentDim: 8,
+  genres: 18,
+});
+
 /** A generated ratings dataset. */
 export interface SyntheticRatings {
   ratings: InteractionTable;

@@ -159,7 +159,8 @@ export async function applyInteractions(core: EngineCore, batch: Interaction[]):
   if (!core.statsInStore && statDeltas.length > 0) await core.itemStats.incrementItemStats(statDeltas);
   // Online models learn once the write is committed.
   const online = names.filter((n) => models[n]!.capabilities.online && models[n]!.trained && models[n]!.observe);
-  if (online.length > 0) {
+  const learned = config.ranker.learned;
+  if (online.length > 0 || learned) {
     // Each interaction carries the user's previous items (oldest first), computed only if a
     // model reads them (item-kNN does, popularity does not).
     const batchItems = new Map<string, number[]>();
@@ -189,6 +190,7 @@ export async function applyInteractions(core: EngineCore, batch: Interaction[]):
         },
       };
       for (const name of online) models[name]!.observe!(observed);
+      learned?.observe(observed);
       if (info.weight > 0) mine.push(info.item);
     }
   }

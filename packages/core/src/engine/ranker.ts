@@ -3,6 +3,7 @@ import { MyContentError } from '../errors/error';
 import type { RecommenderModel } from '../model/contract';
 import { DEFAULT_INTERACTION_WEIGHTS, type InteractionWeights } from '../model/dataset';
 import type { BlendNormalization } from './blend';
+import type { LearnedRanking } from './learned-ranking';
 import { rankingSettingsSchema, type DiversityOptions, type RankingSettings } from './options';
 
 /**
@@ -64,6 +65,12 @@ export interface RankingOptions {
   preferredShare?: number;
   /** Signal weight per interaction type. @default {@link DEFAULT_INTERACTION_WEIGHTS} */
   interactionWeights?: Partial<InteractionWeights>;
+  /**
+   * A learned ranking stage (see `createLearnedRanking`): the blended candidates are ranked by a
+   * model of their features, trained online from clicks, instead of by the blend alone. It
+   * starts as the blend. @default none
+   */
+  learnedRanking?: LearnedRanking;
 }
 
 /** A model and its name. */
@@ -87,6 +94,8 @@ export interface Ranker {
   /** The first model exposing item embeddings (diversity by embedding), if any. */
   readonly embeddingModel: RecommenderModel | undefined;
   readonly interactionWeights: InteractionWeights;
+  /** The learned ranking stage, when the options have one. */
+  readonly learned: LearnedRanking | undefined;
   /**
    * Puts `model` in the place of the model named `name` — in `models` and wherever the ranker
    * refers to it (trending, fill, embeddings) — in one synchronous step: how a newly loaded model
@@ -159,6 +168,9 @@ export function createRanker(options: RankingOptions, source: string, what = 'ra
   const fill = (settings.fill ?? (trendingName === undefined ? [] : [trendingName])).map(named);
 
   const trending = trendingName === undefined ? undefined : named(trendingName);
+  const learned = options.learnedRanking;
+  if (learned !== undefined && (typeof learned.rank !== 'function' || typeof learned.observe !== 'function')) fail('learnedRanking', 'learnedRanking is not a learned ranking stage (createLearnedRanking())');
+  learned?.attach(names);
   let embeddingModel = names.map((n) => models[n]!).find((m) => typeof m.embeddingOf === 'function');
   return {
     models,
@@ -171,6 +183,7 @@ export function createRanker(options: RankingOptions, source: string, what = 'ra
       return embeddingModel;
     },
     interactionWeights: { ...DEFAULT_INTERACTION_WEIGHTS, ...options.interactionWeights },
+    learned,
     checkBlend: (weights, field) => complete(weights, zeros, field),
     replaceModel(name, model) {
       if (!has(name)) fail('name', `no model named "${name}" (models: ${names.join(', ')})`, name);

@@ -34,7 +34,8 @@ export interface RankingScope {
  *
  * 1. **candidate sources** — every model with a positive weight, asked for `candidates` items
  *    with the user's history and session, plus the request's extra sources;
- * 2. **blend** — scores normalised per source, weighted and summed per item;
+ * 2. **blend** — scores normalised per source, weighted and summed per item; with a learned
+ *    ranking stage, every blended candidate is then scored by the learned model of its features;
  * 3. **business rules** — freshness re-weighting by item age;
  * 4. **diversity** — maximal marginal relevance over a pool of the best candidates;
  * 5. **fill** — short lists completed from the fill models, then the newest items.
@@ -55,15 +56,22 @@ export async function rank(ranker: Ranker, scope: RankingScope, context: UserCon
   const weights = request.weights ?? ranker.blend;
   const active = ranker.names.filter((name) => weights[name]! > 0);
   const freshness = settings.freshness;
-  const alone = active.length + (request.extraSources?.length ?? 0) === 1 && !diversity && !freshness;
+  const learned = ranker.learned;
+  const alone = active.length + (request.extraSources?.length ?? 0) === 1 && !diversity && !freshness && !learned;
   const k = alone ? (request.listLength ?? n) : Math.max(settings.candidates, request.listLength ?? n);
   const query = modelQueryOf(context, k, settings.historyLength);
   const results = await Promise.all(active.map((name) => ranker.models[name]!.recommend(query)));
   const sources: BlendSource[] = active.map((name, i) => ({ name, weight: weights[name]!, result: results[i]! }));
   if (request.extraSources) sources.push(...request.extraSources);
 
-  // 2. Blend (a larger pool when later stages choose among the candidates).
-  let list = blendSources(sources, diversity || freshness ? Math.max(n, diversity?.pool ?? 3 * n) : n, settings.blendNormalization);
+  // 2. Blend (a larger pool when later stages choose among the candidates), or rank every
+  // blended candidate by the learned model of its features.
+  const pool = diversity || freshness ? Math.max(n, diversity?.pool ?? 3 * n) : n;
+  let list = learned
+    ? learned
+        .rank(blendSources(sources, Number.POSITIVE_INFINITY, settings.blendNormalization), sources, { key: context.sessionId ?? context.userId, now: context.now, sessionLength: context.session.length, catalog: scope.catalog })
+        .slice(0, pool)
+    : blendSources(sources, pool, settings.blendNormalization);
 
   // 3. Business rules: favour fresh items.
   if (freshness) list = favourFresh(scope.catalog, list, context.now, freshness, diversity ? list.length : n);

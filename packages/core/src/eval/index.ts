@@ -50,6 +50,10 @@ export { createTrainingPipeline, createMemoryJournal, createFileJournal } from '
 export type { TrainingPipeline, TrainingPipelineOptions, PipelineRun, PipelineJournal, ModelCycle, PromotionGate, CycleWindow } from './pipeline';
 export { runFitWorker } from './fit-worker';
 
+// Hyper-parameter search on a validation split: seeded, bounded by trials and time
+export { tuneHyperparameters } from './tune';
+export type { TuneOptions, TuneResult, Trial, SearchSpace, ParameterRange, Configuration } from './tune';
+
 // Drift of the reading world against the serving models: when to retrain before the schedule says so
 export { createDriftMonitor } from './drift';
 export type { DriftMonitor, DriftMonitorOptions, DriftReport, DriftThresholds } from './drift';

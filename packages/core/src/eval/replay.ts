@@ -250,6 +250,8 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
   const fitMs = performance.now() - t0;
 
   const learners = update.kind === 'online' ? models.filter((m) => !!m.observe) : [];
+  // A learned ranking stage learns online too (frozen and retrain keep its starting weights).
+  const learned = update.kind === 'online' ? ranker.learned : undefined;
   const scope = { catalog, newest: new NewestItems(catalog) };
   let lastFit = trainEnd;
   let retrains = 0;
@@ -273,7 +275,7 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
     const weight = weightOf(row);
     const userId = table.users[table.user[row]!]!;
     const sessionId = sessionOf(row);
-    if (learners.length > 0) {
+    if (learners.length > 0 || learned) {
       const history = histories.get(userId);
       let previous: Int32Array | undefined;
       const event: ObservedInteraction = {
@@ -287,6 +289,7 @@ async function walkReplay(options: ReplayOptions & { catalog: ItemCatalog }, ans
         },
       };
       for (const learner of learners) learner.observe!(event);
+      learned?.observe(event);
     }
     record(row, item, weight);
     if (namedSessions && sessionId !== undefined && weight > 0) {
