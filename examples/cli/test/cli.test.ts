@@ -384,6 +384,20 @@ describe('tune: a search on a validation split, judged on a held-back one', () =
     expect(JSON.parse(await readFile(json, 'utf8')).results.map((r: { model: string }) => r.model)).toEqual(['itemknn']);
   }, 120_000);
 
+  it('tunes a stream model by replaying the end of the training part, and judges it on the replay it held back', async () => {
+    const news = join(dir, 'news-tune');
+    expect(cli('generate', '--kind', 'news', '--scale', 'tiny', '--seed', '6', '--out', news).code).toBe(0);
+    const out = join(dir, 'sr-tuned.json');
+    const result = cli('tune', '--protocol', 'replay', '--data', news, '--format', 'globo', '--model', 'sr', '--metric', 'mrr', '--trials', '3', '--test-ratio', '0.2', '--max-cases', '200', '--out', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/held back: replay from \S+ \([\d,]+ events\); validation: replay from \S+ to \S+, within the training part/);
+    const tuned = JSON.parse(await readFile(out, 'utf8'));
+    expect(tuned).toMatchObject({ model: 'sr', metric: 'mrr@10', protocol: 'replay', search: { trials: 3 } });
+    expect(tuned.trials[0]).toMatchObject({ origin: 'defaults', params: { steps: 10, weighting: 'div', queryItems: 3, queryDecay: 0.3 } });
+    expect(tuned.heldBack.defaults).toBeGreaterThan(0);
+    expect(tuned.validation.best).toBeGreaterThanOrEqual(tuned.validation.defaults);
+  }, 120_000);
+
   it('refuses what it cannot tune or read, naming it', async () => {
     const ml = join(dir, 'ml-tune');
     const tune = (...extra: string[]) => cli('tune', '--data', ml, '--format', 'movielens', '--trials', '2', ...extra);

@@ -23,7 +23,7 @@ describe('the learned ranking stage', () => {
   it('starts as the blend, and learns from clicks which source to trust', () => {
     const ranking = createLearnedRanking({ seed: 1 });
     ranking.attach(['a', 'b']);
-    expect(ranking.features).toEqual(['a:rank', 'a:rank×session', 'b:rank', 'b:rank×session', 'blend', 'age', 'clicks:5m', 'clicks:1h', 'new']);
+    expect(ranking.features).toEqual(['a:rank', 'a:score', 'a:rank×session', 'b:rank', 'b:score', 'b:rank×session', 'blend', 'age', 'clicks:5m', 'clicks:1h', 'new']);
     const blend = blendSources(sources, Infinity, 'rank').map((c) => c.item);
     expect(rankFor(ranking, undefined, T0)).toEqual(blend); // untrained: the blend's order
     expect(blend[0]).toBe(0);

@@ -70,12 +70,13 @@ const HOUR = 60 * MINUTE;
 /**
  * A learned ranking stage: a linear model of the candidates' features, trained online with
  * AdaGrad on each click of a list it ranked — by default to raise the clicked item's softmax
- * likelihood among the list (listwise), or to order it above other items (pairwise). Features of a candidate, per source `s` of the ranking: `s:rank`
- * (its reciprocal rank in that source, 0 when absent) and `s:rank×session` (the same, times
- * log(1 + session length): how much to trust a source as the session grows); and `blend` (the
- * fixed blend's score, where the weights start), `age` (log hours since the item's first click,
- * or its publication), `clicks:5m` and `clicks:1h` (log of its clicks, decayed over 5 minutes and
- * one hour) and `new` (1 when nobody has clicked it yet).
+ * likelihood among the list (listwise), or to order it above other items (pairwise). Features of
+ * a candidate, per source `s` of the ranking: `s:rank` (1 / (1 + its position in that source), 0
+ * when absent), `s:score` (its score over the source's best) and `s:rank×session` (the rank
+ * feature times log(1 + session length): how much to trust a source as the session grows); and
+ * `blend` (the fixed blend's score, where the weights start), `age` (log hours since the item's
+ * first click, or its publication), `clicks:5m` and `clicks:1h` (log of its clicks, decayed over
+ * 5 minutes and one hour) and `new` (1 when nobody has clicked it yet).
  *
  * @example
  * ```ts
@@ -139,16 +140,18 @@ export function createLearnedRanking(options: LearnedRankingOptions = {}): Learn
     for (const source of blendSources) {
       const s = sources.indexOf(source.name);
       if (s < 0) continue;
-      const { items } = source.result;
+      const { items, scores } = source.result;
+      const top = scores[0]! > 0 ? scores[0]! : 1;
       for (let r = 0; r < items.length; r++) {
         const i = row.get(items[r]!);
         if (i === undefined) continue;
-        const rrf = 61 / (61 + r);
-        x[i * f + 2 * s] = rrf;
-        x[i * f + 2 * s + 1] = rrf * session;
+        const rank = 1 / (1 + r);
+        x[i * f + 3 * s] = rank;
+        x[i * f + 3 * s + 1] = Math.max(0, scores[r]!) / top;
+        x[i * f + 3 * s + 2] = rank * session;
       }
     }
-    const base = 2 * sources.length;
+    const base = 3 * sources.length;
     const created = catalog.createdAt;
     for (let i = 0; i < pool.length; i++) {
       const item = pool[i]!.item;
@@ -223,9 +226,9 @@ export function createLearnedRanking(options: LearnedRankingOptions = {}): Learn
         throw new MyContentError('INVALID_CONFIG', `this learned ranking already serves a ranking of ${sources.join(', ')}: create one per ranking`, { source: 'learned-ranking', field: 'learnedRanking' });
       }
       sources = [...names];
-      features = [...sources.flatMap((s) => [`${s}:rank`, `${s}:rank×session`]), 'blend', 'age', 'clicks:5m', 'clicks:1h', 'new'];
+      features = [...sources.flatMap((s) => [`${s}:rank`, `${s}:score`, `${s}:rank×session`]), 'blend', 'age', 'clicks:5m', 'clicks:1h', 'new'];
       w = new Float64Array(features.length);
-      w[2 * sources.length] = 1; // the fixed blend, to start with
+      w[3 * sources.length] = 1; // the fixed blend, to start with
       w0 = Float64Array.from(w);
       g2 = new Float64Array(features.length);
     },
