@@ -119,6 +119,22 @@ export const MODELS: Record<string, ModelSpec> = {
       defaults: { neighbors: 100, sampleSize: 500, idf: true, queryDecay: 2, neighbourAgeMs: 3 * HOUR, positionDecay: 2 },
     },
   },
+  vstan: {
+    description: 'V-STAN: STAN, plus the match position in the current session and IDF weighting (online)',
+    params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', sessionGapMs: 'number', queryDecay: 'number', neighbourAgeMs: 'number', positionDecay: 'number', matchDecay: 'number', idfWeight: 'number' },
+    create: (p) => createSessionKnnModel({ variant: 'vstan', ...p }),
+    tuning: {
+      space: {
+        neighbors: { type: 'int', min: 20, max: 500, log: true },
+        queryDecay: { type: 'float', min: 0.5, max: 10, log: true },
+        neighbourAgeMs: { type: 'float', min: 0.25 * HOUR, max: 48 * HOUR, log: true },
+        positionDecay: { type: 'float', min: 0.5, max: 10, log: true },
+        matchDecay: { type: 'float', min: 0.5, max: 10, log: true },
+        idfWeight: { type: 'float', min: 0, max: 5 },
+      },
+      defaults: { neighbors: 100, queryDecay: 2, neighbourAgeMs: 3 * HOUR, positionDecay: 2, matchDecay: 2, idfWeight: 1 },
+    },
+  },
   sknn: {
     description: 'S-kNN, session neighbours by cosine (online)',
     params: { neighbors: 'number', sampleSize: 'number', maxSessions: 'number', queryItems: 'number', idf: 'boolean', sessionGapMs: 'number' },

@@ -401,7 +401,7 @@ describe('tune: a search on a validation split, judged on a held-back one', () =
   it('refuses what it cannot tune or read, naming it', async () => {
     const ml = join(dir, 'ml-tune');
     const tune = (...extra: string[]) => cli('tune', '--data', ml, '--format', 'movielens', '--trials', '2', ...extra);
-    expect(tune('--model', 'popular').stderr).toContain('model "popular" has no search space (tunable: itemknn, als, bpr, ease, sr, vsknn, stan, news)');
+    expect(tune('--model', 'popular').stderr).toContain('model "popular" has no search space (tunable: itemknn, als, bpr, ease, sr, vsknn, stan, vstan, news)');
     expect(tune('--model', 'als', '--metric', 'rmse').stderr).toContain('--metric must be one of ndcg, hitRate, precision, recall, map, mrr');
     expect(tune('--model', 'news').stderr).toContain('"news" blends several models: evaluate it with --protocol replay');
 

@@ -78,7 +78,7 @@ export async function buildApp(config: ServiceConfig, backends: Backends, logger
   );
   await app.register(operationRoutes, { recommender, metrics, telemetry: backends.telemetry });
   // The reader's web app (examples/web-feed), when it is built.
-  const webApp = fileURLToPath(new URL('../../web-feed/dist/', import.meta.url));
+  const webApp = config.webAppDir ?? fileURLToPath(new URL('../../web-feed/dist/', import.meta.url));
   if (existsSync(webApp)) {
     await app.register(fastifyStatic, { root: webApp, prefix: '/app/', index: 'index.html' });
     app.get('/app', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/'));

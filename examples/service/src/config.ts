@@ -57,6 +57,8 @@ const environmentSchema = z.object({
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** A JSON file of experiments (`{ "experiments": [...], "holdout"?: {...} }`): variants applied per request, exposures logged. */
   EXPERIMENTS_FILE: z.string().min(1).optional(),
+  /** The built web app served at `/app/` (default: examples/web-feed/dist, when it is built). */
+  WEB_APP_DIR: z.string().min(1).optional(),
 });
 
 /** The service's settings. */
@@ -85,6 +87,8 @@ export interface ServiceConfig {
   metricsToken?: string;
   /** The experiments file's content, when `EXPERIMENTS_FILE` is set (checked by the assigner at start). */
   experiments?: { experiments: ExperimentInput[]; holdout?: HoldoutOptions };
+  /** The directory of the built web app served at `/app/`, when `WEB_APP_DIR` is set. */
+  webAppDir?: string;
 }
 
 /** Reads the configuration from `env`; throws one message naming every wrong variable. */
@@ -137,5 +141,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     modelRefreshSeconds: e.MODEL_REFRESH_SECONDS,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(experiments ? { experiments } : {}),
+    ...(e.WEB_APP_DIR ? { webAppDir: e.WEB_APP_DIR } : {}),
   };
 }

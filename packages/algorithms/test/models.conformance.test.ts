@@ -27,4 +27,5 @@ describeModelConformance('sequential rules', () => createSequentialRulesModel())
 describeModelConformance('V-SkNN', () => createSessionKnnModel({ variant: 'vsknn' }));
 describeModelConformance('S-kNN', () => createSessionKnnModel({ variant: 'sknn' }));
 describeModelConformance('STAN', () => createSessionKnnModel({ variant: 'stan' }));
+describeModelConformance('V-STAN', () => createSessionKnnModel({ variant: 'vstan' }));
 describeModelConformance('recent popularity', () => createRecentPopularityModel());

@@ -176,6 +176,34 @@ describe('session-kNN', () => {
     expect(() => createSessionKnnModel({ variant: 'stan', neighbourAgeMs: 0 })).toThrow(/neighbourAgeMs/);
   });
 
+  it('V-STAN adds to STAN the match position in the current session and IDF weighting, values computed by hand', async () => {
+    const catalog = catalogOf('a', 'b', 'c', 'd', 'x', 'y');
+    const stanOptions = { idf: false, queryDecay: 1, neighbourAgeMs: 60 * MIN, positionDecay: 1 };
+    const stan = createSessionKnnModel({ variant: 'stan', ...stanOptions });
+    const vstan = createSessionKnnModel({ variant: 'vstan', ...stanOptions, matchDecay: 0.5, idfWeight: 2 });
+    // The same world as STAN's test, plus a third session holding x: x is less rare than the others.
+    const world = sessions(catalog, [['a', 'c', 'd'], ['b', 'x', 'y'], ['x']], 0);
+    await stan.fit(world);
+    await vstan.fit(world);
+    const now = T + MIN + 2_000;
+    const query = { history: new Int32Array(0), session: at(catalog, 'a', 'b'), k: 4, now, filter: (i: number) => ![0, 1].includes(i) };
+    const plain = stan.recommend(query);
+    const result = vstan.recommend(query);
+    // s0 shares a, one click before the last: its votes × exp(-1 / 0.5); s1 shares b, the last click: × 1.
+    // IDF over 3 sessions: c, d, y in one (log 3), x in two (log 1.5); each vote × (1 + 2 · idf).
+    const stanScore = (id: string) => plain.scores[ids(catalog, plain.items).indexOf(id)]!;
+    const expected: Record<string, number> = {
+      x: stanScore('x') * (1 + 2 * Math.log(1.5)),
+      y: stanScore('y') * (1 + 2 * Math.log(3)),
+      c: stanScore('c') * Math.exp(-2) * (1 + 2 * Math.log(3)),
+      d: stanScore('d') * Math.exp(-2) * (1 + 2 * Math.log(3)),
+    };
+    expect(ids(catalog, result.items)).toEqual(Object.keys(expected).sort((p, q) => expected[q]! - expected[p]!));
+    for (const [k, id] of ids(catalog, result.items).entries()) expect(result.scores[k]).toBeCloseTo(expected[id]!, 6);
+    expect(() => createSessionKnnModel({ variant: 'vstan', matchDecay: -1 })).toThrow(/matchDecay/);
+    expect(() => createSessionKnnModel({ variant: 'vstan', idfWeight: Number.NaN })).toThrow(/idfWeight/);
+  });
+
   it('forgets the oldest sessions beyond maxSessions and round-trips through an artifact', async () => {
     const catalog = catalogOf('a', 'b', 'c', 'd');
     const knn = createSessionKnnModel({ maxSessions: 2, idf: false });

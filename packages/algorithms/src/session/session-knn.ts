@@ -27,15 +27,22 @@ export interface SessionKnnOptions {
    * sessions' item sets; `stan` (STAN, time-aware): the current session's items decay
    * exponentially from the last click (`queryDecay`), a neighbour's vote decays with its age
    * (`neighbourAgeMs`), and within a neighbour an item counts more the closer it sits to the
-   * item shared with the current session (`positionDecay`). @default 'vsknn'
+   * item shared with the current session (`positionDecay`); `vstan` (V-STAN): STAN, and a
+   * neighbour's votes also decay with how far back in the current session its shared item is
+   * (`matchDecay`), and each voted item gains `idfWeight` times its inverse session frequency.
+   * @default 'vsknn'
    */
-  variant?: 'sknn' | 'vsknn' | 'stan';
+  variant?: 'sknn' | 'vsknn' | 'stan' | 'vstan';
   /** `stan`: the weight of the current session's click k places before the last is exp(-k / queryDecay). @default 2 */
   queryDecay?: number;
   /** `stan`: a neighbour session last active Δt before the query votes with exp(-Δt / neighbourAgeMs). @default 3 hours */
   neighbourAgeMs?: number;
   /** `stan`: an item d places from the shared item in a neighbour session gets exp(-d / positionDecay) of its vote. @default 2 */
   positionDecay?: number;
+  /** `vstan`: a neighbour whose most recent shared item is k clicks before the last votes with exp(-k / matchDecay). @default 2 */
+  matchDecay?: number;
+  /** `vstan`: a voted item's vote is multiplied by 1 + idfWeight × log(sessions / sessions containing it) (`idf` is not used). @default 1 */
+  idfWeight?: number;
   /** Neighbour sessions that vote. @default 100 */
   neighbors?: number;
   /** Most recent candidate sessions (sharing an item with the current one) compared. @default 500 */
@@ -71,7 +78,8 @@ const FORMAT_VERSION = 3;
 
 /**
  * Session-based k-nearest neighbours (S-kNN and V-SkNN, Ludewig & Jannach 2018; STAN, Garg et al.
- * 2019, which adds time: recent clicks, recent neighbours and nearby items count more): the current
+ * 2019, which adds time: recent clicks, recent neighbours and nearby items count more; V-STAN,
+ * Ludewig et al. 2021, STAN with V-SkNN's match position and IDF weighting): the current
  * session is compared with recent past sessions that share an item with it, and the items of
  * the most similar ones are recommended, each voted for by its sessions' similarities. It learns
  * online: `observe` appends a click to its session and indexes it, in O(1). Memory is bounded:
@@ -99,13 +107,18 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
     queryDecay: options.queryDecay ?? 2,
     neighbourAgeMs: options.neighbourAgeMs ?? 3 * 3_600_000,
     positionDecay: options.positionDecay ?? 2,
+    matchDecay: options.matchDecay ?? 2,
+    idfWeight: options.idfWeight ?? 1,
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
-  check(['sknn', 'vsknn', 'stan'].includes(config.variant), 'variant', config.variant, "must be 'sknn', 'vsknn' or 'stan'");
-  for (const field of ['queryDecay', 'neighbourAgeMs', 'positionDecay'] as const) {
+  check(['sknn', 'vsknn', 'stan', 'vstan'].includes(config.variant), 'variant', config.variant, "must be 'sknn', 'vsknn', 'stan' or 'vstan'");
+  for (const field of ['queryDecay', 'neighbourAgeMs', 'positionDecay', 'matchDecay'] as const) {
     check(config[field] > 0 && Number.isFinite(config[field]), field, config[field], 'must be a positive number');
   }
-  const stan = config.variant === 'stan';
+  check(config.idfWeight >= 0 && Number.isFinite(config.idfWeight), 'idfWeight', config.idfWeight, 'must be a non-negative number');
+  // V-STAN is STAN with two more factors (see the variant's documentation).
+  const vstan = config.variant === 'vstan';
+  const stan = config.variant === 'stan' || vstan;
   for (const field of ['neighbors', 'sampleSize', 'maxSessions', 'queryItems', 'maxSessionLength', 'maxOpenSessions'] as const) {
     check(Number.isInteger(config[field]) && config[field] >= 1, field, config[field], 'must be a positive integer');
   }
@@ -264,8 +277,8 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
       const sessionItems = slotItems[neighbours[k]! % ring]!;
       // STAN: the position in the neighbour of its item most recent in the current session.
       let anchor = -1;
+      let best = 0;
       if (stan) {
-        let best = 0;
         for (let p = 0; p < sessionItems.length; p++) {
           const item = sessionItems[p]!;
           if (itemMark[item] === stamp && itemWeight[item]! > best) {
@@ -274,10 +287,13 @@ export function createSessionKnnModel(options: SessionKnnOptions = {}): SessionK
           }
         }
       }
+      // V-STAN: the shared item's query weight exp(-k / queryDecay) gives k, its distance from the last click.
+      const match = vstan ? Math.exp((config.queryDecay * Math.log(best)) / config.matchDecay) : 1;
       for (let p = 0; p < sessionItems.length; p++) {
         const item = sessionItems[p]!;
-        const vote = stan ? similarity * Math.exp(-Math.abs(p - anchor) / config.positionDecay) : similarity;
-        scores.add(item, config.idf ? vote * Math.log(1 + total / Math.max(1, postingCount[item]!)) : vote);
+        const vote = stan ? similarity * match * Math.exp(-Math.abs(p - anchor) / config.positionDecay) : similarity;
+        if (vstan) scores.add(item, vote * (1 + config.idfWeight * Math.max(0, Math.log(total / Math.max(1, postingCount[item]!)))));
+        else scores.add(item, config.idf ? vote * Math.log(1 + total / Math.max(1, postingCount[item]!)) : vote);
       }
     }
   }
