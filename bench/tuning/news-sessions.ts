@@ -1,5 +1,6 @@
-// The news preset with its session source swapped: STAN as shipped, or V-STAN with the options a
-// `tune --model vstan` run chose, replayed on real clicks from a window.
+// The news preset with its session source swapped: STAN (the preset's source until V-STAN), or
+// V-STAN with the options a `tune --model vstan` run chose, and the preset as shipped, replayed on
+// real clicks from a window.
 //   node --conditions=@mycontent/source --import tsx bench/tuning/news-sessions.ts [clicks.csv.gz] [at] [maxCases] [tuned.json]
 import { readFileSync } from 'node:fs';
 import { loadInteractionsFile } from '@mycontent/core/data';
@@ -18,8 +19,9 @@ const report = await evaluateReplay({
   maxCases,
   fallback: () => createRecentPopularityModel(),
   models: {
-    'news (STAN)': () => newsPreset(),
+    'news (STAN)': () => newsPreset({ sessions: { variant: 'stan', idf: false, neighbors: 200, queryDecay: 2, neighbourAgeMs: 3 * 3_600_000, positionDecay: 2 } }),
     'news (V-STAN tuned)': () => newsPreset({ sessions: vstan }),
+    news: () => newsPreset(),
     'V-STAN tuned': () => createSessionKnnModel(vstan),
   },
 });

@@ -141,7 +141,7 @@ export const MODELS: Record<string, ModelSpec> = {
     create: (p) => createSessionKnnModel({ variant: 'sknn', ...p }),
   },
   news: {
-    description: 'the news preset: STAN session neighbours 1 + item-kNN 0.25 + recent popularity 0.1, blended by rank (online)',
+    description: 'the news preset: V-STAN session neighbours 1 + item-kNN 0.25 + recent popularity 0.1, blended by rank (online)',
     params: { sessions: 'number', items: 'number', recent: 'number', windowMs: 'number', candidates: 'number', normalization: 'string', sessionVariant: 'string', learned: 'boolean', learningRate: 'number', negatives: 'number' },
     create: (p) =>
       newsPreset({
@@ -149,7 +149,7 @@ export const MODELS: Record<string, ModelSpec> = {
         ...(p.windowMs === undefined ? {} : { windowMs: p.windowMs as number }),
         ...(p.candidates === undefined ? {} : { candidates: p.candidates as number }),
         ...(p.normalization === undefined ? {} : { normalization: p.normalization as BlendNormalization }),
-        ...(p.sessionVariant === undefined ? {} : { sessions: { ...NEWS_SESSION_OPTIONS, variant: p.sessionVariant as 'sknn' | 'vsknn' | 'stan' } }),
+        ...(p.sessionVariant === undefined ? {} : { sessions: { ...NEWS_SESSION_OPTIONS, variant: p.sessionVariant as 'sknn' | 'vsknn' | 'stan' | 'vstan' } }),
         ...(p.learned === true
           ? { learned: { ...(p.learningRate === undefined ? {} : { learningRate: p.learningRate as number }), ...(p.negatives === undefined ? {} : { negatives: p.negatives as number }) } }
           : {}),

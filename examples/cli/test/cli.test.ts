@@ -351,9 +351,12 @@ describe('train and models: versions in a registry', () => {
 });
 
 describe('tune: a search on a validation split, judged on a held-back one', () => {
+  beforeAll(() => {
+    expect(cli('generate', '--kind', 'ratings', '--seed', '4', '--out', join(dir, 'ml-tune')).code).toBe(0);
+  });
+
   it('writes the best configuration with its scores and trials, which recommend --config and evaluate --config read', async () => {
     const ml = join(dir, 'ml-tune');
-    expect(cli('generate', '--kind', 'ratings', '--seed', '4', '--out', ml).code).toBe(0);
     const out = join(dir, 'tuned.json');
     const result = cli('tune', '--data', ml, '--format', 'movielens', '--model', 'itemknn', '--trials', '4', '--seed', '3', '--max-cases', '300', '--out', out);
     expect(result.code, result.stderr).toBe(0);
@@ -400,6 +403,7 @@ describe('tune: a search on a validation split, judged on a held-back one', () =
 
   it('refuses what it cannot tune or read, naming it', async () => {
     const ml = join(dir, 'ml-tune');
+    await writeFile(join(dir, 'tq.jsonl'), '{"id":"a","user":"1"}\n');
     const tune = (...extra: string[]) => cli('tune', '--data', ml, '--format', 'movielens', '--trials', '2', ...extra);
     expect(tune('--model', 'popular').stderr).toContain('model "popular" has no search space (tunable: itemknn, als, bpr, ease, sr, vsknn, stan, vstan, news)');
     expect(tune('--model', 'als', '--metric', 'rmse').stderr).toContain('--metric must be one of ndcg, hitRate, precision, recall, map, mrr');
@@ -412,7 +416,8 @@ describe('tune: a search on a validation split, judged on a held-back one', () =
     expect(withConfig(bad).stderr).toContain('model "als" has no parameter "depth"');
     await writeFile(bad, JSON.stringify({ model: 'als' }));
     expect(withConfig(bad).stderr).toMatch(/--config .*bad-config\.json: params: /);
-    expect(withConfig(join(dir, 'tuned.json'), '--model', 'als').stderr).toContain('configures "itemknn", which --model als does not name');
+    await writeFile(join(dir, 'other.json'), JSON.stringify({ model: 'itemknn', params: {} }));
+    expect(withConfig(join(dir, 'other.json'), '--model', 'als').stderr).toContain('configures "itemknn", which --model als does not name');
     expect(withConfig(join(dir, 'nothing.json')).stderr).toContain('no such file');
     expect(cli('recommend', '--train', ml, '--format', 'movielens', '--queries', q, '--out', join(dir, 'x.jsonl')).stderr).toContain('recommend needs --model NAME or --config FILE');
   }, 60_000);

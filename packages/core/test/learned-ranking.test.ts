@@ -138,3 +138,14 @@ describe('the learned ranking stage in the engine', () => {
     expect(await first('r1', T0 + 1_000_000)).toBe('x11');
   });
 });
+
+describe('the learned ranking stage with the later stages', () => {
+  it('hands them positive scores, the best 1, so that freshness still favours the fresh', () => {
+    const ranking = createLearnedRanking();
+    ranking.attach(['a', 'b']);
+    const out = ranking.rank(blendSources(sources, Infinity, 'rank'), sources, { key: undefined, now: T0, sessionLength: 1, catalog });
+    expect(out[0]!.score).toBe(1);
+    for (const c of out) expect(c.score).toBeGreaterThan(0);
+    for (let i = 1; i < out.length; i++) expect(out[i]!.score).toBeLessThanOrEqual(out[i - 1]!.score);
+  });
+});

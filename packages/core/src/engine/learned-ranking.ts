@@ -56,8 +56,9 @@ export interface LearnedRanking {
    */
   attach(sources: readonly string[]): void;
   /**
-   * Scores blended candidates (`pool`, from `sources`) with the learned weights, best first, and
-   * remembers the list for the session `key`, so that its next click can be learned from.
+   * Scores blended candidates (`pool`, from `sources`) with the learned weights, best first (each
+   * score exp(s − s_best), in (0, 1]), and remembers the list for the session `key`, so that its
+   * next click can be learned from.
    */
   rank(pool: Candidate[], sources: readonly BlendSource[], context: { key: string | undefined; now: number; sessionLength: number; catalog: ItemCatalog }): Candidate[];
   /** Every interaction of the stream: item click counters, and a click on a remembered list teaches. */
@@ -250,7 +251,10 @@ export function createLearnedRanking(options: LearnedRankingOptions = {}): Learn
         lists.set(key, { at: now, items, x: rows });
         if (lists.size > maxLists) lists.delete(lists.keys().next().value!);
       }
-      return scored.map((e) => ({ ...e.c, score: e.s }));
+      // Scores as the later stages expect them (positive, the best 1): exp(s − best), the list's
+      // softmax relative to its top, so that freshness re-weighting and diversity keep their meaning.
+      const best = scored[0]!.s;
+      return scored.map((e) => ({ ...e.c, score: Math.exp(e.s - best) }));
     },
     observe(event) {
       if (!(event.weight > 0) || event.item < 0) return;
