@@ -32,4 +32,19 @@ try {
 } finally {
   redis.disconnect();
 }
+const natsUrl = process.env.MYCONTENT_TEST_NATS_URL ?? `${process.env.NATS_HOST ?? '127.0.0.1'}:${process.env.NATS_PORT ?? '4222'}`;
+try {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const connection = await connect({ servers: natsUrl, timeout: 5_000, maxReconnectAttempts: 0 });
+  try {
+    await (await jetstreamManager(connection)).getAccountInfo();
+    console.log(`NATS answers at ${natsUrl} (server ${connection.info?.version ?? '?'}, JetStream on)`);
+  } finally {
+    await connection.close();
+  }
+} catch (error) {
+  failed = true;
+  console.error(`NATS with JetStream does NOT answer at ${natsUrl}: ${error.message}\n  set MYCONTENT_TEST_NATS_URL (or NATS_HOST/NATS_PORT) to a server started with -js`);
+}
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,7 @@
 /**
  * Real servers for the adapter tests. Settings come from the environment with loopback
- * defaults; every run gets its own PostgreSQL schema / Redis key prefix and removes it at the end.
+ * defaults; every run gets its own PostgreSQL schema / Redis key prefix / NATS stream prefix and
+ * removes it at the end.
  * Locally a missing server skips the suites with the reason in their title; with `CI=true` it
  * fails the run.
  */
@@ -12,6 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis, type Cluster } from 'ioredis';
+import { connect as connectNats } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 
 /** Whether this is a CI run: any value of `CI` but empty, `0` and `false` (CI services set `true`, `1` or their name). */
 export const CI = (process.env.CI ?? '') !== '' && !['0', 'false'].includes(process.env.CI!.toLowerCase());
@@ -22,6 +26,7 @@ export const POSTGRES_URL =
 export const REDIS_URL = process.env.MYCONTENT_TEST_REDIS_URL ?? `redis://${process.env.REDIS_HOST ?? '127.0.0.1'}:${process.env.REDIS_PORT ?? '6379'}`;
 
 /** A unique, valid schema name / key prefix for this run. */
+export const NATS_URL = process.env.MYCONTENT_TEST_NATS_URL ?? `${process.env.NATS_HOST ?? '127.0.0.1'}:${process.env.NATS_PORT ?? '4222'}`;
 export const runId = (label: string) => `mc_test_${label}_${process.pid}_${randomBytes(3).toString('hex')}`;
 
 function unavailable(server: string, url: string, error: unknown): { skip: string } {
@@ -283,5 +288,42 @@ export async function startPostgresServer(): Promise<ThrowawayPostgres> {
       // Children of a SIGKILLed postmaster exit on their own; their shared memory goes with them.
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+export type NatsFixture = { connection: NatsConnection; prefix: string; skip?: undefined; drop(): Promise<void> } | { skip: string; connection?: undefined; prefix?: undefined };
+
+/** A connection to the NATS server (JetStream on) and a fresh prefix; `drop()` deletes the streams under it. */
+export async function natsFixture(label: string): Promise<NatsFixture> {
+  let connection: NatsConnection;
+  try {
+    connection = await connectNats({ servers: NATS_URL, timeout: 3_000, maxReconnectAttempts: 5 });
+    await (await jetstreamManager(connection)).getAccountInfo();
+  } catch (error) {
+    return unavailable('NATS JetStream', NATS_URL, error);
+  }
+  const prefix = runId(label).replace(/[^A-Za-z0-9_-]/g, '_');
+  return {
+    connection,
+    prefix,
+    async drop() {
+      const manager = await jetstreamManager(connection);
+      for await (const name of manager.streams.names()) if (name.startsWith(`${prefix}_`)) await manager.streams.delete(name);
+      await connection.close();
+    },
+  };
+}
+
+/** A consumer of `group` that takes `count` messages of the topic and dies without acknowledging them. */
+export function natsCrashedConsumer(connection: NatsConnection, prefix: string, ackWaitMs: number) {
+  return async (topic: string, group: string, count: number) => {
+    const stream = `${prefix}_${topic}`;
+    const manager = await jetstreamManager(connection);
+    await manager.consumers.add(stream, { durable_name: group, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: ackWaitMs * 1_000_000, max_deliver: -1 });
+    const consumer = await jetstream(connection).consumers.get(stream, group);
+    let taken = 0;
+    while (taken < count) {
+      for await (const _ of await consumer.fetch({ max_messages: count - taken, expires: 1_000 })) taken++;
+    }
   };
 }

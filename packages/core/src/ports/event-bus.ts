@@ -81,7 +81,8 @@ export interface EventBusCapabilities {
  * up to `maxDeliveries`, then the message goes to the topic's dead letters.
  *
  * Implementations: `createMemoryEventBus()` (`@mycontent/adapters/memory`),
- * `createRedisEventBus()` (`@mycontent/adapters/redis`, Redis Streams). Every implementation
+ * `createRedisEventBus()` (`@mycontent/adapters/redis`, Redis Streams), `createNatsEventBus()`
+ * (`@mycontent/adapters/nats`, NATS JetStream). Every implementation
  * passes `describeEventBusConformance` (`@mycontent/adapters/testing`).
  */
 export interface EventBus {
