@@ -327,3 +327,54 @@ export function natsCrashedConsumer(connection: NatsConnection, prefix: string, 
     }
   };
 }
+
+/** A three-node NATS cluster with JetStream, started for the test on free loopback ports; `kill(i)` stops node i. */
+export async function startNatsCluster(): Promise<{ urls: string[]; kill(i: number): Promise<void>; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mycontent-nats-'));
+  const clientPorts = [await freePort(), await freePort(), await freePort()];
+  const routePorts = [await freePort(), await freePort(), await freePort()];
+  const nodes: (ChildProcess | undefined)[] = clientPorts.map((port, i) =>
+    spawn(
+      'nats-server',
+      ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, `n${i}`), '--server_name', `n${i}`, '--cluster_name', 'mycontent-test',
+        '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routePorts.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`).join(',')],
+      { stdio: 'ignore' },
+    ),
+  );
+  const urls = clientPorts.map((port) => `127.0.0.1:${port}`);
+  const stopNode = async (i: number) => {
+    const node = nodes[i];
+    nodes[i] = undefined;
+    if (!node || node.exitCode !== null) return;
+    const exited = new Promise((resolve) => node.once('exit', resolve));
+    node.kill('SIGKILL');
+    await exited;
+  };
+  // Ready when JetStream answers through the cluster (its meta leader is elected).
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const connection = await connectNats({ servers: urls, timeout: 1_000, maxReconnectAttempts: 0 });
+      try {
+        await (await jetstreamManager(connection)).getAccountInfo();
+        break;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await Promise.all(nodes.map((_, i) => stopNode(i)));
+        throw new Error(`the NATS cluster did not elect a JetStream leader: ${(error as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return {
+    urls,
+    kill: stopNode,
+    async stop() {
+      await Promise.all(nodes.map((_, i) => stopNode(i)));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
