@@ -3,7 +3,7 @@
  *
  *   npm run publish-events -w @mycontent/example-stream-worker -- --events 100000 [--users 5000]
  *     [--items 2000] [--seed 1] [--redis URL] [--prefix mc:] [--topic interactions] [--rate 0]
- *     [--events-per-user N]
+ *     [--events-per-user N] [--nats HOST:PORT[,...]]
  *
  * With `--events-per-user N`, users are not drawn from `--users`: every N events come from a user
  * never seen before (`<seed>-new-<k>`) — a flood of new visitors, for memory soaks.
@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createRandom } from '@mycontent/core/data';
-import { createRedisEventBus } from '@mycontent/adapters/redis';
+import { openEventBus } from './bus';
 
 const { values } = parseArgs({
   options: {
@@ -26,11 +26,12 @@ const { values } = parseArgs({
     topic: { type: 'string', default: 'interactions' },
     rate: { type: 'string', default: '0' },
     'events-per-user': { type: 'string' },
+    nats: { type: 'string', default: process.env.NATS_URL },
   },
 });
 
 const redis = new Redis(values.redis!);
-const bus = createRedisEventBus({ client: redis, prefix: values.prefix });
+const { bus, close } = await openEventBus({ redis, prefix: values.prefix!, nats: values.nats });
 const rng = createRandom(Number(values.seed));
 const total = Number(values.events);
 const rate = Number(values.rate);
@@ -49,4 +50,5 @@ for (let from = 0; from < total; from += 1_000) {
   }
 }
 console.log(JSON.stringify({ published: total, ms: Date.now() - started }));
+await close();
 redis.disconnect();

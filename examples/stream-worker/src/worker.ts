@@ -1,11 +1,13 @@
 /**
- * The stream worker: takes interaction events from a Redis Stream (consumer group shared by
- * every copy), applies them to PostgreSQL (interactions, item statistics, profiles) and Redis
- * (cache invalidation, recomputed recommendations), exactly once in effect.
+ * The stream worker: takes interaction events from a Redis Stream, or a NATS JetStream stream
+ * with `--nats` (consumer group shared by every copy), applies them to PostgreSQL (interactions,
+ * item statistics, profiles) and Redis (cache invalidation, recomputed recommendations), exactly
+ * once in effect.
  *
  *   npm start -w @mycontent/example-stream-worker -- [--postgres URL] [--redis URL] [--schema mycontent]
  *     [--prefix mc:] [--topic interactions] [--group mycontent-event-processor] [--batch 500]
  *     [--claim-idle-ms 30000] [--health-ms 5000] [--no-recompute] [--metrics-port 9464]
+ *     [--nats HOST:PORT[,HOST:PORT...] [--nats-replicas 3]]
  *
  * Prints one JSON line per `--health-ms` ({"type":"health", processed, retried, deadLettered,
  * backend, outages, recomputeQueue, recomputeSkipped, models: { related: { openSessions, ... } },
@@ -23,10 +25,11 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createEventProcessor, createRecommender } from '@mycontent/core';
 import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
-import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
+import { createRedisCache } from '@mycontent/adapters/redis';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { openEventBus } from './bus';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +44,8 @@ const { values } = parseArgs({
     'health-ms': { type: 'string', default: '5000' },
     'no-recompute': { type: 'boolean', default: false },
     'metrics-port': { type: 'string' },
+    nats: { type: 'string', default: process.env.NATS_URL },
+    'nats-replicas': { type: 'string', default: '1' },
   },
 });
 
@@ -85,9 +90,10 @@ try {
   }
 }
 
+const bus = await openEventBus({ redis, prefix: values.prefix!, claimIdleMs: Number(values['claim-idle-ms']), nats: values.nats, natsReplicas: Number(values['nats-replicas']) });
 const processor = createEventProcessor({
   recommender,
-  bus: createRedisEventBus({ client: redis, prefix: values.prefix, claimIdleMs: Number(values['claim-idle-ms']) }),
+  bus: bus.bus,
   topic: values.topic,
   group: values.group,
   batchSize: Number(values.batch),
@@ -95,7 +101,7 @@ const processor = createEventProcessor({
   ...(meter ? { meter } : {}),
 });
 await processor.start();
-emit({ type: 'started', topic: values.topic, group: values.group, ...(metricsPort === undefined ? {} : { metrics: `http://localhost:${metricsPort}/metrics` }) });
+emit({ type: 'started', bus: bus.bus.name, topic: values.topic, group: values.group, ...(metricsPort === undefined ? {} : { metrics: `http://localhost:${metricsPort}/metrics` }) });
 
 /** The processor's counters, the models' bounded state (`openSessions`, evictions...) and the process's memory. */
 const healthLine = () => {
@@ -118,6 +124,7 @@ async function shutdown(signal: string) {
   emit({ type: 'stopped', signal, ...healthLine() });
   await provider?.shutdown();
   await pool.end();
+  await bus.close();
   redis.disconnect();
   process.exit(0);
 }

@@ -3,52 +3,25 @@
  * one started; every event must be applied exactly once in effect.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { type ChildProcess } from 'node:child_process';
 import { createRedisEventBus } from '@mycontent/adapters/redis';
 import { postgresFixture, redisFixture } from '../../../packages/adapters/test/servers';
+import { startWorker as start, until } from './workers';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const pgServer = await postgresFixture('worker');
 const redisServer = await redisFixture('worker');
 const skip = pgServer.skip ?? redisServer.skip;
 const workers: ChildProcess[] = [];
+const startWorker = (schema: string, prefix: string) => {
+  const worker = start(schema, prefix);
+  workers.push(worker.child);
+  return worker;
+};
 afterAll(async () => {
   for (const w of workers) w.kill('SIGKILL');
   if (pgServer.pool) await pgServer.drop();
   if (redisServer.client) await redisServer.drop();
 });
-
-const until = async (check: () => boolean | Promise<boolean>, ms: number) => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
-
-function startWorker(schema: string, prefix: string): { child: ChildProcess; lines: Record<string, unknown>[] } {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@mycontent/source', '--import', 'tsx', 'examples/stream-worker/src/worker.ts',
-      '--postgres', `${process.env.MYCONTENT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'}`,
-      '--redis', process.env.MYCONTENT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      '--schema', schema, '--prefix', prefix, '--claim-idle-ms', '1000', '--health-ms', '200', '--batch', '500'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  workers.push(child);
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      lines.push(JSON.parse(buffer.slice(0, i)) as Record<string, unknown>);
-      buffer = buffer.slice(i + 1);
-    }
-  });
-  return { child, lines };
-}
 
 describe.skipIf(skip)('stream worker', () => {
   it('applies 100,000 events exactly once across a SIGKILL', async () => {

@@ -1,0 +1,21 @@
+/** The event bus of the worker and the publisher: Redis Streams, or NATS JetStream when `nats` names servers. */
+import type { Redis } from 'ioredis';
+import type { EventBus } from '@mycontent/core';
+import { createRedisEventBus } from '@mycontent/adapters/redis';
+import { createNatsEventBus } from '@mycontent/adapters/nats';
+import { connect } from '@nats-io/transport-node';
+
+export async function openEventBus(options: { redis: Redis; prefix: string; claimIdleMs?: number; nats?: string | undefined; natsReplicas?: number }): Promise<{ bus: EventBus; close(): Promise<void> }> {
+  if (!options.nats) {
+    return { bus: createRedisEventBus({ client: options.redis, prefix: options.prefix, ...(options.claimIdleMs ? { claimIdleMs: options.claimIdleMs } : {}) }), close: async () => {} };
+  }
+  const connection = await connect({ servers: options.nats.split(','), maxReconnectAttempts: -1 });
+  const bus = createNatsEventBus({
+    connection,
+    // NATS names take letters, digits, _ and -: the Redis prefix without the rest (`mc:` is `mc`).
+    prefix: options.prefix.replace(/[^A-Za-z0-9_-]/g, '') || 'mycontent',
+    replicas: options.natsReplicas ?? 1,
+    ...(options.claimIdleMs ? { ackWaitMs: options.claimIdleMs } : {}),
+  });
+  return { bus, close: () => connection.close() };
+}
