@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { headers, type NatsConnection } from '@nats-io/nats-core';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { AckPolicy, DeliverPolicy, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
   MyContentError,
   handleEachMessage,
@@ -79,9 +79,17 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
   check(retryDelayMs >= 0, 'retryDelayMs', retryDelayMs, 'must not be negative');
   check(pullWaitMs >= 1_000, 'pullWaitMs', pullWaitMs, 'must be at least 1000');
 
-  const js = jetstream(connection);
+  // The NATS client libraries are optional peers, loaded on first use: the entry point loads without them.
+  let libraries: Promise<[typeof import('@nats-io/jetstream'), typeof import('@nats-io/nats-core')]> | undefined;
+  const nats = () =>
+    (libraries ??= Promise.all([import('@nats-io/jetstream'), import('@nats-io/nats-core')]).catch((error: unknown) => {
+      libraries = undefined;
+      throw new MyContentError('UNSUPPORTED', 'the NATS event bus needs @nats-io/jetstream and @nats-io/transport-node: npm install @nats-io/jetstream @nats-io/transport-node', { source: 'nats', cause: error });
+    }));
+  let client: Promise<JetStreamClient> | undefined;
+  const jetstreamClient = () => (client ??= nats().then(([{ jetstream }]) => jetstream(connection)));
   let manager: Promise<JetStreamManager> | undefined;
-  const jsm = () => (manager ??= jetstreamManager(connection));
+  const jsm = () => (manager ??= nats().then(([{ jetstreamManager }]) => jetstreamManager(connection)));
   const subscriptions = new Set<Subscription>();
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -136,6 +144,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     checkTopic(topic);
     await ensureTopic(topic);
     // Published in order, acknowledged together.
+    const js = await jetstreamClient();
     const acks = payloads.map((payload) => js.publish(subjectOf(topic), encoder.encode(JSON.stringify(payload))));
     try {
       return (await Promise.all(acks)).map((ack) => String(ack.seq));
@@ -156,7 +165,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     if (!/^[A-Za-z0-9_-]{1,200}$/.test(group)) throw new MyContentError('INVALID_INPUT', `group must be letters, digits, _ or -, got ${JSON.stringify(group)}`, { source: 'nats', field: 'group', value: group });
     const stream = streamOf(topic);
     await ensureConsumer(stream, group, opts.startFrom ?? 'latest', own);
-    const consumer = await js.consumers.get(stream, group);
+    const consumer = await (await jetstreamClient()).consumers.get(stream, group);
 
     // Releases per message seen by this process, so that a release is not counted as a delivery.
     const released = new Map<number, number>();
@@ -269,8 +278,8 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     try {
       await m.consumers.add(stream, {
         durable_name: group,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: startFrom === 'earliest' ? DeliverPolicy.All : DeliverPolicy.New,
+        ack_policy: 'explicit' as AckPolicy,
+        deliver_policy: (startFrom === 'earliest' ? 'all' : 'new') as DeliverPolicy,
         ack_wait: ackWaitMs * 1_000_000,
         max_deliver: -1, // dead-lettering is the bus's, with the error
         ...(own ? { inactive_threshold: 60 * 60 * 1_000_000_000 } : {}),
@@ -283,9 +292,10 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
   async function deadLetter(topic: string, m: JsMsg, message: BusMessage, error: unknown): Promise<void> {
     const text = error instanceof Error ? error.message : String(error);
     const record = { id: message.id, publishedAt: message.publishedAt, deliveries: message.deliveries, payload: message.payload };
+    const [, { headers }] = await nats();
     const h = headers();
     h.set(DEAD_ERROR, text.replace(/[\r\n]+/g, ' ').slice(0, 1_000));
-    await js.publish(deadSubjectOf(topic), encoder.encode(JSON.stringify(record)), { headers: h });
+    await (await jetstreamClient()).publish(deadSubjectOf(topic), encoder.encode(JSON.stringify(record)), { headers: h });
     m.term(text.slice(0, 200));
   }
 
@@ -304,7 +314,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
       checkTopic(topic);
       await ensureTopic(topic);
       const out: DeadLetter<T>[] = [];
-      const consumer = await js.consumers.get(deadStreamOf(topic)); // an ordered consumer: a read, no state left behind
+      const consumer = await (await jetstreamClient()).consumers.get(deadStreamOf(topic)); // an ordered consumer: a read, no state left behind
       const info = await (await jsm()).streams.info(deadStreamOf(topic));
       let left = info.state.messages;
       while (left > 0) {
