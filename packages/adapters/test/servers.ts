@@ -150,25 +150,45 @@ export function hasBinary(binary: string): Promise<boolean> {
  * A throwaway three-master Redis Cluster on free ports (no replicas, no persistence), built
  * with `redis-cli --cluster create`. `stop()` kills the nodes and removes their files.
  */
-export async function startRedisCluster(): Promise<{ ports: number[]; stop(): Promise<void> }> {
+/**
+ * A Redis Cluster of three masters (each with `replicas` replicas) started for the test on free
+ * loopback ports, nodes failing over after one second without their master; `kill(port)` stops
+ * one node.
+ */
+export async function startRedisCluster(options: { replicas?: number } = {}): Promise<{ ports: number[]; kill(port: number): Promise<void>; stop(): Promise<void> }> {
+  const replicas = options.replicas ?? 0;
   const dir = await mkdtemp(join(tmpdir(), 'mycontent-cluster-'));
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < 3 * (1 + replicas); i++) ports.push(await freePort());
+  const children = new Map<number, ChildProcess>();
+  const kill = async (port: number) => {
+    const child = children.get(port);
+    children.delete(port);
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
   const stop = async () => {
-    for (const child of children) child.kill('SIGKILL');
+    await Promise.all([...children.keys()].map(kill));
     await rm(dir, { recursive: true, force: true });
   };
   try {
     for (const port of ports) {
-      children.push(await startRedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`], dir));
+      // One RDB file per node in the shared directory, and replicas synced at once (not after
+      // the default 5 s wait for more replicas): a replica that never synced cannot take over.
+      children.set(
+        port,
+        await startRedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1000', '--dbfilename', `dump-${port}.rdb`, '--repl-diskless-sync-delay', '0'], dir),
+      );
     }
     await new Promise<void>((resolve, reject) => {
-      const create = spawn('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+      const create = spawn('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { stdio: 'ignore' });
       create.once('error', reject);
       create.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create exited with ${code}`))));
     });
     // Wait until every node reports the cluster as ok.
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 15_000;
     for (const port of ports) {
       const probe = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null });
       probe.on('error', () => {});
@@ -176,19 +196,22 @@ export async function startRedisCluster(): Promise<{ ports: number[]; stop(): Pr
         if (Date.now() > deadline) throw new Error('the test cluster never reached cluster_state:ok');
         await new Promise((r) => setTimeout(r, 50));
       }
+      // …and every replica in sync with its master.
+      for (;;) {
+        const replication = await probe.info('replication');
+        if (!/role:slave/.test(replication) || /master_link_status:up/.test(replication)) break;
+        if (Date.now() > deadline) throw new Error(`the replica on port ${port} never synced with its master`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       probe.disconnect();
     }
-    return { ports, stop };
+    return { ports, kill, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-/**
- * A consumer of a Redis Streams event bus topic that reads `count` messages and dies without
- * acknowledging them (a raw `XREADGROUP` on the bus's stream `<prefix>{s:<topic>}`).
- */
 export function redisCrashedConsumer(client: Redis | Cluster, prefix = 'mc:') {
   return async (topic: string, group: string, count: number, consumer = 'crashed-consumer'): Promise<void> => {
     const key = `${prefix}{s:${topic}}`;
