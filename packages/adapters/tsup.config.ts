@@ -4,7 +4,7 @@ const shared = {
   dts: true,
   sourcemap: true,
   target: 'node20',
-  external: ['vitest', '@mycontent/core', 'hnswlib-node', 'pg', 'ioredis', '@electric-sql/pglite', '@nats-io/jetstream', '@nats-io/nats-core'],
+  external: ['vitest', '@mycontent/core', 'hnswlib-node', 'pg', 'ioredis', '@electric-sql/pglite', '@nats-io/jetstream', '@nats-io/nats-core', '@duckdb/node-api'],
   // import.meta.url (used to resolve hnswlib-node for the build worker) in the CommonJS build.
   shims: true,
 } as const;
@@ -20,6 +20,7 @@ export default defineConfig([
       'postgres/index': 'src/postgres/index.ts',
       'redis/index': 'src/redis/index.ts',
       'nats/index': 'src/nats/index.ts',
+      'duckdb/index': 'src/duckdb/index.ts',
     },
     format: ['esm', 'cjs'],
   },
