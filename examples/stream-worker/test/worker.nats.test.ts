@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { createNatsEventBus } from '@mycontent/adapters/nats';
-import { NATS_URL, natsFixture, postgresFixture, redisFixture } from '../../../packages/adapters/test/servers';
+import { NATS_URL, deleteByPrefix, natsFixture, postgresFixture, redisFixture } from '../../../packages/adapters/test/servers';
 import { startWorker as start, until } from './workers';
 
 const pgServer = await postgresFixture('worker_nats');
@@ -16,6 +16,8 @@ const workers: ChildProcess[] = [];
 afterAll(async () => {
   for (const w of workers) w.kill('SIGKILL');
   if (pgServer.pool) await pgServer.drop();
+  // The workers' cache keys are under their --prefix (the NATS fixture's), not the Redis fixture's.
+  if (redisServer.client && natsServer.prefix) await deleteByPrefix(redisServer.client, `${natsServer.prefix}:`);
   if (redisServer.client) await redisServer.drop();
   if (natsServer.connection) await natsServer.drop();
 });
