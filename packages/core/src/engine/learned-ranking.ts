@@ -27,7 +27,10 @@ export interface LearnedRankingOptions {
   negatives?: number;
   /** A click learns from the list ranked for its session at most this long before. @default 30 minutes */
   listTtlMs?: number;
-  /** Lists remembered at most (the least recently ranked are forgotten first). @default 100,000 */
+  /**
+   * Lists remembered at most (the least recently ranked are forgotten first). A list costs 4 bytes
+   * per feature and candidate: about 8 KB for three sources of 50 candidates. @default 20,000
+   */
   maxLists?: number;
   /** Seeds the choice of compared items. @default 42 */
   seed?: number;
@@ -90,7 +93,7 @@ export function createLearnedRanking(options: LearnedRankingOptions = {}): Learn
   const negatives = options.negatives ?? 10;
   const loss = options.loss ?? 'softmax';
   const listTtlMs = options.listTtlMs ?? 30 * MINUTE;
-  const maxLists = options.maxLists ?? 100_000;
+  const maxLists = options.maxLists ?? 20_000;
   const check = (ok: boolean, field: string, value: unknown, why: string) => {
     if (!ok) throw new MyContentError('INVALID_CONFIG', `learnedRanking.${field} ${why}, got ${JSON.stringify(value)}`, { source: 'learned-ranking', field, value });
   };
