@@ -112,7 +112,7 @@ interface AdaptersResult {
 const adapters = section('adapters', () => runChild<AdaptersResult>('./adapters/production.ts', [dataset.dir, '2000']));
 log('real-time pipeline: stream workers on Redis Streams + PostgreSQL...');
 interface PipelineRun { workers: number; events: number; ms: number; perSecond: number; startupMs: number }
-interface PipelineResult { one: PipelineRun; two: PipelineRun; fresh: { rate: number; seconds: number; probes: number; p50: number; p99: number; max: number }; items: number; users: number }
+interface PipelineResult { one: PipelineRun; two: PipelineRun; nats?: { one: PipelineRun; two: PipelineRun }; fresh: { rate: number; seconds: number; probes: number; p50: number; p99: number; max: number }; items: number; users: number }
 const pipeline = section('pipeline', () => runChild<PipelineResult>('./pipeline/throughput.ts'));
 log('bandits on a news-like world...');
 interface BanditsResult { impressions: number; seeds: number; days: number; articlesPerHour: number; results: { label: string; regret: number; ctr: number; oracleCtr: number; msPerImpression: number }[] }
@@ -267,7 +267,7 @@ ${(() => {
 })()}
 
 ${adaptersSection}
-## Real-time pipeline (\`bench/pipeline/throughput.ts\`: \`examples/stream-worker\` processes, Redis Streams in, PostgreSQL + Redis out)
+## Real-time pipeline (\`bench/pipeline/throughput.ts\`: \`examples/stream-worker\` processes, Redis Streams or NATS JetStream in, PostgreSQL + Redis out)
 
 Each worker is the example as shipped: batches of 500 events, each batch one PostgreSQL transaction (interactions
 deduplicated by event id, item statistics, locked profile updates), cache invalidation of every user concerned, online
@@ -278,7 +278,13 @@ user's first 3). Store seeded with ${pipeline.items.toLocaleString()} articles, 
 | --- | --- | --- | --- |
 | 1 worker, backlog | ${pipeline.one.events.toLocaleString()} | ${s(pipeline.one.ms)} | **${fmt(pipeline.one.perSecond, 0)} events/s** |
 | 2 workers, one consumer group, backlog | ${pipeline.two.events.toLocaleString()} | ${s(pipeline.two.ms)} | **${fmt(pipeline.two.perSecond, 0)} events/s** (×${(pipeline.two.perSecond / pipeline.one.perSecond).toFixed(2)}) |
-
+${
+  pipeline.nats
+    ? `| 1 worker, NATS JetStream (\`--nats\`), backlog | ${pipeline.nats.one.events.toLocaleString()} | ${s(pipeline.nats.one.ms)} | **${fmt(pipeline.nats.one.perSecond, 0)} events/s** |
+| 2 workers, NATS JetStream, one durable consumer, backlog | ${pipeline.nats.two.events.toLocaleString()} | ${s(pipeline.nats.two.ms)} | **${fmt(pipeline.nats.two.perSecond, 0)} events/s** (×${(pipeline.nats.two.perSecond / pipeline.nats.one.perSecond).toFixed(2)}) |
+`
+    : ''
+}
 The machine has 2 cores for the workers, PostgreSQL and Redis together, so a second worker adds little here: the
 workers and the database compete for the same cores, and each batch's transaction dominates its time. Scaling
 across hosts could not be measured on this machine.
