@@ -15,6 +15,8 @@ import {
   createSequentialRulesModel,
   createSessionKnnModel,
   createSvdppModel,
+  createGru4RecModel,
+  createNcfModel,
 } from '@mycontent/algorithms';
 
 type ParamType = 'number' | 'string' | 'boolean';
@@ -162,6 +164,41 @@ export const MODELS: Record<string, ModelSpec> = {
         candidates: { type: 'int', min: 20, max: 200, log: true },
       },
       defaults: { items: 0.25, recent: 0.1, windowMs: HOUR, candidates: 50 },
+    },
+  },
+  ncf: {
+    description: 'NCF (NeuMF: GMF + MLP) for implicit feedback (worker thread)',
+    params: { gmfFactors: 'number', mlpFactors: 'number', negatives: 'number', epochs: 'number', batchSize: 'number', learningRate: 'number', weightDecay: 'number' },
+    create: (p, seed) => createNcfModel({ seed, ...p }),
+    tuning: {
+      space: {
+        gmfFactors: { type: 'int', min: 8, max: 128, log: true },
+        mlpFactors: { type: 'int', min: 8, max: 128, log: true },
+        negatives: { type: 'int', min: 1, max: 16 },
+        epochs: { type: 'int', min: 5, max: 60 },
+        learningRate: { type: 'float', min: 0.0002, max: 0.01, log: true },
+      },
+      defaults: { gmfFactors: 32, mlpFactors: 32, negatives: 4, epochs: 20, learningRate: 0.001 },
+    },
+  },
+  gru4rec: {
+    description: 'GRU4Rec, a recurrent network over the session (worker thread; fine-tuned online)',
+    params: {
+      hidden: 'number', embedding: 'number', batchSize: 'number', negatives: 'number', sampleAlpha: 'number', loss: 'string', bprMaxLambda: 'number',
+      epochs: 'number', learningRate: 'number', maxLength: 'number', onlineLearningRate: 'number', onlineNegatives: 'number', itemTtlMs: 'number', trainingWindowMs: 'number', sessionGapMs: 'number',
+    },
+    create: (p, seed) => createGru4RecModel({ seed, ...p }),
+    tuning: {
+      space: {
+        hidden: { type: 'int', min: 32, max: 256, log: true },
+        negatives: { type: 'int', min: 32, max: 1024, log: true },
+        sampleAlpha: { type: 'float', min: 0, max: 1 },
+        loss: { type: 'choice', values: ['cross-entropy', 'bpr-max'] },
+        epochs: { type: 'int', min: 1, max: 10 },
+        learningRate: { type: 'float', min: 0.0005, max: 0.02, log: true },
+        onlineLearningRate: { type: 'float', min: 0.001, max: 0.3, log: true },
+      },
+      defaults: { hidden: 100, negatives: 256, sampleAlpha: 0.5, loss: 'cross-entropy', epochs: 3, learningRate: 0.002, onlineLearningRate: 0.05 },
     },
   },
   svdpp: {

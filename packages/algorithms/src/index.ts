@@ -52,3 +52,9 @@ export type { RecentPopularityModel, RecentPopularityOptions } from './session/r
 // Presets: ranking options for a kind of site, for the engine and the replay alike
 export { NEWS_SESSION_OPTIONS, newsPreset } from './presets/news';
 export type { NewsPresetOptions } from './presets/news';
+
+// Neural models, trained in a worker thread: GRU4Rec (sessions, fine-tuned online), NCF (NeuMF)
+export { createGru4RecModel } from './neural/gru4rec';
+export type { Gru4RecModel, Gru4RecOptions } from './neural/gru4rec';
+export { createNcfModel } from './neural/ncf';
+export type { NcfModel, NcfOptions } from './neural/ncf';

@@ -10,6 +10,8 @@ import {
   createSequentialRulesModel,
   createSessionKnnModel,
   createSvdppModel,
+  createGru4RecModel,
+  createNcfModel,
 } from '@mycontent/algorithms';
 import { describeModelConformance } from '@mycontent/algorithms/testing';
 
@@ -29,3 +31,5 @@ describeModelConformance('S-kNN', () => createSessionKnnModel({ variant: 'sknn' 
 describeModelConformance('STAN', () => createSessionKnnModel({ variant: 'stan' }));
 describeModelConformance('V-STAN', () => createSessionKnnModel({ variant: 'vstan' }));
 describeModelConformance('recent popularity', () => createRecentPopularityModel());
+describeModelConformance('GRU4Rec', () => createGru4RecModel({ hidden: 16, epochs: 3, negatives: 16, batchSize: 8, learningRate: 0.01, seed: 3 }));
+describeModelConformance('NCF', () => createNcfModel({ gmfFactors: 8, mlpFactors: 8, layers: [16, 8], epochs: 3, batchSize: 32, seed: 3 }));

@@ -36,6 +36,25 @@ describe('kernel pool', () => {
     await pool.close();
   });
 
+  it('gives the kernel its library, built once per worker from its source text', async () => {
+    // Helpers calling one another by name inside the factory; the kernel reaches them through its argument.
+    const library = () => {
+      let built = 0;
+      built++;
+      function square(v: number) {
+        return v * v;
+      }
+      function sumOfSquares(values: number[]) {
+        return values.reduce((s, v) => s + square(v), 0);
+      }
+      return { sumOfSquares, built: () => built };
+    };
+    const pool = createKernelPool((task: number[], _report, lib: ReturnType<typeof library>) => [lib.sumOfSquares(task), lib.built()], { workers: 1, library });
+    expect(await pool.run([1, 2, 3])).toEqual([14, 1]);
+    expect(await pool.run([4])).toEqual([16, 1]);
+    await pool.close();
+  });
+
   it('balances ranges by cost', () => {
     expect(balancedRanges(Int32Array.from([0, 10, 10, 10, 20]), 2, 0)).toEqual([[0, 1], [1, 4]]);
     expect(balancedRanges(Int32Array.from([0, 1, 2, 3, 4]), 2, 0)).toEqual([[0, 2], [2, 4]]);

@@ -53,6 +53,7 @@ const STATUS_OF_CODE: Record<MyContentError['code'], number> = {
   ABORTED: 503,
   CAPACITY: 413,
   CONFLICT: 409,
+  DIVERGED: 500,
 };
 
 const TITLES: Record<number, string> = {

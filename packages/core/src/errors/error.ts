@@ -11,6 +11,7 @@
  * - `ABORTED`: an operation was cancelled through its `AbortSignal`.
  * - `CAPACITY`: the operation would exceed a configured memory or size bound.
  * - `CONFLICT`: the operation contradicts the current state (e.g. promoting over a pinned model version).
+ * - `DIVERGED`: training produced a NaN or an infinity (its details name the step); no model was kept.
  */
 export type MyContentErrorCode =
   | 'INVALID_INPUT'
@@ -22,7 +23,8 @@ export type MyContentErrorCode =
   | 'BACKEND'
   | 'ABORTED'
   | 'CAPACITY'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'DIVERGED';
 
 /** One problem found while validating input. */
 export interface ValidationIssue {

@@ -12,7 +12,7 @@ export { TopK } from '../model/top-k';
 export { DatasetBuilder, groupRowsByUser, INTERACTION_TYPE_CODES } from '../model/dataset';
 export type { UserRows } from '../model/dataset';
 export { createKernelPool, balancedRanges } from '../parallel/kernel-pool';
-export type { Kernel, KernelPool, KernelPoolOptions } from '../parallel/kernel-pool';
+export type { Kernel, KernelLibraryOptions, KernelPool, KernelPoolOptions } from '../parallel/kernel-pool';
 export { SessionTracker, sessionKey, currentSessionLength } from '../session/session';
 export type { OpenSession, SessionEvent } from '../session/session';
 export { growArray } from '../typed-array/grow';

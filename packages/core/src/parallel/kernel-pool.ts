@@ -7,7 +7,7 @@ import { MyContentError } from '../errors/error';
  * runs in a worker thread. It receives a task (structured-cloneable; `SharedArrayBuffer`s are
  * shared, not copied) and a `report` callback for progress, and returns a cloneable result.
  */
-export type Kernel<Task, Result> = (task: Task, report: (progress: unknown) => void) => Result;
+export type Kernel<Task, Result, Library = undefined> = (task: Task, report: (progress: unknown) => void, library: Library) => Result;
 
 /** A pool of worker threads running one kernel. */
 export interface KernelPool<Task, Result> {
@@ -29,15 +29,26 @@ export interface KernelPoolOptions {
   name?: string;
 }
 
-function workerSource(kernel: string): string {
+/** Options of {@link createKernelPool} for a kernel that calls a library of helper functions. */
+export interface KernelLibraryOptions<Library> extends KernelPoolOptions {
+  /**
+   * A self-contained factory (no imports, no closure over outer variables) returning the helpers
+   * the kernel calls — e.g. the layers of a neural network. Each worker calls it once and passes
+   * its value to every task as the kernel's third argument; tests can call it directly.
+   */
+  library: () => Library;
+}
+
+function workerSource(kernel: string, library: string | undefined): string {
   // Transpilers with keepNames (esbuild under tsx, vitest) wrap inner functions in __name().
   return `
 const { parentPort } = require('node:worker_threads');
 const __name = (target, value) => Object.defineProperty(target, 'name', { value, configurable: true });
 const kernel = (${kernel});
+const library = ${library === undefined ? 'undefined' : `(${library})()`};
 parentPort.on('message', (message) => {
   try {
-    const result = kernel(message.task, (progress) => parentPort.postMessage({ id: message.id, progress }));
+    const result = kernel(message.task, (progress) => parentPort.postMessage({ id: message.id, progress }), library);
     parentPort.postMessage({ id: message.id, result });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: error && error.stack ? error.stack : String(error) });
@@ -62,10 +73,15 @@ parentPort.on('message', (message) => {
  * await pool.close();
  * ```
  */
-export function createKernelPool<Task, Result>(kernel: Kernel<Task, Result>, options: KernelPoolOptions = {}): KernelPool<Task, Result> {
+export function createKernelPool<Task, Result>(kernel: Kernel<Task, Result>, options?: KernelPoolOptions): KernelPool<Task, Result>;
+export function createKernelPool<Task, Result, Library>(kernel: Kernel<Task, Result, Library>, options: KernelLibraryOptions<Library>): KernelPool<Task, Result>;
+export function createKernelPool<Task, Result, Library>(
+  kernel: Kernel<Task, Result, Library>,
+  options: KernelPoolOptions & { library?: () => Library } = {},
+): KernelPool<Task, Result> {
   const size = Math.max(1, options.workers ?? availableParallelism());
   const name = options.name ?? 'kernel';
-  const source = workerSource(kernel.toString());
+  const source = workerSource(kernel.toString(), options.library?.toString());
   const workers = Array.from({ length: size }, () => {
     const worker = new Worker(source, { eval: true });
     worker.unref();

@@ -1,0 +1,722 @@
+import {
+  DEFAULT_MAX_OPEN_SESSIONS,
+  DEFAULT_SESSION_GAP_MS,
+  MyContentError,
+  NO_ITEMS,
+  assertArtifactKind,
+  bindItemIds,
+  type FitContext,
+  type InMemoryModel,
+  type InteractionDataset,
+  type ItemCatalog,
+  type ModelArtifact,
+  type ModelQuery,
+  type ObservedInteraction,
+  type ScoredItems,
+} from '@mycontent/core';
+import { SessionTracker, TopK, createKernelPool, sessionKey, type OpenSession } from '@mycontent/core/internal';
+import { checkOption } from '../shared/options';
+import { throwIfAborted } from '../shared/abort';
+import { querySession } from '../session/sessions';
+import { neuralLayers, type AdamStep, type NeuralLayers } from './layers';
+import { sessionSequences, type SessionSequences } from './sequences';
+
+/** Options of {@link createGru4RecModel}. */
+export interface Gru4RecOptions {
+  /** Units of the GRU layer. @default 100 */
+  hidden?: number;
+  /** Width of the input item embedding. @default `hidden` */
+  embedding?: number;
+  /** Sessions trained side by side (session-parallel mini-batches). @default 32 */
+  batchSize?: number;
+  /** Items sampled by popularity per mini-batch, shared by its rows, besides the batch's own targets. @default 256 */
+  negatives?: number;
+  /** Sampling weight of an item: its training clicks to this power (0 uniform, 1 popularity). @default 0.5 */
+  sampleAlpha?: number;
+  /** Loss over the target and the sampled items. @default 'cross-entropy' */
+  loss?: 'cross-entropy' | 'bpr-max';
+  /** Score regularisation of BPR-max. @default 1 */
+  bprMaxLambda?: number;
+  /** Passes over the training sessions. @default 3 */
+  epochs?: number;
+  /** Adam learning rate. @default 0.002 */
+  learningRate?: number;
+  /** The last clicks of a session a query reads; longer sessions are truncated to them. @default 20 */
+  maxLength?: number;
+  /**
+   * Learning rate of the online fine-tuning each observed click makes (output layer and the
+   * previous click's input embedding, plain SGD); 0 turns it off. @default 0.05
+   */
+  onlineLearningRate?: number;
+  /** Items sampled from the latest clicks as negatives of an online update. @default 32 */
+  onlineNegatives?: number;
+  /** An item not clicked for this long (data time) is no longer recommended. @default 7 days */
+  itemTtlMs?: number;
+  /**
+   * Train on the sessions that start within this long of the dataset's last click only (news:
+   * yesterday's articles matter, last month's do not). @default Infinity (all)
+   */
+  trainingWindowMs?: number;
+  /** Inactivity that ends a session without a session id. @default 30 minutes */
+  sessionGapMs?: number;
+  /** Sessions held open at most (memory bound), as in the other session models. @default 100_000 */
+  maxOpenSessions?: number;
+  /** Seed of initialisation and sampling. @default 42 */
+  seed?: number;
+}
+
+/** The model returned by {@link createGru4RecModel}. */
+export interface Gru4RecModel extends InMemoryModel {
+  /** Mean training loss per example of each epoch of the last fit. */
+  readonly losses: readonly number[];
+  /** Rows of the item tables (grows as new articles are observed). */
+  readonly items: number;
+  /** The data clock: the latest interaction time seen (epoch ms). */
+  readonly clock: number;
+}
+
+const KIND = 'gru4rec';
+const FORMAT_VERSION = 1;
+const RECENT_CLICKS = 8192;
+
+/** The trainable parameters, by name, and the shape of each as rows × width. */
+function parameterShapes(N: number, E: number, H: number): Record<string, [number, number]> {
+  return { input: [N, E], Wx: [E, 3 * H], Wh: [H, 3 * H], bx: [1, 3 * H], bh: [1, 3 * H], output: [N, H], outputBias: [N, 1] };
+}
+
+interface Gru4RecTask {
+  kind: 'init' | 'train';
+  /** Parameters, their gradients and Adam moments (`<name>`, `<name>.g`, `<name>.m`, `<name>.v`). */
+  buffers: Record<string, SharedArrayBuffer>;
+  N: number;
+  E: number;
+  H: number;
+  B: number;
+  S: number;
+  sessions: number;
+  loss: 'cross-entropy' | 'bpr-max';
+  lambda: number;
+  learningRate: number;
+  seed: number;
+  /** Mini-batches to run in this task at most. */
+  steps: number;
+}
+
+interface Gru4RecChunk {
+  loss: number;
+  examples: number;
+  /** The epoch ran out of sessions. */
+  finished: boolean;
+  /** The step whose loss or gradient was not finite, or -1. */
+  diverged: number;
+}
+
+/**
+ * Trains GRU4Rec in a worker thread, a chunk of mini-batches per task (so the host can report
+ * progress and abort between chunks). Session-parallel: lane b reads one session click by click;
+ * when it ends, the lane takes the next session and its hidden state restarts from zero. The
+ * hidden state carries over from click to click, the gradient does not (one step back, as in the
+ * original). Self-contained: shipped to the worker as source text, with the layers as `nn`.
+ */
+export function gru4recKernel(task: Gru4RecTask, _report: (progress: unknown) => void, nn: NeuralLayers): Gru4RecChunk {
+  const { N, E, H, B, S } = task;
+  const G = 3 * H;
+  const f32 = (name: string) => new Float32Array(task.buffers[name]!);
+  const i32 = (name: string) => new Int32Array(task.buffers[name]!);
+  const lanes = i32('lanes'); // [0, B) session, [B, 2B) position, 2B next session, 2B+1 Adam step, 2B+2 random state
+  const rng = () => {
+    let s = lanes[2 * B + 2]! >>> 0 || 1;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    lanes[2 * B + 2] = s | 0;
+    return (s >>> 0) / 4294967296;
+  };
+  if (task.kind === 'init') {
+    lanes[2 * B + 2] = (task.seed * 2654435761 + 1) | 0 || 1;
+    // Uniform in ±√(6 / (rows + width)) (Glorot), biases at zero.
+    for (const name of ['input', 'Wx', 'Wh', 'output']) {
+      const p = f32(name);
+      const rows = name === 'input' || name === 'output' ? N : name === 'Wx' ? E : H;
+      const bound = Math.sqrt(6 / (rows + p.length / rows));
+      for (let i = 0; i < p.length; i++) p[i] = (2 * rng() - 1) * bound;
+    }
+    return { loss: 0, examples: 0, finished: false, diverged: -1 };
+  }
+  const start = i32('start');
+  const items = i32('items');
+  const cumulative = new Float64Array(task.buffers.cumulative!);
+  const hidden = f32('hidden');
+  const C = B + S;
+  const x = new Float32Array(B * E);
+  const hNext = new Float32Array(B * H);
+  const cache = new Float32Array(B * 4 * H);
+  const gx = new Float32Array(B * G);
+  const gh = new Float32Array(B * G);
+  const candidates = new Int32Array(C);
+  const target = Int32Array.from({ length: B }, (_, b) => b);
+  const inputs = new Int32Array(B);
+  const Wc = new Float32Array(C * H);
+  const scores = new Float32Array(B * C);
+  const dScores = new Float32Array(B * C);
+  const dWc = new Float32Array(C * H);
+  const dh = new Float32Array(B * H);
+  const dx = new Float32Array(B * E);
+  const marks = new Int32Array(N).fill(-1);
+  const rowsIn = new Int32Array(B);
+  const rowsOut = new Int32Array(C);
+  const P: Record<string, [Float32Array, Float32Array, Float32Array, Float32Array]> = {};
+  for (const name of ['input', 'Wx', 'Wh', 'bx', 'bh', 'output', 'outputBias']) P[name] = [f32(name), f32(`${name}.g`), f32(`${name}.m`), f32(`${name}.v`)];
+  const [input, inputG] = P.input!;
+  const [Wx, WxG] = P.Wx!;
+  const [Wh, WhG] = P.Wh!;
+  const [bx, bxG] = P.bx!;
+  const [bh, bhG] = P.bh!;
+  const [output, outputG] = P.output!;
+  const [outputBias, outputBiasG] = P.outputBias!;
+  const total = cumulative[N - 1]!;
+  const sample = () => {
+    const u = rng() * total;
+    let lo = 0;
+    let hi = N - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+  const unique = (rows: Int32Array, count: number, out: Int32Array, stamp: number) => {
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const r = rows[i]!;
+      if (marks[r] !== stamp) {
+        marks[r] = stamp;
+        out[n++] = r;
+      }
+    }
+    return n;
+  };
+  let loss = 0;
+  let examples = 0;
+  for (let step = 0; step < task.steps; step++) {
+    for (let b = 0; b < B; b++) {
+      const p = lanes[B + b]!;
+      inputs[b] = items[p]!;
+      candidates[b] = items[p + 1]!;
+    }
+    for (let s = 0; s < S; s++) candidates[B + s] = sample();
+    nn.gather(input, inputs, B, E, x);
+    nn.gruForward(x, hidden, Wx, Wh, bx, bh, B, E, H, hNext, cache, gx, gh);
+    nn.gather(output, candidates, C, H, Wc);
+    nn.matmul(hNext, Wc, scores, B, C, H, false, true, 0);
+    for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) scores[b * C + c]! += outputBias[candidates[c]!]!;
+    const stepLoss = task.loss === 'bpr-max' ? nn.bprMax(scores, candidates, target, B, C, task.lambda, dScores) : nn.sampledSoftmax(scores, candidates, target, B, C, dScores);
+    if (!Number.isFinite(stepLoss)) return { loss, examples, finished: false, diverged: step };
+    loss += stepLoss;
+    examples += B;
+    for (let i = 0; i < B * C; i++) dScores[i]! /= B;
+    // Output layer: its rows and biases, then the gradient of the new hidden state.
+    nn.matmul(dScores, hNext, dWc, C, H, B, true, false, 0);
+    nn.scatterAdd(dWc, candidates, C, H, outputG);
+    for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) outputBiasG[candidates[c]!]! += dScores[b * C + c]!;
+    nn.matmul(dScores, Wc, dh, B, H, C, false, false, 0);
+    nn.gruBackward(x, hidden, Wx, Wh, cache, dh, B, E, H, dx, null, WxG, WhG, bxG, bhG, gx, gh);
+    nn.scatterAdd(dx, inputs, B, E, inputG);
+    if (!Number.isFinite(nn.squaredNorm(dh, B * H))) return { loss, examples, finished: false, diverged: step };
+    const t = ++lanes[2 * B + 1]!;
+    const adam: AdamStep = { learningRate: task.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: t, weightDecay: 0 };
+    nn.adam(Wx, WxG, P.Wx![2], P.Wx![3], Wx.length, adam);
+    nn.adam(Wh, WhG, P.Wh![2], P.Wh![3], Wh.length, adam);
+    nn.adam(bx, bxG, P.bx![2], P.bx![3], bx.length, adam);
+    nn.adam(bh, bhG, P.bh![2], P.bh![3], bh.length, adam);
+    const nIn = unique(inputs, B, rowsIn, 2 * t);
+    nn.adamRows(input, inputG, P.input![2], P.input![3], rowsIn, nIn, E, adam);
+    const nOut = unique(candidates, C, rowsOut, 2 * t + 1);
+    nn.adamRows(output, outputG, P.output![2], P.output![3], rowsOut, nOut, H, adam);
+    nn.adamRows(outputBias, outputBiasG, P.outputBias![2], P.outputBias![3], rowsOut, nOut, 1, adam);
+    // Carry the hidden state; a lane whose session ended takes the next one, from zero.
+    hidden.set(hNext);
+    for (let b = 0; b < B; b++) {
+      const p = ++lanes[B + b]!;
+      if (p + 1 < start[lanes[b]! + 1]!) continue;
+      const next = lanes[2 * B]!;
+      if (next >= task.sessions) return { loss, examples, finished: true, diverged: -1 };
+      lanes[2 * B] = next + 1;
+      lanes[b] = next;
+      lanes[B + b] = start[next]!;
+      hidden.fill(0, b * H, (b + 1) * H);
+    }
+  }
+  return { loss, examples, finished: false, diverged: -1 };
+}
+
+/** A session's hidden state before and after its last click (online updates need both). */
+interface SessionState {
+  before: Float32Array;
+  after: Float32Array;
+  /** The click `after` ends with. */
+  last: number;
+}
+
+/**
+ * GRU4Rec (Hidasi et al. 2016; Hidasi & Karatzoglou 2018): a GRU layer reads the session's
+ * clicks as item embeddings; its state, multiplied with an output embedding per item, scores
+ * every article as the next click. Trained on session-parallel mini-batches with the batch's own
+ * targets plus items sampled by popularity as negatives, under cross-entropy or BPR-max, with
+ * Adam, in a worker thread (the host's event loop stays free; seeded, so the same data gives the
+ * same model). Online, every observed click fine-tunes the output layer and the previous click's
+ * embedding, and a new article gets a row of its own on its first click: no refit needed.
+ * Queries read at most `maxLength` last clicks; an empty session gets no answer, so the engine's
+ * fallback answers it.
+ *
+ * @example
+ * ```ts
+ * const gru = createGru4RecModel({ hidden: 100, epochs: 3 });
+ * await gru.fit(dataset);
+ * gru.recommend({ history: new Int32Array(0), session: Int32Array.of(12, 40), k: 10 });
+ * ```
+ */
+export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
+  const hiddenUnits = options.hidden ?? 100;
+  const config = {
+    hidden: hiddenUnits,
+    embedding: options.embedding ?? hiddenUnits,
+    batchSize: options.batchSize ?? 32,
+    negatives: options.negatives ?? 256,
+    sampleAlpha: options.sampleAlpha ?? 0.5,
+    loss: options.loss ?? 'cross-entropy',
+    bprMaxLambda: options.bprMaxLambda ?? 1,
+    epochs: options.epochs ?? 3,
+    learningRate: options.learningRate ?? 0.002,
+    maxLength: options.maxLength ?? 20,
+    onlineLearningRate: options.onlineLearningRate ?? 0.05,
+    onlineNegatives: options.onlineNegatives ?? 32,
+    itemTtlMs: options.itemTtlMs ?? 7 * 86_400_000,
+    trainingWindowMs: options.trainingWindowMs ?? Number.POSITIVE_INFINITY,
+    sessionGapMs: options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS,
+    maxOpenSessions: options.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS,
+    seed: options.seed ?? 42,
+  };
+  const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
+  const positiveInt = (field: keyof typeof config, max: number) => {
+    const value = config[field] as number;
+    check(Number.isInteger(value) && value >= 1 && value <= max, field, value, `must be an integer from 1 to ${max}`);
+  };
+  positiveInt('hidden', 4096);
+  positiveInt('embedding', 4096);
+  positiveInt('batchSize', 4096);
+  positiveInt('epochs', 10_000);
+  positiveInt('maxLength', 10_000);
+  check(Number.isInteger(config.negatives) && config.negatives >= 0 && config.negatives <= 100_000, 'negatives', config.negatives, 'must be an integer from 0 to 100000');
+  check(Number.isInteger(config.onlineNegatives) && config.onlineNegatives >= 0 && config.onlineNegatives <= 10_000, 'onlineNegatives', config.onlineNegatives, 'must be an integer from 0 to 10000');
+  check(config.sampleAlpha >= 0 && config.sampleAlpha <= 1, 'sampleAlpha', config.sampleAlpha, 'must be in [0, 1]');
+  check(config.loss === 'cross-entropy' || config.loss === 'bpr-max', 'loss', config.loss, "must be 'cross-entropy' or 'bpr-max'");
+  check(config.bprMaxLambda >= 0 && Number.isFinite(config.bprMaxLambda), 'bprMaxLambda', config.bprMaxLambda, 'must be a finite number ≥ 0');
+  check(config.learningRate > 0 && config.learningRate <= 1, 'learningRate', config.learningRate, 'must be in (0, 1]');
+  check(config.onlineLearningRate >= 0 && config.onlineLearningRate <= 1, 'onlineLearningRate', config.onlineLearningRate, 'must be in [0, 1]');
+  check(config.itemTtlMs > 0, 'itemTtlMs', config.itemTtlMs, 'must be positive (or Infinity)');
+  check(config.trainingWindowMs > 0, 'trainingWindowMs', config.trainingWindowMs, 'must be positive (or Infinity)');
+  check(config.sessionGapMs > 0, 'sessionGapMs', config.sessionGapMs, 'must be positive');
+  positiveInt('maxOpenSessions', 100_000_000);
+  check(Number.isInteger(config.seed), 'seed', config.seed, 'must be an integer');
+
+  const E = config.embedding;
+  const H = config.hidden;
+  const nn = neuralLayers();
+  let catalog: ItemCatalog | undefined;
+  let trained = false;
+  let losses: number[] = [];
+  // Item tables, one row per catalogue index (rows grow as new articles are observed).
+  let rows = 0;
+  let input = new Float32Array(0);
+  let output = new Float32Array(0);
+  let outputBias = new Float32Array(0);
+  /** Latest click of each item (data time); 0 = never clicked, so never recommended. */
+  let lastSeen = new Float64Array(0);
+  let Wx: Float32Array = new Float32Array(0);
+  let Wh: Float32Array = new Float32Array(0);
+  let bx: Float32Array = new Float32Array(0);
+  let bh: Float32Array = new Float32Array(0);
+  let meanBias = 0;
+  let clock = 0;
+  const sessions = new SessionTracker(config.sessionGapMs, config.maxLength, config.maxOpenSessions);
+  const states = new WeakMap<OpenSession, SessionState>();
+  const recent = new Int32Array(RECENT_CLICKS);
+  let recentCount = 0;
+  let random = config.seed >>> 0 || 1;
+  const heap = new TopK(16);
+  // Scratch of one GRU step over one row.
+  const one = { x: new Float32Array(E), cache: new Float32Array(4 * H), gx: new Float32Array(3 * H), gh: new Float32Array(3 * H), dh: new Float32Array(H), dx: new Float32Array(E), next: new Float32Array(H) };
+
+  function notTrained(): never {
+    throw new MyContentError('NOT_TRAINED', 'the GRU4Rec model is not trained', { source: KIND });
+  }
+
+  function nextRandom(): number {
+    random ^= random << 13;
+    random ^= random >>> 17;
+    random ^= random << 5;
+    return (random >>> 0) / 4294967296;
+  }
+
+  /** Makes room for catalogue index `item` in the item tables. */
+  function ensureRows(item: number): void {
+    if (item < rows) return;
+    const capacity = Math.max(item + 1, Math.ceil(rows * 1.5), 1024);
+    const grow = <A extends Float32Array | Float64Array>(array: A, width: number): A => {
+      const next = new (array.constructor as new (n: number) => A)(capacity * width);
+      next.set(array);
+      return next;
+    };
+    input = grow(input, E);
+    output = grow(output, H);
+    outputBias = grow(outputBias, 1);
+    lastSeen = grow(lastSeen, 1);
+    rows = capacity;
+  }
+
+  /** A new article's first click: a small random input embedding, a neutral output row. */
+  function addItem(item: number): void {
+    ensureRows(item);
+    const bound = Math.sqrt(6 / (rows + E));
+    for (let d = 0; d < E; d++) input[item * E + d] = (2 * nextRandom() - 1) * bound;
+    output.fill(0, item * H, (item + 1) * H);
+    outputBias[item] = meanBias;
+  }
+
+  const live = (item: number) => item < rows && lastSeen[item]! > 0 && clock - lastSeen[item]! <= config.itemTtlMs;
+
+  /** One GRU step of one row: `after` from `before` and the click's embedding. */
+  function step(before: Float32Array, item: number, after: Float32Array): void {
+    nn.gather(input, Int32Array.of(item), 1, E, one.x);
+    nn.gruForward(one.x, before, Wx, Wh, bx, bh, 1, E, H, after, one.cache, one.gx, one.gh);
+  }
+
+  /** The hidden state after the session's clicks (unknown items skipped). */
+  function encode(clicks: ArrayLike<number>): Float32Array {
+    let h = new Float32Array(H);
+    let next = new Float32Array(H);
+    for (let p = 0; p < clicks.length; p++) {
+      const item = clicks[p]!;
+      if (item < 0 || item >= rows || lastSeen[item] === 0) continue;
+      step(h, item, next);
+      [h, next] = [next, h];
+    }
+    return h;
+  }
+
+  function scoreOf(h: Float32Array, item: number): number {
+    let s = outputBias[item]!;
+    const o = item * H;
+    for (let d = 0; d < H; d++) s += h[d]! * output[o + d]!;
+    return s;
+  }
+
+  /**
+   * Online fine-tuning on one click: cross-entropy of `target` against recent clicks, by SGD on
+   * the output rows involved and on the input embedding of the click before it.
+   */
+  function learnClick(state: SessionState, target: number): void {
+    const lr = config.onlineLearningRate;
+    const candidates = [target];
+    for (let s = 0; s < config.onlineNegatives && recentCount > 0; s++) {
+      const item = recent[Math.floor(nextRandom() * Math.min(recentCount, RECENT_CLICKS))]!;
+      if (item !== target) candidates.push(item);
+    }
+    const h = state.after;
+    let max = Number.NEGATIVE_INFINITY;
+    const scores = candidates.map((item) => scoreOf(h, item));
+    for (const s of scores) max = Math.max(max, s);
+    let sum = 0;
+    for (let c = 0; c < scores.length; c++) sum += (scores[c] = Math.exp(scores[c]! - max));
+    one.dh.fill(0);
+    for (let c = 0; c < candidates.length; c++) {
+      const item = candidates[c]!;
+      const d = scores[c]! / sum - (c === 0 ? 1 : 0);
+      const o = item * H;
+      for (let k = 0; k < H; k++) {
+        one.dh[k]! += d * output[o + k]!;
+        output[o + k]! -= lr * d * h[k]!;
+      }
+      outputBias[item]! -= lr * d;
+    }
+    // Back through the last GRU step into the embedding of the click that led here.
+    nn.gather(input, Int32Array.of(state.last), 1, E, one.x);
+    nn.gruForward(one.x, state.before, Wx, Wh, bx, bh, 1, E, H, one.next, one.cache, one.gx, one.gh);
+    gruInputGradient(state.before);
+    for (let d = 0; d < E; d++) input[state.last * E + d]! -= lr * one.dx[d]!;
+  }
+
+  /** `one.dx` from `one.dh` through the step in `one.cache` (weights left as they are). */
+  function gruInputGradient(before: Float32Array): void {
+    const dgx = one.gx;
+    const c = one.cache;
+    for (let j = 0; j < H; j++) {
+      const r = c[j]!;
+      const z = c[H + j]!;
+      const n = c[2 * H + j]!;
+      const hn = c[3 * H + j]!;
+      const d = one.dh[j]!;
+      const dnPre = d * (1 - z) * (1 - n * n);
+      dgx[j] = dnPre * hn * r * (1 - r);
+      dgx[H + j] = d * (before[j]! - n) * z * (1 - z);
+      dgx[2 * H + j] = dnPre;
+    }
+    nn.matmul(dgx, Wx, one.dx, 1, E, 3 * H, false, true, 0);
+  }
+
+  function observe(event: ObservedInteraction): void {
+    if (!(event.weight > 0) || event.item < 0) return;
+    const item = event.item;
+    const t = event.timestamp;
+    if (item >= rows || lastSeen[item] === 0) addItem(item);
+    if (t > clock) clock = t;
+    if (t > lastSeen[item]!) lastSeen[item] = t;
+    recent[recentCount++ % RECENT_CLICKS] = item;
+    const session = sessions.sessionAt(sessionKey(event), t, event.userId);
+    const previous = session.items;
+    if (previous[previous.length - 1] === item) {
+      if (t > session.last) session.last = t;
+      return;
+    }
+    let state = states.get(session);
+    if (!state && previous.length > 0) {
+      const before = encode(previous.slice(0, -1));
+      const after = new Float32Array(H);
+      step(before, previous[previous.length - 1]!, after);
+      state = { before, after, last: previous[previous.length - 1]! };
+    }
+    if (state && config.onlineLearningRate > 0) learnClick(state, item);
+    const before = state ? state.after : new Float32Array(H);
+    const after = new Float32Array(H);
+    step(before, item, after);
+    states.set(session, { before, after, last: item });
+    sessions.push(session, item, t);
+    sessions.sweep(clock);
+  }
+
+  /** The hidden state a query's session leads to, or undefined when none of its clicks is known. */
+  function queryState(query: Pick<ModelQuery, 'session' | 'history'>): Float32Array | undefined {
+    const clicks = querySession(query, config.maxLength);
+    let known = false;
+    for (let p = 0; p < clicks.length && !known; p++) known = clicks[p]! >= 0 && clicks[p]! < rows && lastSeen[clicks[p]!]! > 0;
+    return known ? encode(clicks) : undefined;
+  }
+
+  async function fit(data: InteractionDataset, context: FitContext = {}): Promise<void> {
+    throwIfAborted(context.signal, KIND);
+    const sequences: SessionSequences = sessionSequences(data, config.sessionGapMs, config.trainingWindowMs);
+    if (sequences.sessions === 0) {
+      throw new MyContentError('INVALID_INPUT', 'GRU4Rec needs at least one session of two clicks or more', { source: KIND, field: 'data', value: data.length });
+    }
+    const N = Math.max(1, data.catalog.size);
+    const B = Math.min(config.batchSize, sequences.sessions);
+    const S = config.negatives;
+    const shapes = parameterShapes(N, E, H);
+    const buffers: Record<string, SharedArrayBuffer> = {};
+    for (const [name, [r, w]] of Object.entries(shapes)) {
+      for (const suffix of ['', '.g', '.m', '.v']) buffers[name + suffix] = new SharedArrayBuffer(r * w * 4);
+    }
+    const shared = (name: string, bytes: number) => (buffers[name] = new SharedArrayBuffer(Math.max(4, bytes)));
+    new Int32Array(shared('start', sequences.start.byteLength)).set(sequences.start);
+    new Int32Array(shared('items', sequences.items.byteLength)).set(sequences.items);
+    const cumulative = new Float64Array(shared('cumulative', N * 8));
+    let acc = 0;
+    for (let i = 0; i < N; i++) cumulative[i] = acc += sequences.clicks[i]! > 0 ? sequences.clicks[i]! ** config.sampleAlpha : 0;
+    shared('hidden', B * H * 4);
+    const lanes = new Int32Array(shared('lanes', (2 * B + 3) * 4));
+    const task = (kind: Gru4RecTask['kind'], steps: number): Gru4RecTask => ({
+      kind,
+      buffers,
+      N,
+      E,
+      H,
+      B,
+      S,
+      sessions: sequences.sessions,
+      loss: config.loss,
+      lambda: config.bprMaxLambda,
+      learningRate: config.learningRate,
+      seed: config.seed,
+      steps,
+    });
+    // About 50 ms of work per task: abort and progress between tasks.
+    const stepsPerTask = Math.max(1, Math.round(2e7 / (B * (3 * H * (E + H) * 3 + (B + S) * H * 3))));
+    const pool = createKernelPool(gru4recKernel, { workers: 1, name: KIND, library: neuralLayers });
+    const epochLosses: number[] = [];
+    try {
+      await pool.run(task('init', 0));
+      for (let epoch = 0; epoch < config.epochs; epoch++) {
+        for (let b = 0; b < B; b++) {
+          lanes[b] = b;
+          lanes[B + b] = sequences.start[b]!;
+        }
+        lanes[2 * B] = B;
+        new Float32Array(buffers.hidden!).fill(0);
+        let sum = 0;
+        let examples = 0;
+        for (;;) {
+          throwIfAborted(context.signal, KIND);
+          const chunk = await pool.run(task('train', stepsPerTask));
+          sum += chunk.loss;
+          examples += chunk.examples;
+          if (chunk.diverged >= 0) {
+            const at = lanes[2 * B + 1]! + 1;
+            throw new MyContentError('DIVERGED', `GRU4Rec training diverged at epoch ${epoch + 1}, step ${at}: a loss or gradient is not finite (lower learningRate)`, {
+              source: KIND,
+              field: 'learningRate',
+              value: config.learningRate,
+            });
+          }
+          context.onProgress?.({ phase: `epoch ${epoch + 1}`, done: Math.min(lanes[2 * B]!, sequences.sessions), total: sequences.sessions });
+          if (chunk.finished) break;
+        }
+        epochLosses.push(sum / Math.max(1, examples));
+      }
+    } finally {
+      await pool.close();
+    }
+    const view = (name: string) => new Float32Array(buffers[name]!);
+    catalog = data.catalog;
+    rows = N;
+    input = view('input').slice();
+    output = view('output').slice();
+    outputBias = view('outputBias').slice();
+    Wx = view('Wx').slice();
+    Wh = view('Wh').slice();
+    bx = view('bx').slice();
+    bh = view('bh').slice();
+    lastSeen = new Float64Array(N);
+    clock = 0;
+    let biasSum = 0;
+    let known = 0;
+    for (let r = 0; r < data.length; r++) {
+      const item = data.item[r]!;
+      if (data.weight[r]! <= 0 || sequences.clicks[item] === 0) continue;
+      const t = data.timestamp[r]!;
+      if (t > lastSeen[item]!) lastSeen[item] = t;
+      if (t > clock) clock = t;
+    }
+    for (let i = 0; i < N; i++) {
+      if (lastSeen[i]! > 0) {
+        biasSum += outputBias[i]!;
+        known++;
+      }
+    }
+    meanBias = known > 0 ? biasSum / known : 0;
+    losses = epochLosses;
+    // The latest training clicks are the first online negatives.
+    const latest = sequences.latest(RECENT_CLICKS);
+    recent.set(latest);
+    recentCount = latest.length;
+    random = config.seed >>> 0 || 1;
+    sessions.clear();
+    trained = true;
+  }
+
+  const model: Gru4RecModel = {
+    kind: KIND,
+    capabilities: { online: true, personalized: true, sequential: true, trending: false, similarItems: false },
+    untrainedCopy: () => createGru4RecModel(options),
+    get trained() {
+      return trained;
+    },
+    get losses() {
+      return losses;
+    },
+    get items() {
+      return rows;
+    },
+    get clock() {
+      return clock;
+    },
+    fit,
+    observe(event) {
+      if (trained) observe(event);
+    },
+    recommend(query: ModelQuery): ScoredItems {
+      if (!trained) notTrained();
+      if (query.k < 1) return NO_ITEMS;
+      const h = queryState(query);
+      if (!h) return NO_ITEMS;
+      heap.reset(query.k);
+      const filter = query.filter;
+      for (let item = 0; item < rows; item++) {
+        if (!live(item)) continue;
+        const s = scoreOf(h, item);
+        if (s >= heap.threshold && (!filter || filter(item))) heap.push(item, s);
+      }
+      return heap.drain();
+    },
+    score(query, candidates) {
+      if (!trained) notTrained();
+      const h = queryState(query) ?? new Float32Array(H);
+      return Float32Array.from(candidates, (item) => (item >= 0 && item < rows && lastSeen[item]! > 0 ? scoreOf(h, item) : Number.NEGATIVE_INFINITY));
+    },
+    stateStats: () => ({ openSessions: sessions.size, openSessionsLimit: sessions.maxOpen, openSessionsEvicted: sessions.evicted, items: rows }),
+    forgetUser(userId) {
+      // Open sessions (and their hidden states, held by them) are all that name a user.
+      sessions.forgetOwner(userId);
+    },
+    userData(userId) {
+      const open = sessions.openOf(userId);
+      return open.length === 0 ? undefined : { openSessions: open.map((items) => items.map((item) => catalog?.idAt(item) ?? String(item))) };
+    },
+    toArtifact(): ModelArtifact {
+      if (!trained || !catalog) notTrained();
+      const n = Math.min(rows, catalog.size);
+      return {
+        kind: KIND,
+        formatVersion: FORMAT_VERSION,
+        state: { config, clock, meanBias, losses, itemIds: catalog.idList().slice(0, n) },
+        arrays: {
+          input: input.slice(0, n * E),
+          output: output.slice(0, n * H),
+          outputBias: outputBias.slice(0, n),
+          lastSeen: lastSeen.slice(0, n),
+          recent: recent.slice(0, Math.min(recentCount, RECENT_CLICKS)),
+          Wx,
+          Wh,
+          bx,
+          bh,
+        },
+      };
+    },
+    restore(artifact: ModelArtifact, target: ItemCatalog) {
+      assertArtifactKind(artifact, KIND, FORMAT_VERSION);
+      const state = artifact.state as { config: { hidden: number; embedding: number }; clock: number; meanBias: number; losses: number[]; itemIds: string[] };
+      if (state.config.hidden !== H || state.config.embedding !== E) {
+        throw new MyContentError('INVALID_CONFIG', `the artifact has hidden ${state.config.hidden} and embedding ${state.config.embedding}, this model ${H} and ${E}`, { source: KIND, field: 'hidden', value: H });
+      }
+      const map = bindItemIds(state.itemIds, target);
+      const a = artifact.arrays as Record<string, Float32Array>;
+      rows = 0;
+      input = new Float32Array(0);
+      output = new Float32Array(0);
+      outputBias = new Float32Array(0);
+      lastSeen = new Float64Array(0);
+      ensureRows(Math.max(0, target.size - 1));
+      const savedSeen = artifact.arrays.lastSeen as Float64Array;
+      for (let i = 0; i < map.length; i++) {
+        const j = map[i]!;
+        input.set(a.input!.subarray(i * E, (i + 1) * E), j * E);
+        output.set(a.output!.subarray(i * H, (i + 1) * H), j * H);
+        outputBias[j] = a.outputBias![i]!;
+        lastSeen[j] = savedSeen[i]!;
+      }
+      ({ Wx, Wh, bx, bh } = { Wx: a.Wx!, Wh: a.Wh!, bx: a.bx!, bh: a.bh! });
+      clock = state.clock;
+      meanBias = state.meanBias;
+      losses = state.losses;
+      const savedRecent = artifact.arrays.recent as Int32Array;
+      for (let i = 0; i < savedRecent.length; i++) recent[i] = map[savedRecent[i]!]!;
+      recentCount = savedRecent.length;
+      random = config.seed >>> 0 || 1;
+      sessions.clear();
+      catalog = target;
+      trained = true;
+    },
+  };
+  return model;
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { neuralLayers } from '../src/neural/layers';
+
+// Every backward pass against central finite differences, in double precision.
+const nn = neuralLayers();
+const EPS = 1e-6;
+
+function random(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32 - 0.5;
+  };
+}
+
+function filled(length: number, rand: () => number, scale = 1): Float64Array {
+  return Float64Array.from({ length }, () => scale * rand());
+}
+
+/** Numerical gradient of `loss()` with respect to every entry of `param`. */
+function numerical(param: Float64Array, loss: () => number): Float64Array {
+  const out = new Float64Array(param.length);
+  for (let i = 0; i < param.length; i++) {
+    const keep = param[i]!;
+    param[i] = keep + EPS;
+    const up = loss();
+    param[i] = keep - EPS;
+    const down = loss();
+    param[i] = keep;
+    out[i] = (up - down) / (2 * EPS);
+  }
+  return out;
+}
+
+/** Largest |a − b| relative to the largest |b| (at least 1e-3). */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  let scale = 1e-3;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst / scale;
+}
+
+const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);
+
+describe('neural layers: backward passes against finite differences', () => {
+  it('matmul, in all four transpose combinations, against a naive product', () => {
+    const rand = random(1);
+    const [m, n, k] = [3, 4, 5];
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const A = filled(m * k, rand);
+        const B = filled(k * n, rand);
+        const C = filled(m * n, rand);
+        const expected = Float64Array.from(C, (c) => 0.5 * c);
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            for (let p = 0; p < k; p++) expected[i * n + j]! += A[transA ? p * m + i : i * k + p]! * B[transB ? j * k + p : p * n + j]!;
+          }
+        }
+        nn.matmul(A, B, C, m, n, k, transA, transB, 0.5);
+        expect(relativeError(C, expected)).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it('GRU step: gradients of inputs, previous state, weights and biases', () => {
+    const rand = random(2);
+    const [B, E, H] = [3, 4, 5];
+    const G = 3 * H;
+    const x = filled(B * E, rand, 2);
+    const h = filled(B * H, rand, 2);
+    const Wx = filled(E * G, rand);
+    const Wh = filled(H * G, rand);
+    const bx = filled(G, rand);
+    const bh = filled(G, rand);
+    const weight = filled(B * H, rand); // the loss: Σ weight ⊙ h'
+    const hNext = new Float64Array(B * H);
+    const cache = new Float64Array(B * 4 * H);
+    const gx = new Float64Array(B * G);
+    const gh = new Float64Array(B * G);
+    const loss = () => {
+      nn.gruForward(x, h, Wx, Wh, bx, bh, B, E, H, hNext, cache, gx, gh);
+      return dot(hNext, weight);
+    };
+    loss();
+    const grads = { dx: new Float64Array(B * E), dh: new Float64Array(B * H), dWx: new Float64Array(E * G), dWh: new Float64Array(H * G), dbx: new Float64Array(G), dbh: new Float64Array(G) };
+    nn.gruBackward(x, h, Wx, Wh, cache, weight, B, E, H, grads.dx, grads.dh, grads.dWx, grads.dWh, grads.dbx, grads.dbh, new Float64Array(B * G), new Float64Array(B * G));
+    expect(relativeError(grads.dx, numerical(x, loss))).toBeLessThan(1e-7);
+    expect(relativeError(grads.dh, numerical(h, loss))).toBeLessThan(1e-7);
+    expect(relativeError(grads.dWx, numerical(Wx, loss))).toBeLessThan(1e-7);
+    expect(relativeError(grads.dWh, numerical(Wh, loss))).toBeLessThan(1e-7);
+    expect(relativeError(grads.dbx, numerical(bx, loss))).toBeLessThan(1e-7);
+    expect(relativeError(grads.dbh, numerical(bh, loss))).toBeLessThan(1e-7);
+  });
+
+  it('embedding gather and scatter: repeated rows add their gradients', () => {
+    const rand = random(3);
+    const table = filled(6 * 3, rand);
+    const rows = Int32Array.of(4, 1, 4, 0);
+    const weight = filled(4 * 3, rand);
+    const out = new Float64Array(4 * 3);
+    const loss = () => {
+      nn.gather(table, rows, 4, 3, out);
+      return dot(out, weight);
+    };
+    const dTable = new Float64Array(6 * 3);
+    nn.scatterAdd(weight, rows, 4, 3, dTable);
+    expect(relativeError(dTable, numerical(table, loss))).toBeLessThan(1e-8);
+  });
+
+  it('sampled softmax and BPR-max: score gradients, with the target repeated among the samples left out', () => {
+    const rand = random(4);
+    const [B, C] = [3, 7];
+    const candidates = Int32Array.of(10, 11, 12, 20, 11, 30, 31); // item 11 twice: in-batch target and a sample
+    const target = Int32Array.of(0, 1, 2);
+    const scores = filled(B * C, rand, 4);
+    const scratch = new Float64Array(B * C);
+    for (const [name, loss] of [
+      ['softmax', () => nn.sampledSoftmax(scores, candidates, target, B, C, scratch)],
+      ['bpr-max', () => nn.bprMax(scores, candidates, target, B, C, 0.5, scratch)],
+    ] as const) {
+      const dScores = new Float64Array(B * C);
+      if (name === 'softmax') nn.sampledSoftmax(scores, candidates, target, B, C, dScores);
+      else nn.bprMax(scores, candidates, target, B, C, 0.5, dScores);
+      const expected = numerical(scores, loss);
+      expect(relativeError(dScores, expected), name).toBeLessThan(1e-7);
+      expect(dScores[1 * C + 4], `${name}: the target's duplicate has no gradient`).toBe(0);
+      expect(expected[1 * C + 4]).toBeCloseTo(0, 9);
+    }
+  });
+
+  it('sampled softmax equals the full cross-entropy when every item is a candidate', () => {
+    const scores = Float64Array.of(1, 2, 3);
+    const d = new Float64Array(3);
+    const loss = nn.sampledSoftmax(scores, Int32Array.of(0, 1, 2), Int32Array.of(2), 1, 3, d);
+    const z = Math.exp(1) + Math.exp(2) + Math.exp(3);
+    expect(loss).toBeCloseTo(-Math.log(Math.exp(3) / z), 12);
+    expect(d[2]).toBeCloseTo(Math.exp(3) / z - 1, 12);
+  });
+
+  it('sigmoid cross-entropy: gradient of the logits, and no overflow at large logits', () => {
+    const rand = random(6);
+    const logits = filled(6, rand, 8);
+    const labels = Float64Array.of(1, 0, 1, 1, 0, 0);
+    const d = new Float64Array(6);
+    nn.sigmoidCrossEntropy(logits, labels, 6, d);
+    expect(relativeError(d, numerical(logits, () => nn.sigmoidCrossEntropy(logits, labels, 6, new Float64Array(6))))).toBeLessThan(1e-7);
+    const extreme = nn.sigmoidCrossEntropy(Float64Array.of(800, -800), Float64Array.of(0, 1), 2, new Float64Array(2));
+    expect(extreme).toBeCloseTo(1600, 6);
+  });
+
+  it('ReLU backward passes the gradient where the output is positive', () => {
+    const rand = random(5);
+    const X = filled(12, rand);
+    const weight = filled(12, rand);
+    const Y = new Float64Array(12);
+    const loss = () => {
+      Y.set(X);
+      nn.relu(Y, 12);
+      return dot(Y, weight);
+    };
+    loss();
+    const dY = weight.slice();
+    nn.reluBackward(Y, dY, 12);
+    expect(relativeError(dY, numerical(X, loss))).toBeLessThan(1e-8);
+  });
+
+  it('Adam: the first step moves each parameter by the learning rate against its gradient; row updates touch only their rows', () => {
+    const param = Float64Array.of(1, 1, 1, 1);
+    const grad = Float64Array.of(0.5, -2, 0, 3);
+    const step = { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-12, step: 1, weightDecay: 0 };
+    nn.adam(param, grad, new Float64Array(4), new Float64Array(4), 4, step);
+    expect(Array.from(param, (p) => Number(p.toFixed(9)))).toEqual([0.9, 1.1, 1, 0.9]);
+    expect(Array.from(grad)).toEqual([0, 0, 0, 0]);
+    const table = Float64Array.of(1, 1, 1, 1, 1, 1);
+    const tableGrad = Float64Array.of(1, 1, 1, 1, 1, 1);
+    nn.adamRows(table, tableGrad, new Float64Array(6), new Float64Array(6), Int32Array.of(2), 1, 2, step);
+    expect(Array.from(table, (p) => Number(p.toFixed(9)))).toEqual([1, 1, 1, 1, 0.9, 0.9]);
+    expect(Array.from(tableGrad)).toEqual([1, 1, 1, 1, 0, 0]);
+  });
+});
