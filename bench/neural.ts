@@ -9,6 +9,7 @@
  * same network, sizes and loss on TensorFlow.js's CPU backend. Quality: GRU4Rec against sequential
  * rules and V-SkNN in one replay of the validation window of `../shared/data/globo-dev/`.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ItemCatalog, datasetFromInteractions, encodeModelArtifact, type Interaction } from '@mycontent/core';
@@ -17,6 +18,7 @@ import { evaluateReplay, type ReplayReport } from '@mycontent/core/eval';
 import { createGru4RecModel, createRecentPopularityModel, createSequentialRulesModel, createSessionKnnModel, type Gru4RecOptions } from '@mycontent/algorithms';
 import { fmt, gitRevision, log, machine, percentile } from './lib';
 import { tfjsGru4RecThroughput } from './neural/tfjs-gru4rec';
+import { tfjsNcfThroughput } from './neural/tfjs-ncf';
 
 const { values } = parseArgs({
   options: {
@@ -124,6 +126,28 @@ async function quality(): Promise<ReplayReport> {
   });
 }
 
+interface EvaluationRow { model: string; fitMs: number; metrics: { ndcg: number; precision: number; recall: number; hitRate: number } }
+
+/**
+ * NCF against BPR and ALS on MovieLens-100k-shaped ratings, through the CLI's `evaluate` (same
+ * split, full ranking), and NCF's training throughput against TensorFlow.js's.
+ */
+async function ncf() {
+  const cli = (...args: string[]) => execFileSync('npm', ['run', '--silent', 'cli', '--', ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (!existsSync('data/ml/u.data')) cli('generate', '--kind', 'ratings', '--seed', '1', '--out', 'data/ml');
+  cli('evaluate', '--data', 'data/ml', '--format', 'movielens', '--models', 'bpr,als,ncf', '--json', 'data/ncf-evaluation.json');
+  const report = JSON.parse(readFileSync('data/ncf-evaluation.json', 'utf8')) as { trainInteractions: number; cases: number; results: EvaluationRow[] };
+  const ncfRow = report.results.find((r) => r.model === 'ncf')!;
+  // Defaults: 20 epochs, each positive with 4 negatives.
+  const ours = (report.trainInteractions * 5 * 20) / (ncfRow.fitMs / 1000);
+  log(`NCF: ${fmt(ours, 0)} examples/s`);
+  const tfjs = await tfjsNcfThroughput({ users: 943, items: 1682, gmfFactors: 32, mlpFactors: 32, layers: [64, 32, 16], batch: 256 * 5 }, 2, 1);
+  log(`tfjs CPU NCF: ${fmt(tfjs.examplesPerSecond, 1)} examples/s`);
+  const parameters = (943 + 1682) * 64 + 64 * 64 + 64 + 64 * 32 + 32 + 32 * 16 + 16 + 48 + 1;
+  return { report, ours, tfjs, parameters };
+}
+
+const neumf = await ncf();
 const small = await throughput(2_000, 20_000, true);
 const large = await throughput(41_000, 60_000, false);
 const costs = await servingCosts();
@@ -135,7 +159,7 @@ const qualityPart = replay
 
 Replay from ${values.at} of \`${values.clicks}\`: ${replay.cases.toLocaleString('en-US')} next clicks asked, each answered
 with only the events before it, every model learning online from the stream (the protocol of \`evaluate --protocol replay\`);
-${replay.trainInteractions.toLocaleString('en-US')} training clicks; ${fmt(100 * replay.unseenTargets / Math.max(1, replay.cases), 1)} % of the next clicks go to
+${replay.trainInteractions.toLocaleString('en-US')} training clicks; ${fmt(100 * replay.unseenTargets, 1)} % of the next clicks go to
 articles absent from training. GRU4Rec trains on the last 24 h before the window (1 epoch) and recommends articles clicked in the
 last 2 h.
 
@@ -144,6 +168,21 @@ last 2 h.
 ${replay.results.map((r) => `| ${r.model} | ${fmt(r.hitRate, 4)} | ${fmt(r.mrr, 4)} | ${fmt(r.ndcg, 4)} | ${fmt(r.stats.fitMs / 1000, 1)} s | ${fmt(r.stats.throughput, 0)} |`).join('\n')}
 `
   : '(Quality on real clicks not measured in this run.)\n';
+
+const ncfPart = `### NCF (NeuMF) on MovieLens-100k-shaped ratings, against BPR and ALS
+
+\`npm run cli -- evaluate --data data/ml --format movielens --models bpr,als,ncf\` (per-user 75/25 split, full ranking, ${neumf.report.cases.toLocaleString('en-US')} test users;
+every model with its defaults — NCF: GMF 32 + MLP 32 → [64, 32, 16], 4 negatives, 20 epochs, Adam 0.001).
+
+| model | nDCG@10 | P@10 | R@10 | HR@10 | fit |
+| --- | --- | --- | --- | --- | --- |
+${neumf.report.results.map((r) => `| ${r.model} | ${fmt(r.metrics.ndcg, 4)} | ${fmt(r.metrics.precision, 4)} | ${fmt(r.metrics.recall, 4)} | ${fmt(r.metrics.hitRate, 4)} | ${fmt(r.fitMs / 1000, 1)} s |`).join('\n')}
+
+Training throughput, same network and batch (256 positives × 5): ours ${fmt(neumf.ours, 0)} examples/s; TensorFlow.js CPU
+${fmt(neumf.tfjs.examplesPerSecond, 1)} examples/s (${fmt(neumf.tfjs.msPerStep / 1000, 1)} s a step) — ${fmt(neumf.ours / neumf.tfjs.examplesPerSecond, 0)}×. Parameters: ${neumf.parameters.toLocaleString('en-US')}
+(${mb(neumf.parameters * 4)} as float32; training holds 4 copies: value, gradient, 2 Adam moments).
+
+`;
 
 const section = `<!-- neural:start -->
 ## Neural models (\`npm run bench:neural\`)
@@ -172,7 +211,7 @@ every step; ours update only the rows a mini-batch touched.
 
 \`recommend()\` scores every live article (a dot product of width ${SIZES.hidden} each) after running the GRU over the session's clicks.
 
-${qualityPart}<!-- neural:end -->`;
+${ncfPart}${qualityPart}<!-- neural:end -->`;
 
 const out = values.out!;
 const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';

@@ -198,7 +198,7 @@ export const MODELS: Record<string, ModelSpec> = {
         learningRate: { type: 'float', min: 0.0005, max: 0.02, log: true },
         onlineLearningRate: { type: 'float', min: 0.001, max: 0.3, log: true },
       },
-      defaults: { hidden: 100, negatives: 256, sampleAlpha: 0.5, loss: 'cross-entropy', epochs: 3, learningRate: 0.002, onlineLearningRate: 0.05 },
+      defaults: { hidden: 100, negatives: 256, sampleAlpha: 0.5, loss: 'cross-entropy', epochs: 3, learningRate: 0.001, onlineLearningRate: 0.05 },
     },
   },
   svdpp: {

@@ -152,6 +152,64 @@ describe('neural layers: backward passes against finite differences', () => {
     expect(extreme).toBeCloseTo(1600, 6);
   });
 
+  it('layer norm: gradients of the input, scale and shift', () => {
+    const rand = random(7);
+    const [m, n] = [3, 5];
+    const X = filled(m * n, rand, 3);
+    const gamma = filled(n, rand);
+    const beta = filled(n, rand);
+    const weight = filled(m * n, rand);
+    const Y = new Float64Array(m * n);
+    const xhat = new Float64Array(m * n);
+    const invStd = new Float64Array(m);
+    const loss = () => {
+      nn.layerNormForward(X, gamma, beta, m, n, 1e-5, Y, xhat, invStd);
+      return dot(Y, weight);
+    };
+    loss();
+    const dX = new Float64Array(m * n);
+    const dGamma = new Float64Array(n);
+    const dBeta = new Float64Array(n);
+    nn.layerNormBackward(weight, gamma, xhat, invStd, m, n, dX, dGamma, dBeta);
+    expect(relativeError(dX, numerical(X, loss))).toBeLessThan(1e-6);
+    expect(relativeError(dGamma, numerical(gamma, loss))).toBeLessThan(1e-7);
+    expect(relativeError(dBeta, numerical(beta, loss))).toBeLessThan(1e-7);
+    // Each output row has mean β̄-shifted zero and unit variance before the scale.
+    const row = Array.from(xhat.subarray(0, n));
+    expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 10);
+    expect(row.reduce((a, b) => a + b * b, 0) / n).toBeCloseTo(1, 3);
+  });
+
+  it('causal self-attention (2 heads, left padding): gradients of the input and the three projections; no look ahead', () => {
+    const rand = random(8);
+    const [T, D, heads, validFrom] = [5, 4, 2, 1];
+    const X = filled(T * D, rand, 2);
+    const Wq = filled(D * D, rand);
+    const Wk = filled(D * D, rand);
+    const Wv = filled(D * D, rand);
+    const weight = filled(T * D, rand);
+    const [Q, K, V, O] = [0, 0, 0, 0].map(() => new Float64Array(T * D)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+    const P = new Float64Array(heads * T * T);
+    const loss = () => {
+      nn.attentionForward(X, Wq, Wk, Wv, T, D, heads, validFrom, Q, K, V, P, O);
+      return dot(O, weight);
+    };
+    loss();
+    const grads = { dX: new Float64Array(T * D), dWq: new Float64Array(D * D), dWk: new Float64Array(D * D), dWv: new Float64Array(D * D) };
+    nn.attentionBackward(X, Wq, Wk, Wv, T, D, heads, validFrom, Q, K, V, P, weight, grads.dX, grads.dWq, grads.dWk, grads.dWv, new Float64Array(T * D), new Float64Array(T * D), new Float64Array(T * D), new Float64Array(T));
+    expect(relativeError(grads.dX, numerical(X, loss))).toBeLessThan(1e-7);
+    expect(relativeError(grads.dWq, numerical(Wq, loss))).toBeLessThan(1e-7);
+    expect(relativeError(grads.dWk, numerical(Wk, loss))).toBeLessThan(1e-7);
+    expect(relativeError(grads.dWv, numerical(Wv, loss))).toBeLessThan(1e-7);
+    // The padded row is zero and moving a later position does not change an earlier output.
+    loss();
+    expect(Array.from(O.subarray(0, D))).toEqual([0, 0, 0, 0]);
+    const before = O.slice(0, 3 * D);
+    X[4 * D] = X[4 * D]! + 5;
+    loss();
+    expect(Array.from(O.subarray(0, 3 * D))).toEqual(Array.from(before));
+  });
+
   it('ReLU backward passes the gradient where the output is positive', () => {
     const rand = random(5);
     const X = filled(12, rand);

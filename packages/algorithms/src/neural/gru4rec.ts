@@ -39,7 +39,7 @@ export interface Gru4RecOptions {
   bprMaxLambda?: number;
   /** Passes over the training sessions. @default 3 */
   epochs?: number;
-  /** Adam learning rate. @default 0.002 */
+  /** Adam learning rate. @default 0.001 */
   learningRate?: number;
   /** The last clicks of a session a query reads; longer sessions are truncated to them. @default 20 */
   maxLength?: number;
@@ -288,7 +288,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     loss: options.loss ?? 'cross-entropy',
     bprMaxLambda: options.bprMaxLambda ?? 1,
     epochs: options.epochs ?? 3,
-    learningRate: options.learningRate ?? 0.002,
+    learningRate: options.learningRate ?? 0.001,
     maxLength: options.maxLength ?? 20,
     onlineLearningRate: options.onlineLearningRate ?? 0.05,
     onlineNegatives: options.onlineNegatives ?? 32,
@@ -376,11 +376,16 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     rows = capacity;
   }
 
-  /** A new article's first click: a small random input embedding, a neutral output row. */
-  function addItem(item: number): void {
+  /**
+   * A new article's first click: a neutral output row, and as input embedding the one of the
+   * click its first reader came from (a little noise added), else a small random one — so that a
+   * session ending on it starts where its first reader was, before online updates refine it.
+   */
+  function addItem(item: number, cameFrom: number | undefined): void {
     ensureRows(item);
     const bound = Math.sqrt(6 / (rows + E));
-    for (let d = 0; d < E; d++) input[item * E + d] = (2 * nextRandom() - 1) * bound;
+    const known = cameFrom !== undefined && cameFrom < rows && lastSeen[cameFrom]! > 0;
+    for (let d = 0; d < E; d++) input[item * E + d] = (known ? input[cameFrom * E + d]! : 0) + (2 * nextRandom() - 1) * bound;
     output.fill(0, item * H, (item + 1) * H);
     outputBias[item] = meanBias;
   }
@@ -470,12 +475,12 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     if (!(event.weight > 0) || event.item < 0) return;
     const item = event.item;
     const t = event.timestamp;
-    if (item >= rows || lastSeen[item] === 0) addItem(item);
+    const session = sessions.sessionAt(sessionKey(event), t, event.userId);
+    const previous = session.items;
+    if (item >= rows || lastSeen[item] === 0) addItem(item, previous[previous.length - 1]);
     if (t > clock) clock = t;
     if (t > lastSeen[item]!) lastSeen[item] = t;
     recent[recentCount++ % RECENT_CLICKS] = item;
-    const session = sessions.sessionAt(sessionKey(event), t, event.userId);
-    const previous = session.items;
     if (previous[previous.length - 1] === item) {
       if (t > session.last) session.last = t;
       return;

@@ -65,6 +65,28 @@ export interface NeuralLayers {
   sigmoidCrossEntropy(logits: Vector, labels: Vector, count: number, dLogits: Vector): number;
   /** `X = max(X, 0)` in place. */
   relu(X: Vector, length: number): void;
+  /**
+   * Layer normalisation of each of the m rows of `X` (width n): `Y = γ ⊙ (x − μ) / √(σ² + ε) + β`.
+   * Writes `Y`, and `xhat` (m×n) and `invStd` (m) for the backward pass.
+   */
+  layerNormForward(X: Vector, gamma: Vector, beta: Vector, m: number, n: number, epsilon: number, Y: Vector, xhat: Vector, invStd: Vector): void;
+  /** The backward pass of {@link NeuralLayers.layerNormForward}: writes `dX`, adds into `dGamma` and `dBeta`. */
+  layerNormBackward(dY: Vector, gamma: Vector, xhat: Vector, invStd: Vector, m: number, n: number, dX: Vector, dGamma: Vector, dBeta: Vector): void;
+  /**
+   * Causal self-attention over one sequence of T positions (rows of `X`, width D), with `heads`
+   * heads splitting D: `Q = X·Wq`, `K = X·Wk`, `V = X·Wv`; position i attends to positions
+   * `validFrom ≤ j ≤ i` (left padding before `validFrom`); rows before `validFrom` output zeros.
+   * Writes `Q`, `K`, `V` (T×D), the attention weights `P` (heads×T×T) and the output `O` (T×D).
+   */
+  attentionForward(X: Vector, Wq: Vector, Wk: Vector, Wv: Vector, T: number, D: number, heads: number, validFrom: number, Q: Vector, K: Vector, V: Vector, P: Vector, O: Vector): void;
+  /**
+   * The backward pass of {@link NeuralLayers.attentionForward}: from `dO`, adds the weight
+   * gradients into `dWq`, `dWk`, `dWv` and writes `dX`, with `dQ`, `dK`, `dV` (T×D) and `dP` (T) as scratch.
+   */
+  attentionBackward(
+    X: Vector, Wq: Vector, Wk: Vector, Wv: Vector, T: number, D: number, heads: number, validFrom: number, Q: Vector, K: Vector, V: Vector, P: Vector, dO: Vector,
+    dX: Vector, dWq: Vector, dWk: Vector, dWv: Vector, dQ: Vector, dK: Vector, dV: Vector, dP: Vector,
+  ): void;
   /** `dX = dY ⊙ [Y > 0]` in place in `dY`, from the ReLU's output `Y`. */
   reluBackward(Y: Vector, dY: Vector, length: number): void;
   /** Adam over a whole parameter array; the gradient is zeroed afterwards. */
@@ -310,6 +332,114 @@ export function neuralLayers(): NeuralLayers {
     return loss;
   }
 
+  function layerNormForward(X: Vector, gamma: Vector, beta: Vector, m: number, n: number, epsilon: number, Y: Vector, xhat: Vector, invStd: Vector): void {
+    for (let i = 0; i < m; i++) {
+      const o = i * n;
+      let mean = 0;
+      for (let j = 0; j < n; j++) mean += X[o + j]!;
+      mean /= n;
+      let variance = 0;
+      for (let j = 0; j < n; j++) variance += (X[o + j]! - mean) ** 2;
+      const inv = 1 / Math.sqrt(variance / n + epsilon);
+      invStd[i] = inv;
+      for (let j = 0; j < n; j++) {
+        const h = (X[o + j]! - mean) * inv;
+        xhat[o + j] = h;
+        Y[o + j] = gamma[j]! * h + beta[j]!;
+      }
+    }
+  }
+
+  function layerNormBackward(dY: Vector, gamma: Vector, xhat: Vector, invStd: Vector, m: number, n: number, dX: Vector, dGamma: Vector, dBeta: Vector): void {
+    for (let i = 0; i < m; i++) {
+      const o = i * n;
+      let meanD = 0;
+      let meanDX = 0;
+      for (let j = 0; j < n; j++) {
+        const d = dY[o + j]! * gamma[j]!;
+        meanD += d;
+        meanDX += d * xhat[o + j]!;
+        dGamma[j]! += dY[o + j]! * xhat[o + j]!;
+        dBeta[j]! += dY[o + j]!;
+      }
+      meanD /= n;
+      meanDX /= n;
+      const inv = invStd[i]!;
+      for (let j = 0; j < n; j++) dX[o + j] = inv * (dY[o + j]! * gamma[j]! - meanD - xhat[o + j]! * meanDX);
+    }
+  }
+
+  function attentionForward(X: Vector, Wq: Vector, Wk: Vector, Wv: Vector, T: number, D: number, heads: number, validFrom: number, Q: Vector, K: Vector, V: Vector, P: Vector, O: Vector): void {
+    matmul(X, Wq, Q, T, D, D, false, false, 0);
+    matmul(X, Wk, K, T, D, D, false, false, 0);
+    matmul(X, Wv, V, T, D, D, false, false, 0);
+    O.fill(0, 0, T * D);
+    P.fill(0, 0, heads * T * T);
+    const dh = D / heads;
+    const scale = 1 / Math.sqrt(dh);
+    for (let h = 0; h < heads; h++) {
+      const c = h * dh;
+      for (let i = validFrom; i < T; i++) {
+        const row = (h * T + i) * T;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let j = validFrom; j <= i; j++) {
+          let s = 0;
+          for (let d = 0; d < dh; d++) s += Q[i * D + c + d]! * K[j * D + c + d]!;
+          P[row + j] = s * scale;
+          if (P[row + j]! > max) max = P[row + j]!;
+        }
+        let sum = 0;
+        for (let j = validFrom; j <= i; j++) sum += P[row + j] = Math.exp(P[row + j]! - max);
+        for (let j = validFrom; j <= i; j++) {
+          const p = (P[row + j]! /= sum);
+          for (let d = 0; d < dh; d++) O[i * D + c + d]! += p * V[j * D + c + d]!;
+        }
+      }
+    }
+  }
+
+  function attentionBackward(
+    X: Vector, Wq: Vector, Wk: Vector, Wv: Vector, T: number, D: number, heads: number, validFrom: number, Q: Vector, K: Vector, V: Vector, P: Vector, dO: Vector,
+    dX: Vector, dWq: Vector, dWk: Vector, dWv: Vector, dQ: Vector, dK: Vector, dV: Vector, dP: Vector,
+  ): void {
+    dQ.fill(0, 0, T * D);
+    dK.fill(0, 0, T * D);
+    dV.fill(0, 0, T * D);
+    const dh = D / heads;
+    const scale = 1 / Math.sqrt(dh);
+    for (let h = 0; h < heads; h++) {
+      const c = h * dh;
+      for (let i = validFrom; i < T; i++) {
+        const row = (h * T + i) * T;
+        // dP = dO·Vᵀ, dV += Pᵀ·dO; then the softmax: dS = P ⊙ (dP − Σ P ⊙ dP).
+        let dot = 0;
+        for (let j = validFrom; j <= i; j++) {
+          let s = 0;
+          const p = P[row + j]!;
+          for (let d = 0; d < dh; d++) {
+            s += dO[i * D + c + d]! * V[j * D + c + d]!;
+            dV[j * D + c + d]! += p * dO[i * D + c + d]!;
+          }
+          dP[j] = s;
+          dot += p * s;
+        }
+        for (let j = validFrom; j <= i; j++) {
+          const dS = P[row + j]! * (dP[j]! - dot) * scale;
+          for (let d = 0; d < dh; d++) {
+            dQ[i * D + c + d]! += dS * K[j * D + c + d]!;
+            dK[j * D + c + d]! += dS * Q[i * D + c + d]!;
+          }
+        }
+      }
+    }
+    matmul(X, dQ, dWq, D, D, T, true, false, 1);
+    matmul(X, dK, dWk, D, D, T, true, false, 1);
+    matmul(X, dV, dWv, D, D, T, true, false, 1);
+    matmul(dQ, Wq, dX, T, D, D, false, true, 0);
+    matmul(dK, Wk, dX, T, D, D, false, true, 1);
+    matmul(dV, Wv, dX, T, D, D, false, true, 1);
+  }
+
   function relu(X: Vector, length: number): void {
     for (let i = 0; i < length; i++) if (X[i]! < 0) X[i] = 0;
   }
@@ -351,5 +481,5 @@ export function neuralLayers(): NeuralLayers {
     return s;
   }
 
-  return { matmul, addBias, biasBackward, gather, scatterAdd, gruForward, gruBackward, sampledSoftmax, bprMax, sigmoidCrossEntropy, relu, reluBackward, adam, adamRows, squaredNorm };
+  return { matmul, addBias, biasBackward, gather, scatterAdd, gruForward, gruBackward, sampledSoftmax, bprMax, sigmoidCrossEntropy, layerNormForward, layerNormBackward, attentionForward, attentionBackward, relu, reluBackward, adam, adamRows, squaredNorm };
 }
