@@ -16,6 +16,7 @@ import { SessionTracker, TopK, createBreather, groupRowsByUser, sessionKey } fro
 import { DEFAULT_MAX_OPEN_SESSIONS, DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
 import { checkOption } from '../shared/options';
 import { throwIfAborted } from '../shared/abort';
+import { openSessionsData } from '../session/sessions';
 
 /** How two items' co-occurrences become a similarity. */
 export type ItemSimilarity = 'cooccurrence' | 'cosine' | 'bm25';
@@ -444,10 +445,7 @@ export function createItemKnnModel(options: ItemKnnOptions = {}): ItemKnnModel {
       // Only the open sessions name the user; what they taught the model is anonymous counts.
       sessions.forgetOwner(userId);
     },
-    userData(userId) {
-      const open = sessions.openOf(userId);
-      return open.length === 0 ? undefined : { openSessions: open.map((items) => items.map((item) => catalog?.idAt(item) ?? String(item))) };
-    },
+    userData: (userId) => openSessionsData(sessions, userId, catalog),
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) fail();
       return {

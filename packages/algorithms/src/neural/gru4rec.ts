@@ -17,7 +17,7 @@ import {
 import { SessionTracker, TopK, createKernelPool, sessionKey, type OpenSession } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
 import { throwIfAborted } from '../shared/abort';
-import { querySession } from '../session/sessions';
+import { querySession, openSessionsData } from '../session/sessions';
 import { neuralLayers, type AdamStep, type NeuralLayers } from './layers';
 import { sessionSequences, type SessionSequences } from './sequences';
 
@@ -664,10 +664,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
       // Open sessions (and their hidden states, held by them) are all that name a user.
       sessions.forgetOwner(userId);
     },
-    userData(userId) {
-      const open = sessions.openOf(userId);
-      return open.length === 0 ? undefined : { openSessions: open.map((items) => items.map((item) => catalog?.idAt(item) ?? String(item))) };
-    },
+    userData: (userId) => openSessionsData(sessions, userId, catalog),
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();
       const n = Math.min(rows, catalog.size);

@@ -16,7 +16,7 @@ import { TopK } from '@mycontent/core/internal';
 import { DEFAULT_MAX_OPEN_SESSIONS, DEFAULT_SESSION_GAP_MS } from '@mycontent/core';
 import { SessionTracker, growArray, sessionKey } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
-import { ScoreAccumulator, querySession, replayDataset } from './sessions';
+import { ScoreAccumulator, querySession, replayDataset, openSessionsData } from './sessions';
 import { throwIfAborted } from '../shared/abort';
 
 /** Options of {@link createSequentialRulesModel}. */
@@ -251,10 +251,7 @@ export function createSequentialRulesModel(options: SequentialRulesOptions = {})
       // Only the open sessions name the user; what they taught the model is anonymous counts.
       sessions.forgetOwner(userId);
     },
-    userData(userId) {
-      const open = sessions.openOf(userId);
-      return open.length === 0 ? undefined : { openSessions: open.map((items) => items.map((item) => catalog?.idAt(item) ?? String(item))) };
-    },
+    userData: (userId) => openSessionsData(sessions, userId, catalog),
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();
       const sources = new Int32Array(rules.size);

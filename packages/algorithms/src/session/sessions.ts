@@ -1,5 +1,5 @@
-import { type InteractionDataset, type ObservedInteraction, type ScoredItems } from '@mycontent/core';
-import { TopK, growArray, yieldToEventLoop } from '@mycontent/core/internal';
+import { type InteractionDataset, type ItemCatalog, type ObservedInteraction, type ScoredItems } from '@mycontent/core';
+import { TopK, growArray, yieldToEventLoop, type SessionTracker } from '@mycontent/core/internal';
 import { throwIfAborted } from '../shared/abort';
 
 /**
@@ -39,6 +39,15 @@ export async function replayDataset(
     }
   }
   options.onProgress?.(order.length, order.length);
+}
+
+/**
+ * What a session-tracking model holds about one user, for a data export: their open sessions as
+ * article ids, oldest click first, or `undefined` when none is open.
+ */
+export function openSessionsData(sessions: SessionTracker, userId: string, catalog: ItemCatalog | undefined): { openSessions: string[][] } | undefined {
+  const open = sessions.openOf(userId);
+  return open.length === 0 ? undefined : { openSessions: open.map((items) => items.map((item) => catalog?.idAt(item) ?? String(item))) };
 }
 
 /** The session a query asks about: `query.session`, else the last `max` items of its history. */
