@@ -36,15 +36,19 @@ export function FeedPage({ account }: { account: Account }) {
   useEffect(() => {
     void more();
   }, [more]);
+  // Scrolling asks for the next page once the first is on screen: watched earlier, the sentinel
+  // (visible below the placeholders) could report itself in view after the first page arrived but
+  // before it was laid out, and ask for a second page nobody scrolled to.
+  const firstPageShown = cards.length > 0;
   useEffect(() => {
     const target = sentinel.current;
-    if (!target) return;
+    if (!target || !firstPageShown) return;
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) void more();
     });
     observer.observe(target);
     return () => observer.disconnect();
-  }, [more]);
+  }, [more, firstPageShown]);
 
   const like = (card: CardView & { list: string }) => {
     setLiked((now) => new Set([...now, card.article_id]));
