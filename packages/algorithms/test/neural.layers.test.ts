@@ -87,7 +87,11 @@ describe('neural layers: backward passes against finite differences', () => {
     };
     loss();
     const grads = { dx: new Float64Array(B * E), dh: new Float64Array(B * H), dWx: new Float64Array(E * G), dWh: new Float64Array(H * G), dbx: new Float64Array(G), dbh: new Float64Array(G) };
-    nn.gruBackward(x, h, Wx, Wh, cache, weight, B, E, H, grads.dx, grads.dh, grads.dWx, grads.dWh, grads.dbx, grads.dbh, new Float64Array(B * G), new Float64Array(B * G));
+    nn.gruBackward(x, h, Wx, Wh, cache, weight, B, E, H, grads.dx, grads.dh, grads, new Float64Array(B * G), new Float64Array(B * G));
+    // Without the weights, the same input gradient.
+    const dxOnly = new Float64Array(B * E);
+    nn.gruBackward(x, h, Wx, Wh, cache, weight, B, E, H, dxOnly, null, null, new Float64Array(B * G), new Float64Array(B * G));
+    expect(Array.from(dxOnly)).toEqual(Array.from(grads.dx));
     expect(relativeError(grads.dx, numerical(x, loss))).toBeLessThan(1e-7);
     expect(relativeError(grads.dh, numerical(h, loss))).toBeLessThan(1e-7);
     expect(relativeError(grads.dWx, numerical(Wx, loss))).toBeLessThan(1e-7);

@@ -221,7 +221,7 @@ export function gru4recKernel(task: Gru4RecTask, _report: (progress: unknown) =>
     nn.scatterAdd(dWc, candidates, C, H, outputG);
     for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) outputBiasG[candidates[c]!]! += dScores[b * C + c]!;
     nn.matmul(dScores, Wc, dh, B, H, C, false, false, 0);
-    nn.gruBackward(x, hidden, Wx, Wh, cache, dh, B, E, H, dx, null, WxG, WhG, bxG, bhG, gx, gh);
+    nn.gruBackward(x, hidden, Wx, Wh, cache, dh, B, E, H, dx, null, { dWx: WxG, dWh: WhG, dbx: bxG, dbh: bhG }, gx, gh);
     nn.scatterAdd(dx, inputs, B, E, inputG);
     if (!Number.isFinite(nn.squaredNorm(dh, B * H))) return { loss, examples, finished: false, diverged: step };
     const t = ++lanes[2 * B + 1]!;
@@ -347,7 +347,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
   let random = config.seed >>> 0 || 1;
   const heap = new TopK(16);
   // Scratch of one GRU step over one row.
-  const one = { x: new Float32Array(E), cache: new Float32Array(4 * H), gx: new Float32Array(3 * H), gh: new Float32Array(3 * H), dh: new Float32Array(H), dx: new Float32Array(E), next: new Float32Array(H) };
+  const one = { x: new Float32Array(E), cache: new Float32Array(4 * H), gx: new Float32Array(3 * H), gh: new Float32Array(3 * H), dh: new Float32Array(H), dx: new Float32Array(E), next: new Float32Array(H), dgh: new Float32Array(3 * H) };
 
   function notTrained(): never {
     throw new MyContentError('NOT_TRAINED', 'the GRU4Rec model is not trained', { source: KIND });
@@ -394,7 +394,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
 
   /** One GRU step of one row: `after` from `before` and the click's embedding. */
   function step(before: Float32Array, item: number, after: Float32Array): void {
-    nn.gather(input, Int32Array.of(item), 1, E, one.x);
+    one.x.set(input.subarray(item * E, (item + 1) * E));
     nn.gruForward(one.x, before, Wx, Wh, bx, bh, 1, E, H, after, one.cache, one.gx, one.gh);
   }
 
@@ -447,28 +447,10 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
       outputBias[item]! -= lr * d;
     }
     // Back through the last GRU step into the embedding of the click that led here.
-    nn.gather(input, Int32Array.of(state.last), 1, E, one.x);
+    one.x.set(input.subarray(state.last * E, (state.last + 1) * E));
     nn.gruForward(one.x, state.before, Wx, Wh, bx, bh, 1, E, H, one.next, one.cache, one.gx, one.gh);
-    gruInputGradient(state.before);
+    nn.gruBackward(one.x, state.before, Wx, Wh, one.cache, one.dh, 1, E, H, one.dx, null, null, one.gx, one.dgh);
     for (let d = 0; d < E; d++) input[state.last * E + d]! -= lr * one.dx[d]!;
-  }
-
-  /** `one.dx` from `one.dh` through the step in `one.cache` (weights left as they are). */
-  function gruInputGradient(before: Float32Array): void {
-    const dgx = one.gx;
-    const c = one.cache;
-    for (let j = 0; j < H; j++) {
-      const r = c[j]!;
-      const z = c[H + j]!;
-      const n = c[2 * H + j]!;
-      const hn = c[3 * H + j]!;
-      const d = one.dh[j]!;
-      const dnPre = d * (1 - z) * (1 - n * n);
-      dgx[j] = dnPre * hn * r * (1 - r);
-      dgx[H + j] = d * (before[j]! - n) * z * (1 - z);
-      dgx[2 * H + j] = dnPre;
-    }
-    nn.matmul(dgx, Wx, one.dx, 1, E, 3 * H, false, true, 0);
   }
 
   function observe(event: ObservedInteraction): void {
@@ -689,7 +671,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
       assertArtifactKind(artifact, KIND, FORMAT_VERSION);
       const state = artifact.state as { config: { hidden: number; embedding: number }; clock: number; meanBias: number; losses: number[]; itemIds: string[] };
       if (state.config.hidden !== H || state.config.embedding !== E) {
-        throw new MyContentError('INVALID_CONFIG', `the artifact has hidden ${state.config.hidden} and embedding ${state.config.embedding}, this model ${H} and ${E}`, { source: KIND, field: 'hidden', value: H });
+        throw new MyContentError('FORMAT', `the artifact has hidden ${state.config.hidden} and embedding ${state.config.embedding}, this model ${H} and ${E}`, { source: KIND, field: 'hidden', value: H });
       }
       const map = bindItemIds(state.itemIds, target);
       const a = artifact.arrays as Record<string, Float32Array>;

@@ -40,12 +40,13 @@ export interface NeuralLayers {
   gruForward(x: Vector, h: Vector, Wx: Vector, Wh: Vector, bx: Vector, bh: Vector, B: number, E: number, H: number, hNext: Vector, cache: Vector, gx: Vector, gh: Vector): void;
   /**
    * The backward pass of {@link NeuralLayers.gruForward}: from `dhNext` (B×H), adds the weight
-   * gradients into `dWx`, `dWh`, `dbx`, `dbh` and writes `dx` (B×E) and `dh` (B×H, or skipped when
-   * `null`), with `dgx`, `dgh` (B×3H) as scratch.
+   * gradients into `dWx`, `dWh`, `dbx`, `dbh` (skipped when `weights` is `null`: only the input's
+   * gradient is wanted) and writes `dx` (B×E) and `dh` (B×H, or skipped when `null`), with `dgx`,
+   * `dgh` (B×3H) as scratch.
    */
   gruBackward(
     x: Vector, h: Vector, Wx: Vector, Wh: Vector, cache: Vector, dhNext: Vector, B: number, E: number, H: number,
-    dx: Vector, dh: Vector | null, dWx: Vector, dWh: Vector, dbx: Vector, dbh: Vector, dgx: Vector, dgh: Vector,
+    dx: Vector, dh: Vector | null, weights: { dWx: Vector; dWh: Vector; dbx: Vector; dbh: Vector } | null, dgx: Vector, dgh: Vector,
   ): void;
   /**
    * Softmax cross-entropy of each row of `scores` (B×C) against its column `target[i]`; columns
@@ -209,7 +210,7 @@ export function neuralLayers(): NeuralLayers {
 
   function gruBackward(
     x: Vector, h: Vector, Wx: Vector, Wh: Vector, cache: Vector, dhNext: Vector, B: number, E: number, H: number,
-    dx: Vector, dh: Vector | null, dWx: Vector, dWh: Vector, dbx: Vector, dbh: Vector, dgx: Vector, dgh: Vector,
+    dx: Vector, dh: Vector | null, weights: { dWx: Vector; dWh: Vector; dbx: Vector; dbh: Vector } | null, dgx: Vector, dgh: Vector,
   ): void {
     const G = 3 * H;
     for (let b = 0; b < B; b++) {
@@ -232,10 +233,12 @@ export function neuralLayers(): NeuralLayers {
         dgh[g + 2 * H + j] = dnPre * r;
       }
     }
-    matmul(x, dgx, dWx, E, G, B, true, false, 1);
-    matmul(h, dgh, dWh, H, G, B, true, false, 1);
-    biasBackward(dgx, dbx, B, G);
-    biasBackward(dgh, dbh, B, G);
+    if (weights) {
+      matmul(x, dgx, weights.dWx, E, G, B, true, false, 1);
+      matmul(h, dgh, weights.dWh, H, G, B, true, false, 1);
+      biasBackward(dgx, weights.dbx, B, G);
+      biasBackward(dgh, weights.dbh, B, G);
+    }
     matmul(dgx, Wx, dx, B, E, G, false, true, 0);
     if (dh) {
       matmul(dgh, Wh, dh, B, H, G, false, true, 0);
