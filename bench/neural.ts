@@ -5,20 +5,32 @@
  *   npm run bench:neural                        # throughput, memory, latency, and quality on the Globo clicks
  *   npm run bench:neural -- --skip-quality      # without the replay on real clicks (~10 min of it)
  *
- * Training throughput: GRU4Rec as shipped (layers over typed arrays, worker thread) against the
- * same network, sizes and loss on TensorFlow.js's CPU backend. Quality: GRU4Rec against sequential
- * rules and V-SkNN in one replay of the validation window of `../shared/data/globo-dev/`.
+ * Training throughput: GRU4Rec, SASRec and NCF as shipped (layers over typed arrays, worker
+ * thread) against the same networks, sizes and losses on TensorFlow.js's CPU backend. Quality:
+ * GRU4Rec and SASRec against sequential rules and V-SkNN, and the news preset with its learned
+ * ranking stage (linear, Wide & Deep), in one replay of the validation window of
+ * `../shared/data/globo-dev/`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ItemCatalog, datasetFromInteractions, encodeModelArtifact, type Interaction } from '@mycontent/core';
+import { ItemCatalog, datasetFromInteractions, encodeModelArtifact, type Interaction, type RecommenderModel } from '@mycontent/core';
 import { loadInteractionsFile } from '@mycontent/core/data';
 import { evaluateReplay, type ReplayReport } from '@mycontent/core/eval';
-import { createGru4RecModel, createRecentPopularityModel, createSequentialRulesModel, createSessionKnnModel, type Gru4RecOptions } from '@mycontent/algorithms';
+import {
+  createGru4RecModel,
+  createNcfModel,
+  createRecentPopularityModel,
+  createSasRecModel,
+  createSequentialRulesModel,
+  createSessionKnnModel,
+  createWideDeepScorer,
+  newsPreset,
+} from '@mycontent/algorithms';
 import { fmt, gitRevision, log, machine, percentile } from './lib';
 import { tfjsGru4RecThroughput } from './neural/tfjs-gru4rec';
 import { tfjsNcfThroughput } from './neural/tfjs-ncf';
+import { tfjsSasRecThroughput } from './neural/tfjs-sasrec';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +43,10 @@ const { values } = parseArgs({
 });
 
 const SIZES = { hidden: 100, embedding: 100, batchSize: 32, negatives: 256 };
+const SASREC = { dimensions: 64, heads: 1, blocks: 2, batchSize: 64, negatives: 256 };
+type SessionModel = 'gru4rec' | 'sasrec';
+const createSessionModel = (kind: SessionModel, options: Record<string, number>) =>
+  kind === 'sasrec' ? createSasRecModel({ ...SASREC, ...options }) : createGru4RecModel({ ...SIZES, ...options });
 const T0 = Date.UTC(2024, 0, 1);
 
 /** Seeded sessions over `items` articles: each a short walk where the next click is near the last. */
@@ -61,54 +77,80 @@ interface Throughput {
   tfjsMsPerStep?: number;
 }
 
-async function throughput(items: number, count: number, withTfjs: boolean): Promise<Throughput> {
+async function throughput(kind: SessionModel, items: number, count: number, withTfjs: boolean): Promise<Throughput> {
   const { catalog, rows, examples } = sessions(items, count);
   const data = datasetFromInteractions(rows, catalog);
-  const model = createGru4RecModel({ ...SIZES, epochs: 1, seed: 1 });
+  const model = createSessionModel(kind, { epochs: 1, seed: 1 });
   const started = performance.now();
   await model.fit(data);
   const seconds = (performance.now() - started) / 1000;
-  log(`GRU4Rec, ${items} items: ${fmt(examples / seconds, 0)} examples/s (${fmt(seconds, 1)} s)`);
+  log(`${kind}, ${items} items: ${fmt(examples / seconds, 0)} examples/s (${fmt(seconds, 1)} s)`);
   const result: Throughput = { items, ours: examples / seconds, oursFitS: seconds };
   if (withTfjs) {
-    const tfjs = await tfjsGru4RecThroughput({ items, ...SIZES }, 3, 1);
-    log(`tfjs CPU, ${items} items: ${fmt(tfjs.examplesPerSecond, 1)} examples/s (${fmt(tfjs.msPerStep, 0)} ms a step)`);
+    // Sessions of 2 to 7 clicks: SASRec's TensorFlow.js batch pads them to 7 positions.
+    const tfjs =
+      kind === 'sasrec'
+        ? await tfjsSasRecThroughput({ items, dimensions: SASREC.dimensions, blocks: SASREC.blocks, batchSize: SASREC.batchSize, length: 7, negatives: SASREC.negatives, meanRows: examples / count }, 2, 1)
+        : await tfjsGru4RecThroughput({ items, ...SIZES }, 3, 1);
+    log(`tfjs CPU ${kind}, ${items} items: ${fmt(tfjs.examplesPerSecond, 1)} examples/s (${fmt(tfjs.msPerStep, 0)} ms a step)`);
     result.tfjs = tfjs.examplesPerSecond;
     result.tfjsMsPerStep = tfjs.msPerStep;
   }
   return result;
 }
 
-/** Memory and `recommend()` latency of a model fitted at Globo's size (41,000 articles). */
-async function servingCosts() {
-  const { catalog, rows } = sessions(41_000, 60_000);
-  const data = datasetFromInteractions(rows, catalog);
-  const model = createGru4RecModel({ ...SIZES, epochs: 1, seed: 1, itemTtlMs: Number.POSITIVE_INFINITY });
-  await model.fit(data);
-  const artifactBytes = encodeModelArtifact(model.toArtifact()).byteLength;
-  // Training holds each parameter four times (value, gradient, two Adam moments) in shared memory.
-  const N = catalog.size;
-  const H = SIZES.hidden;
-  const E = SIZES.embedding;
-  const parameters = N * E + N * H + N + 3 * H * (E + H) + 6 * H;
-  const trainingBytes = parameters * 4 * 4;
+/** Parameters of a fitted model: the floats of its artifact, less its bookkeeping. */
+function parametersOf(model: RecommenderModel & { toArtifact(): { arrays: Record<string, ArrayLike<number>> } }): number {
+  const { arrays } = model.toArtifact();
+  return Object.entries(arrays).reduce((sum, [name, values]) => (name === 'lastSeen' || name === 'recent' ? sum : sum + values.length), 0);
+}
+
+/** `recommend()` latency over 2,000 queries (the first 100 are warm-up). */
+function latency(recommend: (q: number, rand: () => number) => void) {
   let s = 3;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const times: number[] = [];
   for (let q = 0; q < 2_000; q++) {
-    const length = 1 + Math.floor(rand() * 5);
-    const session = Int32Array.from({ length }, () => Math.floor(rand() * N));
     const started = performance.now();
-    model.recommend({ history: new Int32Array(0), session, k: 10 });
+    recommend(q, rand);
     if (q >= 100) times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  return { items: N, parameters, artifactBytes, trainingBytes, p50: percentile(times, 50), p99: percentile(times, 99) };
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+/** Memory and `recommend()` latency of a session model fitted at Globo's size (41,000 articles). */
+async function servingCosts(kind: SessionModel) {
+  const { catalog, rows } = sessions(41_000, 60_000);
+  const data = datasetFromInteractions(rows, catalog);
+  const model = createSessionModel(kind, { epochs: 1, seed: 1, itemTtlMs: Number.POSITIVE_INFINITY });
+  await model.fit(data);
+  const artifactBytes = encodeModelArtifact(model.toArtifact()).byteLength;
+  // Training holds each parameter four times (value, gradient, two Adam moments) in shared memory.
+  const parameters = parametersOf(model);
+  const N = catalog.size;
+  const { p50, p99 } = latency((_, rand) => {
+    const session = Int32Array.from({ length: 1 + Math.floor(rand() * 5) }, () => Math.floor(rand() * N));
+    model.recommend({ history: new Int32Array(0), session, k: 10 });
+  });
+  return { kind, items: N, parameters, artifactBytes, trainingBytes: parameters * 16, p50, p99 };
+}
+
+/** NCF's memory and `recommend()` latency, 5,000 users × 2,000 articles (one epoch: latency does not depend on it). */
+async function ncfServingCosts() {
+  const { catalog, rows } = sessions(2_000, 20_000);
+  const data = datasetFromInteractions(rows, catalog);
+  const model = createNcfModel({ epochs: 1, seed: 1 });
+  await model.fit(data);
+  const parameters = parametersOf(model);
+  const artifactBytes = encodeModelArtifact(model.toArtifact()).byteLength;
+  const { p50, p99 } = latency((q) => model.recommend({ userId: `u${q % 5000}`, history: new Int32Array(0), k: 10 }));
+  return { kind: 'ncf', items: catalog.size, parameters, artifactBytes, trainingBytes: parameters * 16, p50, p99 };
 }
 
 async function quality(): Promise<ReplayReport> {
   const table = await loadInteractionsFile(values.clicks!);
-  const gru: Gru4RecOptions = { trainingWindowMs: 24 * 3_600_000, itemTtlMs: 2 * 3_600_000, epochs: 1 };
+  const news = { trainingWindowMs: 24 * 3_600_000, itemTtlMs: 2 * 3_600_000, epochs: 1 };
   return evaluateReplay({
     table,
     at: Date.parse(values.at!),
@@ -116,9 +158,13 @@ async function quality(): Promise<ReplayReport> {
     updates: [{ kind: 'online' }],
     fallback: () => createRecentPopularityModel(),
     models: {
-      gru4rec: () => createGru4RecModel(gru),
+      gru4rec: () => createGru4RecModel(news),
+      sasrec: () => createSasRecModel(news),
       sr: () => createSequentialRulesModel(),
       vsknn: () => createSessionKnnModel({ variant: 'vsknn' }),
+      news: () => newsPreset(),
+      'news + learned linear': () => newsPreset({ learned: true }),
+      'news + wide & deep': () => newsPreset({ learned: { scorer: createWideDeepScorer() } }),
     },
     onProgress: (p) => {
       if (p.done === p.total || p.done % 1024 === 0) log(`${p.phase} ${p.done}/${p.total}`);
@@ -148,9 +194,11 @@ async function ncf() {
 }
 
 const neumf = await ncf();
-const small = await throughput(2_000, 20_000, true);
-const large = await throughput(41_000, 60_000, false);
-const costs = await servingCosts();
+const small = await throughput('gru4rec', 2_000, 20_000, true);
+const large = await throughput('gru4rec', 41_000, 60_000, false);
+const sasSmall = await throughput('sasrec', 2_000, 20_000, true);
+const sasLarge = await throughput('sasrec', 41_000, 60_000, false);
+const costs = [await servingCosts('gru4rec'), await servingCosts('sasrec'), await ncfServingCosts()];
 const replay = values['skip-quality'] || !existsSync(values.clicks!) ? undefined : await quality();
 
 const mb = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MB`;
@@ -160,8 +208,9 @@ const qualityPart = replay
 Replay from ${values.at} of \`${values.clicks}\`: ${replay.cases.toLocaleString('en-US')} next clicks asked, each answered
 with only the events before it, every model learning online from the stream (the protocol of \`evaluate --protocol replay\`);
 ${replay.trainInteractions.toLocaleString('en-US')} training clicks; ${fmt(100 * replay.unseenTargets, 1)} % of the next clicks go to
-articles absent from training. GRU4Rec trains on the last 24 h before the window (1 epoch) and recommends articles clicked in the
-last 2 h.
+articles absent from training. GRU4Rec and SASRec train on the last 24 h before the window (1 epoch) and recommend articles
+clicked in the last 2 h. \`news\` is the news preset as shipped; \`news + learned linear\` and \`news + wide & deep\` rank its
+candidates with the learned ranking stage, its default linear scorer or \`createWideDeepScorer()\`, learning online.
 
 | model | HR@10 | MRR@10 | nDCG@10 | fit | (events+queries)/s |
 | --- | --- | --- | --- | --- | --- |
@@ -189,27 +238,34 @@ const section = `<!-- neural:start -->
 
 \`npm run bench:neural\` on ${new Date().toISOString().slice(0, 10)} (commit ${gitRevision()}); ${machine()}.
 
-### Training throughput: GRU4Rec against the same network on TensorFlow.js (CPU backend)
+### Training throughput against the same networks on TensorFlow.js (CPU backend)
 
-Hidden ${SIZES.hidden}, embedding ${SIZES.embedding}, batch ${SIZES.batchSize}, ${SIZES.negatives} sampled negatives, softmax cross-entropy, Adam; seeded
-synthetic sessions. Ours: one epoch of \`fit\` (a worker thread, data preparation included). TensorFlow.js 4.22, CPU backend
-(the backend that installs here and can train embeddings): 3 steps after 1 warm-up, same sizes.
+Seeded synthetic sessions of 2 to 7 clicks. Ours: one epoch of \`fit\` (a worker thread, data preparation included).
+TensorFlow.js 4.22, CPU backend (the backend that installs here and can train embeddings), same sizes and loss.
+GRU4Rec: hidden ${SIZES.hidden}, embedding ${SIZES.embedding}, batch ${SIZES.batchSize}, ${SIZES.negatives} sampled negatives, softmax cross-entropy, Adam;
+TensorFlow.js 3 steps after 1 warm-up. SASRec: ${SASREC.dimensions} dimensions, ${SASREC.blocks} blocks, ${SASREC.heads} head, batches of ${SASREC.batchSize} sessions,
+${SASREC.negatives} sampled negatives; ours packs the sessions, TensorFlow.js pads them to 7 positions (fixed shapes) and masks
+the padding; 2 steps after 1 warm-up. An example is one predicted click.
 
-| articles | ours (examples/s) | TensorFlow.js CPU (examples/s) | ratio |
-| --- | --- | --- | --- |
-| ${small.items.toLocaleString('en-US')} | ${fmt(small.ours, 0)} | ${fmt(small.tfjs!, 1)} (${fmt(small.tfjsMsPerStep! / 1000, 2)} s a step) | ${fmt(small.ours / small.tfjs!, 0)}× |
-| ${large.items.toLocaleString('en-US')} | ${fmt(large.ours, 0)} | not run (a step takes minutes) | |
+| model | articles | ours (examples/s) | TensorFlow.js CPU (examples/s) | ratio |
+| --- | --- | --- | --- | --- |
+| GRU4Rec | ${small.items.toLocaleString('en-US')} | ${fmt(small.ours, 0)} | ${fmt(small.tfjs!, 1)} (${fmt(small.tfjsMsPerStep! / 1000, 2)} s a step) | ${fmt(small.ours / small.tfjs!, 0)}× |
+| GRU4Rec | ${large.items.toLocaleString('en-US')} | ${fmt(large.ours, 0)} | not run (a step takes minutes) | |
+| SASRec | ${sasSmall.items.toLocaleString('en-US')} | ${fmt(sasSmall.ours, 0)} | ${fmt(sasSmall.tfjs!, 1)} (${fmt(sasSmall.tfjsMsPerStep! / 1000, 2)} s a step) | ${fmt(sasSmall.ours / sasSmall.tfjs!, 0)}× |
+| SASRec | ${sasLarge.items.toLocaleString('en-US')} | ${fmt(sasLarge.ours, 0)} | not run | |
 
 TensorFlow.js's cost grows with the number of articles: its Adam and its embedding gradient are dense over the whole tables at
 every step; ours update only the rows a mini-batch touched.
 
-### Memory and serving (${costs.items.toLocaleString('en-US')} articles)
+### Memory and serving
 
-| parameters | artifact | training buffers | \`recommend()\` p50 | p99 |
-| --- | --- | --- | --- | --- |
-| ${costs.parameters.toLocaleString('en-US')} | ${mb(costs.artifactBytes)} | ${mb(costs.trainingBytes)} (value, gradient, 2 Adam moments) | ${fmt(costs.p50, 2)} ms | ${fmt(costs.p99, 2)} ms |
+| model | articles | parameters | artifact | training buffers | \`recommend()\` p50 | p99 |
+| --- | --- | --- | --- | --- | --- | --- |
+${costs.map((c) => `| ${c.kind} | ${c.items.toLocaleString('en-US')} | ${c.parameters.toLocaleString('en-US')} | ${mb(c.artifactBytes)} | ${mb(c.trainingBytes)} | ${fmt(c.p50, 2)} ms | ${fmt(c.p99, 2)} ms |`).join('\n')}
 
-\`recommend()\` scores every live article (a dot product of width ${SIZES.hidden} each) after running the GRU over the session's clicks.
+Training buffers: each parameter four times (value, gradient, two Adam moments), in shared memory. GRU4Rec and SASRec
+\`recommend()\` run the network over the session's clicks (1 to 5) and score every live article (a dot product each); NCF's scores
+every article for one of 5,000 users (the item half of its first MLP layer is computed once per fit).
 
 ${ncfPart}${qualityPart}<!-- neural:end -->`;
 

@@ -16,7 +16,9 @@ import {
   createSessionKnnModel,
   createSvdppModel,
   createGru4RecModel,
+  createSasRecModel,
   createNcfModel,
+  createWideDeepScorer,
 } from '@mycontent/algorithms';
 
 type ParamType = 'number' | 'string' | 'boolean';
@@ -166,6 +168,30 @@ export const MODELS: Record<string, ModelSpec> = {
       defaults: { items: 0.25, recent: 0.1, windowMs: HOUR, candidates: 50 },
     },
   },
+  widedeep: {
+    description: 'the news preset, its candidates ranked by a Wide & Deep network learning online from the clicks on its lists',
+    params: { layers: 'string', categoryDimensions: 'number', wideSize: 'number', learningRate: 'number', deepLearningRate: 'number', regularization: 'number', historyLength: 'number', loss: 'string' },
+    create: (p, seed) => {
+      const { loss, layers, ...scorer } = p;
+      const units = layers === undefined ? undefined : String(layers).split(/[,x]/).map(Number);
+      return newsPreset({
+        learned: {
+          seed,
+          ...(loss === undefined ? {} : { loss: loss as 'softmax' | 'pairwise' }),
+          scorer: createWideDeepScorer({ seed, ...scorer, ...(units ? { layers: units } : {}) }),
+        },
+      });
+    },
+    tuning: {
+      space: {
+        learningRate: { type: 'float', min: 0.005, max: 0.5, log: true },
+        deepLearningRate: { type: 'float', min: 0.001, max: 0.5, log: true },
+        categoryDimensions: { type: 'choice', values: [4, 8, 16] },
+        historyLength: { type: 'int', min: 0, max: 50 },
+      },
+      defaults: { learningRate: 0.05, deepLearningRate: 0.05, categoryDimensions: 8, historyLength: 20 },
+    },
+  },
   ncf: {
     description: 'NCF (NeuMF: GMF + MLP) for implicit feedback (worker thread)',
     params: { gmfFactors: 'number', mlpFactors: 'number', negatives: 'number', epochs: 'number', batchSize: 'number', learningRate: 'number', weightDecay: 'number' },
@@ -199,6 +225,26 @@ export const MODELS: Record<string, ModelSpec> = {
         onlineLearningRate: { type: 'float', min: 0.001, max: 0.3, log: true },
       },
       defaults: { hidden: 100, negatives: 256, sampleAlpha: 0.5, loss: 'cross-entropy', epochs: 3, learningRate: 0.001, onlineLearningRate: 0.05 },
+    },
+  },
+  sasrec: {
+    description: 'SASRec, causal self-attention over the session (worker thread; fine-tuned online)',
+    params: {
+      dimensions: 'number', heads: 'number', blocks: 'number', batchSize: 'number', negatives: 'number', sampleAlpha: 'number', epochs: 'number', learningRate: 'number',
+      maxLength: 'number', onlineLearningRate: 'number', onlineNegatives: 'number', itemTtlMs: 'number', trainingWindowMs: 'number', sessionGapMs: 'number',
+    },
+    create: (p, seed) => createSasRecModel({ seed, ...p }),
+    tuning: {
+      space: {
+        dimensions: { type: 'choice', values: [32, 64, 128] },
+        blocks: { type: 'int', min: 1, max: 3 },
+        negatives: { type: 'int', min: 32, max: 1024, log: true },
+        sampleAlpha: { type: 'float', min: 0, max: 1 },
+        epochs: { type: 'int', min: 1, max: 10 },
+        learningRate: { type: 'float', min: 0.0002, max: 0.01, log: true },
+        onlineLearningRate: { type: 'float', min: 0.001, max: 0.3, log: true },
+      },
+      defaults: { dimensions: 64, blocks: 2, negatives: 256, sampleAlpha: 0.5, epochs: 3, learningRate: 0.001, onlineLearningRate: 0.05 },
     },
   },
   svdpp: {

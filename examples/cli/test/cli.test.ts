@@ -405,7 +405,7 @@ describe('tune: a search on a validation split, judged on a held-back one', () =
     const ml = join(dir, 'ml-tune');
     await writeFile(join(dir, 'tq.jsonl'), '{"id":"a","user":"1"}\n');
     const tune = (...extra: string[]) => cli('tune', '--data', ml, '--format', 'movielens', '--trials', '2', ...extra);
-    expect(tune('--model', 'popular').stderr).toContain('model "popular" has no search space (tunable: itemknn, als, bpr, ease, sr, vsknn, stan, vstan, news, ncf, gru4rec)');
+    expect(tune('--model', 'popular').stderr).toContain('model "popular" has no search space (tunable: itemknn, als, bpr, ease, sr, vsknn, stan, vstan, news, widedeep, ncf, gru4rec, sasrec)');
     expect(tune('--model', 'als', '--metric', 'rmse').stderr).toContain('--metric must be one of ndcg, hitRate, precision, recall, map, mrr');
     expect(tune('--model', 'news').stderr).toContain('"news" blends several models: evaluate it with --protocol replay');
 

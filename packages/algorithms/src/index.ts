@@ -53,8 +53,13 @@ export type { RecentPopularityModel, RecentPopularityOptions } from './session/r
 export { NEWS_SESSION_OPTIONS, newsPreset } from './presets/news';
 export type { NewsPresetOptions } from './presets/news';
 
-// Neural models, trained in a worker thread: GRU4Rec (sessions, fine-tuned online), NCF (NeuMF)
+// Neural models, trained in a worker thread: GRU4Rec and SASRec (sessions, fine-tuned online), NCF (NeuMF)
 export { createGru4RecModel } from './neural/gru4rec';
 export type { Gru4RecModel, Gru4RecOptions } from './neural/gru4rec';
+export { createSasRecModel } from './neural/sasrec';
+export type { SasRecModel, SasRecOptions } from './neural/sasrec';
+// Wide & Deep, the scorer of a learned ranking stage (core's createLearnedRanking({ scorer }))
+export { createWideDeepScorer } from './neural/wide-deep';
+export type { WideDeepScorer, WideDeepScorerOptions } from './neural/wide-deep';
 export { createNcfModel } from './neural/ncf';
 export type { NcfModel, NcfOptions } from './neural/ncf';

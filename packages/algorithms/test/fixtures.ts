@@ -39,3 +39,35 @@ export function historyOf(data: InteractionDataset, userId: string): Int32Array 
   for (let r = 0; r < data.length; r++) if (data.user[r] === u) out.push(data.item[r]!);
   return Int32Array.from(out);
 }
+
+const SESSION_START = Date.UTC(2024, 0, 1);
+
+/** Sessions as lists of item ids, one click a second, a minute apart. */
+export function sessionWorld(lists: string[][]) {
+  const catalog = new ItemCatalog();
+  const rows: Interaction[] = [];
+  lists.forEach((items, s) =>
+    items.forEach((itemId, p) => {
+      catalog.upsert({ id: itemId, category: 'news', createdAt: 0 });
+      rows.push({ userId: `u${s % 50}`, itemId, type: 'click', sessionId: `s${s}`, timestamp: SESSION_START + s * 60_000 + p * 1000 });
+    }),
+  );
+  return { catalog, data: datasetFromInteractions(rows, catalog) };
+}
+
+/**
+ * What a model reading only the last click cannot learn: after X then A comes B, after Y then A
+ * comes C (and the chain p0 → p1 → … → p7 besides, as segments).
+ */
+export function orderWorld() {
+  const lists: string[][] = [];
+  for (let r = 0; r < 60; r++) {
+    lists.push(['x', 'a', 'b'], ['y', 'a', 'c']);
+    const from = r % 5;
+    lists.push(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'].slice(from, from + 4));
+  }
+  return sessionWorld(lists);
+}
+
+/** A query of the session of these item ids, k = 3. */
+export const sessionQuery = (catalog: ItemCatalog, ...items: string[]) => ({ history: new Int32Array(0), session: Int32Array.from(items, (id) => catalog.indexOf(id)), k: 3 });

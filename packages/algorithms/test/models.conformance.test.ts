@@ -11,6 +11,7 @@ import {
   createSessionKnnModel,
   createSvdppModel,
   createGru4RecModel,
+  createSasRecModel,
   createNcfModel,
 } from '@mycontent/algorithms';
 import { describeModelConformance } from '@mycontent/algorithms/testing';
@@ -32,4 +33,5 @@ describeModelConformance('STAN', () => createSessionKnnModel({ variant: 'stan' }
 describeModelConformance('V-STAN', () => createSessionKnnModel({ variant: 'vstan' }));
 describeModelConformance('recent popularity', () => createRecentPopularityModel());
 describeModelConformance('GRU4Rec', () => createGru4RecModel({ hidden: 16, epochs: 3, negatives: 16, batchSize: 8, learningRate: 0.01, seed: 3 }));
+describeModelConformance('SASRec', () => createSasRecModel({ dimensions: 16, epochs: 3, negatives: 16, batchSize: 8, learningRate: 0.01, seed: 3 }));
 describeModelConformance('NCF', () => createNcfModel({ gmfFactors: 8, mlpFactors: 8, layers: [16, 8], epochs: 3, batchSize: 32, seed: 3 }));

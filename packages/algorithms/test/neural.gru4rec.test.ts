@@ -1,41 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ItemCatalog, datasetFromInteractions, encodeModelArtifact, isMyContentError, type Interaction } from '@mycontent/core';
+import { encodeModelArtifact, isMyContentError } from '@mycontent/core';
 import { createGru4RecModel } from '@mycontent/algorithms';
 import { gru4recKernel } from '../src/neural/gru4rec';
 import { neuralLayers } from '../src/neural/layers';
-import { ids } from './fixtures';
+import { ids, orderWorld, sessionQuery as session, sessionWorld as world } from './fixtures';
 
-const T = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
-
-/** Sessions as lists of item ids, one click a second, a minute apart. */
-function world(lists: string[][]) {
-  const catalog = new ItemCatalog();
-  const rows: Interaction[] = [];
-  lists.forEach((items, s) =>
-    items.forEach((itemId, p) => {
-      catalog.upsert({ id: itemId, category: 'news', createdAt: 0 });
-      rows.push({ userId: `u${s % 50}`, itemId, type: 'click', sessionId: `s${s}`, timestamp: T + s * MIN + p * 1000 });
-    }),
-  );
-  return { catalog, data: datasetFromInteractions(rows, catalog) };
-}
-
-/**
- * What a model reading only the last click cannot learn: after X then A comes B, after Y then A
- * comes C (and the chain p0 → p1 → … → p7 besides, as segments).
- */
-function orderWorld() {
-  const lists: string[][] = [];
-  for (let r = 0; r < 60; r++) {
-    lists.push(['x', 'a', 'b'], ['y', 'a', 'c']);
-    const from = r % 5;
-    lists.push(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'].slice(from, from + 4));
-  }
-  return world(lists);
-}
-
-const session = (catalog: ItemCatalog, ...items: string[]) => ({ history: new Int32Array(0), session: Int32Array.from(items, (id) => catalog.indexOf(id)), k: 3 });
 const options = { hidden: 24, negatives: 8, batchSize: 8, epochs: 8, learningRate: 0.02, seed: 5, onlineLearningRate: 0 };
 
 describe('GRU4Rec', () => {

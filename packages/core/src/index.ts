@@ -127,7 +127,9 @@ export type { Candidate } from './engine/candidate';
 export { blendSources } from './engine/blend';
 export type { BlendSource, BlendedCandidate, BlendNormalization } from './engine/blend';
 export { createLearnedRanking } from './engine/learned-ranking';
-export type { LearnedRanking, LearnedRankingOptions, LearnedRankingStats } from './engine/learned-ranking';
+export type { LearnedRanking, LearnedRankingContext, LearnedRankingOptions, LearnedRankingStats, RankedList, RankingScorer } from './engine/learned-ranking';
+export { createLinearScorer } from './engine/linear-scorer';
+export type { LinearScorerOptions } from './engine/linear-scorer';
 export { rerankMmr, cosineSimilarity } from './engine/diversity';
 // Cold start and new items
 export { progressiveSchema } from './engine/progressive';

@@ -55,6 +55,14 @@ describe('kernel pool', () => {
     await pool.close();
   });
 
+  it('builds a library on another one when given a [base, extend] pair', async () => {
+    const base = () => ({ square: (v: number) => v * v });
+    const extend = (layers: { square(v: number): number }) => ({ norm: (values: number[]) => Math.sqrt(values.reduce((s, v) => s + layers.square(v), 0)) });
+    const pool = createKernelPool((task: number[], _report, lib: ReturnType<typeof extend>) => lib.norm(task), { workers: 1, library: [base, extend] });
+    expect(await pool.run([3, 4])).toBe(5);
+    await pool.close();
+  });
+
   it('balances ranges by cost', () => {
     expect(balancedRanges(Int32Array.from([0, 10, 10, 10, 20]), 2, 0)).toEqual([[0, 1], [1, 4]]);
     expect(balancedRanges(Int32Array.from([0, 1, 2, 3, 4]), 2, 0)).toEqual([[0, 2], [2, 4]]);

@@ -17,7 +17,7 @@ const sources: BlendSource[] = [
 ];
 const click = (userId: string, item: number, timestamp: number): ObservedInteraction => ({ userId, item, weight: 1, timestamp, previous: new Int32Array(0) });
 const rankFor = (ranking: ReturnType<typeof createLearnedRanking>, key: string | undefined, now: number) =>
-  ranking.rank(blendSources(sources, Infinity, 'rank'), sources, { key, now, sessionLength: 1, catalog }).map((c) => c.item);
+  ranking.rank(blendSources(sources, Infinity, 'rank'), sources, { key, now, sessionLength: 1, session: [], positive: [], catalog }).map((c) => c.item);
 
 describe('the learned ranking stage', () => {
   it('starts as the blend, and learns from clicks which source to trust', () => {
@@ -143,7 +143,7 @@ describe('the learned ranking stage with the later stages', () => {
   it('hands them positive scores, the best 1, so that freshness still favours the fresh', () => {
     const ranking = createLearnedRanking();
     ranking.attach(['a', 'b']);
-    const out = ranking.rank(blendSources(sources, Infinity, 'rank'), sources, { key: undefined, now: T0, sessionLength: 1, catalog });
+    const out = ranking.rank(blendSources(sources, Infinity, 'rank'), sources, { key: undefined, now: T0, sessionLength: 1, session: [], positive: [], catalog });
     expect(out[0]!.score).toBe(1);
     for (const c of out) expect(c.score).toBeGreaterThan(0);
     for (let i = 1; i < out.length; i++) expect(out[i]!.score).toBeLessThanOrEqual(out[i - 1]!.score);

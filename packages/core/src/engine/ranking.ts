@@ -69,7 +69,14 @@ export async function rank(ranker: Ranker, scope: RankingScope, context: UserCon
   const pool = diversity || freshness ? Math.max(n, diversity?.pool ?? 3 * n) : n;
   let list = learned
     ? learned
-        .rank(blendSources(sources, Number.POSITIVE_INFINITY, settings.blendNormalization), sources, { key: context.sessionId ?? context.userId, now: context.now, sessionLength: context.session.length, catalog: scope.catalog })
+        .rank(blendSources(sources, Number.POSITIVE_INFINITY, settings.blendNormalization), sources, {
+          key: context.sessionId ?? context.userId,
+          now: context.now,
+          sessionLength: context.session.length,
+          session: context.session,
+          positive: context.positive,
+          catalog: scope.catalog,
+        })
         .slice(0, pool)
     : blendSources(sources, pool, settings.blendNormalization);
 

@@ -22,6 +22,7 @@ export { yieldToEventLoop, createBreather } from '../scheduling/yield';
 export { StringInterner } from '../data/interner';
 export { detachString } from '../data/lines';
 export { applyInteractionToProfile, cloneProfile } from '../engine/profile';
+export { CandidateFeatures } from '../engine/candidate-features';
 export type { ProfileSettings } from '../engine/profile';
 export { mergeArmDeltas, addVectors } from '../ports/bandit';
 export { learningExploreShare, interleave } from '../engine/progressive';

@@ -34,18 +34,26 @@ export interface KernelLibraryOptions<Library> extends KernelPoolOptions {
   /**
    * A self-contained factory (no imports, no closure over outer variables) returning the helpers
    * the kernel calls — e.g. the layers of a neural network. Each worker calls it once and passes
-   * its value to every task as the kernel's third argument; tests can call it directly.
+   * its value to every task as the kernel's third argument; tests can call it directly. A pair
+   * `[base, extend]` of self-contained functions passes `extend(base())`: a library built on
+   * another one (a network made of layers).
    */
-  library: () => Library;
+  library: (() => Library) | readonly [base: () => any, extend: (base: any) => Library];
 }
 
-function workerSource(kernel: string, library: string | undefined): string {
+function librarySource(library: KernelLibraryOptions<unknown>['library'] | undefined): string {
+  if (library === undefined) return 'undefined';
+  if (typeof library === 'function') return `(${library.toString()})()`;
+  return `(${library[1].toString()})((${library[0].toString()})())`;
+}
+
+function workerSource(kernel: string, library: string): string {
   // Transpilers with keepNames (esbuild under tsx, vitest) wrap inner functions in __name().
   return `
 const { parentPort } = require('node:worker_threads');
 const __name = (target, value) => Object.defineProperty(target, 'name', { value, configurable: true });
 const kernel = (${kernel});
-const library = ${library === undefined ? 'undefined' : `(${library})()`};
+const library = ${library};
 parentPort.on('message', (message) => {
   try {
     const result = kernel(message.task, (progress) => parentPort.postMessage({ id: message.id, progress }), library);
@@ -77,11 +85,11 @@ export function createKernelPool<Task, Result>(kernel: Kernel<Task, Result>, opt
 export function createKernelPool<Task, Result, Library>(kernel: Kernel<Task, Result, Library>, options: KernelLibraryOptions<Library>): KernelPool<Task, Result>;
 export function createKernelPool<Task, Result, Library>(
   kernel: Kernel<Task, Result, Library>,
-  options: KernelPoolOptions & { library?: () => Library } = {},
+  options: KernelPoolOptions & { library?: KernelLibraryOptions<Library>['library'] } = {},
 ): KernelPool<Task, Result> {
   const size = Math.max(1, options.workers ?? availableParallelism());
   const name = options.name ?? 'kernel';
-  const source = workerSource(kernel.toString(), options.library?.toString());
+  const source = workerSource(kernel.toString(), librarySource(options.library));
   const workers = Array.from({ length: size }, () => {
     const worker = new Worker(source, { eval: true });
     worker.unref();
