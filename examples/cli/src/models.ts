@@ -244,7 +244,7 @@ export const MODELS: Record<string, ModelSpec> = {
         learningRate: { type: 'float', min: 0.0002, max: 0.01, log: true },
         onlineLearningRate: { type: 'float', min: 0.001, max: 0.3, log: true },
       },
-      defaults: { dimensions: 64, blocks: 2, negatives: 256, sampleAlpha: 0.5, epochs: 3, learningRate: 0.001, onlineLearningRate: 0.05 },
+      defaults: { dimensions: 64, blocks: 2, negatives: 256, sampleAlpha: 0.5, epochs: 3, learningRate: 0.001, onlineLearningRate: 0.01 },
     },
   },
   svdpp: {

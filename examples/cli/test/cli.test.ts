@@ -192,6 +192,23 @@ describe('cli recommend --replay (answers as a live service would)', () => {
     expect(hr(5)).toBeGreaterThan(hr(3));
     expect(hr(2)).toBeGreaterThan(hr(0));
   });
+
+  it('replays the neural session model and the Wide & Deep ranking stage by name, with their parameters', async () => {
+    const news = join(dir, 'news-neural');
+    expect(cli('generate', '--kind', 'news', '--scale', 'tiny', '--seed', '6', '--out', news).code).toBe(0);
+    const json = join(dir, 'neural.json');
+    const result = cli(
+      'evaluate', '--data', news, '--format', 'globo', '--protocol', 'replay', '--models', 'sasrec,widedeep', '--test-ratio', '0.3', '--json', json,
+      '--param', 'sasrec.dimensions=16', '--param', 'sasrec.epochs=1', '--param', 'widedeep.layers=16,8',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    expect(report.results.map((r: { model: string }) => r.model)).toEqual(['sasrec', 'widedeep']);
+    for (const r of report.results) expect(r.hitRate).toBeGreaterThan(0);
+    const bad = cli('evaluate', '--data', news, '--format', 'globo', '--protocol', 'replay', '--models', 'sasrec', '--param', 'sasrec.heads=3');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('heads');
+  });
 });
 
 describe('the command line itself', () => {

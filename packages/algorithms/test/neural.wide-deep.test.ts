@@ -95,6 +95,12 @@ describe('Wide & Deep scorer', () => {
     scorer.learn(rows, Float64Array.from(s, (v, i) => (i === 7 ? 1 : 0) - Math.exp(v - max) / z));
     expect(loss()).toBeLessThan(before);
     expect(scorer.updates).toBeGreaterThan(0);
+    // A NaN feature (a source scoring NaN) is refused, not learned: the scores stay as they were.
+    const poisoned = { ...rows, x: Float32Array.from(x, (_, i) => (i === 0 ? Number.NaN : 0)) };
+    const kept = scorer.score(rows);
+    scorer.learn(poisoned, Float64Array.from(s, (_, i) => (i === 0 ? 1 : 0)));
+    expect(scorer.skipped).toBe(1);
+    expect(Array.from(scorer.score(rows))).toEqual(Array.from(kept));
   });
 
   it('refuses options out of range with INVALID_CONFIG naming the option', () => {

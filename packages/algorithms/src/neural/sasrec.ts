@@ -47,7 +47,7 @@ export interface SasRecOptions {
   maxLength?: number;
   /**
    * Learning rate of the online fine-tuning each observed click makes (plain SGD on the item rows:
-   * the clicked and sampled ones as outputs, the session's as inputs); 0 turns it off. @default 0.05
+   * the clicked and sampled ones as outputs, the session's as inputs); 0 turns it off. @default 0.01
    */
   onlineLearningRate?: number;
   /** Items sampled from the latest clicks as negatives of an online update. @default 32 */
@@ -271,7 +271,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
     epochs: options.epochs ?? 3,
     learningRate: options.learningRate ?? 0.001,
     maxLength: options.maxLength ?? 20,
-    onlineLearningRate: options.onlineLearningRate ?? 0.05,
+    onlineLearningRate: options.onlineLearningRate ?? 0.01,
     onlineNegatives: options.onlineNegatives ?? 32,
     itemTtlMs: options.itemTtlMs ?? 7 * 86_400_000,
     trainingWindowMs: options.trainingWindowMs ?? Number.POSITIVE_INFINITY,

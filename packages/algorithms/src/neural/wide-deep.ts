@@ -27,6 +27,11 @@ export interface WideDeepScorerOptions {
 export interface WideDeepScorer extends RankingScorer {
   /** Updates learned so far (clicks, or pairs under a pairwise loss). */
   readonly updates: number;
+  /**
+   * Updates refused because a score or a gradient was not finite (a source scoring NaN, say):
+   * the weights are left as they were rather than poisoned.
+   */
+  readonly skipped: number;
 }
 
 const KIND = 'wide-deep';
@@ -101,6 +106,7 @@ export function createWideDeepScorer(options: WideDeepScorerOptions = {}): WideD
   let bAcc: Float32Array[] = [];
   let widths: number[] = [];
   let updates = 0;
+  let skipped = 0;
 
   /** What the scorer derives from a list: crosses, categories, and the deep layers' activations. */
   interface Pass {
@@ -180,6 +186,9 @@ export function createWideDeepScorer(options: WideDeepScorerOptions = {}): WideD
     get updates() {
       return updates;
     },
+    get skipped() {
+      return skipped;
+    },
     attach(features, blendColumn) {
       names = features;
       F = features.length;
@@ -208,6 +217,12 @@ export function createWideDeepScorer(options: WideDeepScorerOptions = {}): WideD
       const pass = forward(list);
       const { n, H } = pass;
       const { x } = list;
+      let finite = true;
+      for (let i = 0; i < n && finite; i++) finite = Number.isFinite(pass.scores[i]!) && Number.isFinite(gradient[i]!);
+      if (!finite) {
+        skipped++;
+        return;
+      }
       updates++;
       // Descent on the negative log-likelihood: d = −gradient.
       const d = Float32Array.from(gradient, (g) => -g);
