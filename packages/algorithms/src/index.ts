@@ -54,6 +54,7 @@ export { NEWS_SESSION_OPTIONS, newsPreset } from './presets/news';
 export type { NewsPresetOptions } from './presets/news';
 
 // Neural models, trained in a worker thread: GRU4Rec and SASRec (sessions, fine-tuned online), NCF (NeuMF)
+export type { SessionTrainingOptions } from './neural/session-training';
 export { createGru4RecModel } from './neural/gru4rec';
 export type { Gru4RecModel, Gru4RecOptions } from './neural/gru4rec';
 export { createSasRecModel } from './neural/sasrec';

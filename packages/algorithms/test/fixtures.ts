@@ -1,4 +1,5 @@
-import { ItemCatalog, datasetFromInteractions, type Interaction, type InteractionDataset } from '@mycontent/core';
+import { expect } from 'vitest';
+import { ItemCatalog, datasetFromInteractions, isMyContentError, type Interaction, type InteractionDataset } from '@mycontent/core';
 import { createRandom } from '@mycontent/core/data';
 
 /**
@@ -71,3 +72,17 @@ export function orderWorld() {
 
 /** A query of the session of these item ids, k = 3. */
 export const sessionQuery = (catalog: ItemCatalog, ...items: string[]) => ({ history: new Int32Array(0), session: Int32Array.from(items, (id) => catalog.indexOf(id)), k: 3 });
+
+/** Each `[field, value]` given alone to `create` throws INVALID_CONFIG naming that field. */
+export function expectInvalidOptions(create: (options: Record<string, unknown>) => unknown, cases: readonly (readonly [string, unknown])[]): void {
+  for (const [field, value] of cases) {
+    let error: unknown;
+    try {
+      create({ [field]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isMyContentError(error, 'INVALID_CONFIG'), field).toBe(true);
+    expect((error as { field: string }).field).toBe(field);
+  }
+}

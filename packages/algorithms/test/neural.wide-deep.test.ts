@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ItemCatalog, blendSources, createLearnedRanking, isMyContentError, type BlendSource, type LearnedRanking } from '@mycontent/core';
+import { ItemCatalog, blendSources, createLearnedRanking, type BlendSource, type LearnedRanking } from '@mycontent/core';
 import { createRandom } from '@mycontent/core/data';
 import { createWideDeepScorer } from '@mycontent/algorithms';
+import { expectInvalidOptions } from './fixtures';
 
 const T0 = Date.UTC(2024, 5, 1, 9);
 const CATEGORIES = ['sport', 'politics', 'culture', 'economy'];
@@ -104,22 +105,16 @@ describe('Wide & Deep scorer', () => {
   });
 
   it('refuses options out of range with INVALID_CONFIG naming the option', () => {
-    for (const [field, value] of [
-      ['layers', []],
-      ['categoryDimensions', 0],
-      ['wideSize', 0],
-      ['learningRate', 0],
-      ['deepLearningRate', -1],
-      ['regularization', -1],
-    ] as const) {
-      let error: unknown;
-      try {
-        createWideDeepScorer({ [field]: value });
-      } catch (caught) {
-        error = caught;
-      }
-      expect(isMyContentError(error, 'INVALID_CONFIG'), field).toBe(true);
-      expect((error as { field: string }).field).toBe(field);
-    }
+    expectInvalidOptions(
+      (options) => createWideDeepScorer(options),
+      [
+        ['layers', []],
+        ['categoryDimensions', 0],
+        ['wideSize', 0],
+        ['learningRate', 0],
+        ['deepLearningRate', -1],
+        ['regularization', -1],
+      ],
+    );
   });
 });

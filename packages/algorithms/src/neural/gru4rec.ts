@@ -1,6 +1,4 @@
 import {
-  DEFAULT_MAX_OPEN_SESSIONS,
-  DEFAULT_SESSION_GAP_MS,
   MyContentError,
   NO_ITEMS,
   assertArtifactKind,
@@ -20,49 +18,18 @@ import { throwIfAborted } from '../shared/abort';
 import { querySession, openSessionsData } from '../session/sessions';
 import { neuralLayers, type AdamStep, type NeuralLayers } from './layers';
 import { sessionSequences, type SessionSequences } from './sequences';
+import { ItemActivity, popularityCumulative, sessionTrainingConfig, type SessionTrainingOptions } from './session-training';
 
-/** Options of {@link createGru4RecModel}. */
-export interface Gru4RecOptions {
+/** Options of {@link createGru4RecModel}: its network's, and those it shares with SASRec. */
+export interface Gru4RecOptions extends SessionTrainingOptions {
   /** Units of the GRU layer. @default 100 */
   hidden?: number;
   /** Width of the input item embedding. @default `hidden` */
   embedding?: number;
-  /** Sessions trained side by side (session-parallel mini-batches). @default 32 */
-  batchSize?: number;
-  /** Items sampled by popularity per mini-batch, shared by its rows, besides the batch's own targets. @default 256 */
-  negatives?: number;
-  /** Sampling weight of an item: its training clicks to this power (0 uniform, 1 popularity). @default 0.5 */
-  sampleAlpha?: number;
   /** Loss over the target and the sampled items. @default 'cross-entropy' */
   loss?: 'cross-entropy' | 'bpr-max';
   /** Score regularisation of BPR-max. @default 1 */
   bprMaxLambda?: number;
-  /** Passes over the training sessions. @default 3 */
-  epochs?: number;
-  /** Adam learning rate. @default 0.001 */
-  learningRate?: number;
-  /** The last clicks of a session a query reads; longer sessions are truncated to them. @default 20 */
-  maxLength?: number;
-  /**
-   * Learning rate of the online fine-tuning each observed click makes (output layer and the
-   * previous click's input embedding, plain SGD); 0 turns it off. @default 0.05
-   */
-  onlineLearningRate?: number;
-  /** Items sampled from the latest clicks as negatives of an online update. @default 32 */
-  onlineNegatives?: number;
-  /** An item not clicked for this long (data time) is no longer recommended. @default 7 days */
-  itemTtlMs?: number;
-  /**
-   * Train on the sessions that start within this long of the dataset's last click only (news:
-   * yesterday's articles matter, last month's do not). @default Infinity (all)
-   */
-  trainingWindowMs?: number;
-  /** Inactivity that ends a session without a session id. @default 30 minutes */
-  sessionGapMs?: number;
-  /** Sessions held open at most (memory bound), as in the other session models. @default 100_000 */
-  maxOpenSessions?: number;
-  /** Seed of initialisation and sampling. @default 42 */
-  seed?: number;
 }
 
 /** The model returned by {@link createGru4RecModel}. */
@@ -77,7 +44,6 @@ export interface Gru4RecModel extends InMemoryModel {
 
 const KIND = 'gru4rec';
 const FORMAT_VERSION = 1;
-const RECENT_CLICKS = 8192;
 
 /** The trainable parameters, by name, and the shape of each as rows × width. */
 function parameterShapes(N: number, E: number, H: number): Record<string, [number, number]> {
@@ -174,18 +140,6 @@ export function gru4recKernel(task: Gru4RecTask, _report: (progress: unknown) =>
   const [bh, bhG] = P.bh!;
   const [output, outputG] = P.output!;
   const [outputBias, outputBiasG] = P.outputBias!;
-  const total = cumulative[N - 1]!;
-  const sample = () => {
-    const u = rng() * total;
-    let lo = 0;
-    let hi = N - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid]! > u) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
   const unique = (rows: Int32Array, count: number, out: Int32Array, stamp: number) => {
     let n = 0;
     for (let i = 0; i < count; i++) {
@@ -205,7 +159,7 @@ export function gru4recKernel(task: Gru4RecTask, _report: (progress: unknown) =>
       inputs[b] = items[p]!;
       candidates[b] = items[p + 1]!;
     }
-    for (let s = 0; s < S; s++) candidates[B + s] = sample();
+    for (let s = 0; s < S; s++) candidates[B + s] = nn.drawIndex(cumulative, rng());
     nn.gather(input, inputs, B, E, x);
     nn.gruForward(x, hidden, Wx, Wh, bx, bh, B, E, H, hNext, cache, gx, gh);
     nn.gather(output, candidates, C, H, Wc);
@@ -282,44 +236,15 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
   const config = {
     hidden: hiddenUnits,
     embedding: options.embedding ?? hiddenUnits,
-    batchSize: options.batchSize ?? 32,
-    negatives: options.negatives ?? 256,
-    sampleAlpha: options.sampleAlpha ?? 0.5,
     loss: options.loss ?? 'cross-entropy',
     bprMaxLambda: options.bprMaxLambda ?? 1,
-    epochs: options.epochs ?? 3,
-    learningRate: options.learningRate ?? 0.001,
-    maxLength: options.maxLength ?? 20,
-    onlineLearningRate: options.onlineLearningRate ?? 0.05,
-    onlineNegatives: options.onlineNegatives ?? 32,
-    itemTtlMs: options.itemTtlMs ?? 7 * 86_400_000,
-    trainingWindowMs: options.trainingWindowMs ?? Number.POSITIVE_INFINITY,
-    sessionGapMs: options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS,
-    maxOpenSessions: options.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS,
-    seed: options.seed ?? 42,
+    ...sessionTrainingConfig(KIND, options, { batchSize: 32, onlineLearningRate: 0.05, maxLength: 10_000 }),
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
-  const positiveInt = (field: keyof typeof config, max: number) => {
-    const value = config[field] as number;
-    check(Number.isInteger(value) && value >= 1 && value <= max, field, value, `must be an integer from 1 to ${max}`);
-  };
-  positiveInt('hidden', 4096);
-  positiveInt('embedding', 4096);
-  positiveInt('batchSize', 4096);
-  positiveInt('epochs', 10_000);
-  positiveInt('maxLength', 10_000);
-  check(Number.isInteger(config.negatives) && config.negatives >= 0 && config.negatives <= 100_000, 'negatives', config.negatives, 'must be an integer from 0 to 100000');
-  check(Number.isInteger(config.onlineNegatives) && config.onlineNegatives >= 0 && config.onlineNegatives <= 10_000, 'onlineNegatives', config.onlineNegatives, 'must be an integer from 0 to 10000');
-  check(config.sampleAlpha >= 0 && config.sampleAlpha <= 1, 'sampleAlpha', config.sampleAlpha, 'must be in [0, 1]');
+  check(Number.isInteger(config.hidden) && config.hidden >= 1 && config.hidden <= 4096, 'hidden', config.hidden, 'must be an integer from 1 to 4096');
+  check(Number.isInteger(config.embedding) && config.embedding >= 1 && config.embedding <= 4096, 'embedding', config.embedding, 'must be an integer from 1 to 4096');
   check(config.loss === 'cross-entropy' || config.loss === 'bpr-max', 'loss', config.loss, "must be 'cross-entropy' or 'bpr-max'");
   check(config.bprMaxLambda >= 0 && Number.isFinite(config.bprMaxLambda), 'bprMaxLambda', config.bprMaxLambda, 'must be a finite number ≥ 0');
-  check(config.learningRate > 0 && config.learningRate <= 1, 'learningRate', config.learningRate, 'must be in (0, 1]');
-  check(config.onlineLearningRate >= 0 && config.onlineLearningRate <= 1, 'onlineLearningRate', config.onlineLearningRate, 'must be in [0, 1]');
-  check(config.itemTtlMs > 0, 'itemTtlMs', config.itemTtlMs, 'must be positive (or Infinity)');
-  check(config.trainingWindowMs > 0, 'trainingWindowMs', config.trainingWindowMs, 'must be positive (or Infinity)');
-  check(config.sessionGapMs > 0, 'sessionGapMs', config.sessionGapMs, 'must be positive');
-  positiveInt('maxOpenSessions', 100_000_000);
-  check(Number.isInteger(config.seed), 'seed', config.seed, 'must be an integer');
 
   const E = config.embedding;
   const H = config.hidden;
@@ -332,18 +257,14 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
   let input = new Float32Array(0);
   let output = new Float32Array(0);
   let outputBias = new Float32Array(0);
-  /** Latest click of each item (data time); 0 = never clicked, so never recommended. */
-  let lastSeen = new Float64Array(0);
+  const activity = new ItemActivity();
   let Wx: Float32Array = new Float32Array(0);
   let Wh: Float32Array = new Float32Array(0);
   let bx: Float32Array = new Float32Array(0);
   let bh: Float32Array = new Float32Array(0);
   let meanBias = 0;
-  let clock = 0;
   const sessions = new SessionTracker(config.sessionGapMs, config.maxLength, config.maxOpenSessions);
   const states = new WeakMap<OpenSession, SessionState>();
-  const recent = new Int32Array(RECENT_CLICKS);
-  let recentCount = 0;
   let random = config.seed >>> 0 || 1;
   const heap = new TopK(16);
   // Scratch of one GRU step over one row.
@@ -372,7 +293,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     input = grow(input, E);
     output = grow(output, H);
     outputBias = grow(outputBias, 1);
-    lastSeen = grow(lastSeen, 1);
+    activity.grow(capacity);
     rows = capacity;
   }
 
@@ -384,13 +305,12 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
   function addItem(item: number, cameFrom: number | undefined): void {
     ensureRows(item);
     const bound = Math.sqrt(6 / (rows + E));
-    const known = cameFrom !== undefined && cameFrom < rows && lastSeen[cameFrom]! > 0;
+    const known = cameFrom !== undefined && activity.known(cameFrom);
     for (let d = 0; d < E; d++) input[item * E + d] = (known ? input[cameFrom * E + d]! : 0) + (2 * nextRandom() - 1) * bound;
     output.fill(0, item * H, (item + 1) * H);
     outputBias[item] = meanBias;
   }
 
-  const live = (item: number) => item < rows && lastSeen[item]! > 0 && clock - lastSeen[item]! <= config.itemTtlMs;
 
   /** One GRU step of one row: `after` from `before` and the click's embedding. */
   function step(before: Float32Array, item: number, after: Float32Array): void {
@@ -404,7 +324,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     let next = new Float32Array(H);
     for (let p = 0; p < clicks.length; p++) {
       const item = clicks[p]!;
-      if (item < 0 || item >= rows || lastSeen[item] === 0) continue;
+      if (!activity.known(item)) continue;
       step(h, item, next);
       [h, next] = [next, h];
     }
@@ -425,8 +345,9 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
   function learnClick(state: SessionState, target: number): void {
     const lr = config.onlineLearningRate;
     const candidates = [target];
-    for (let s = 0; s < config.onlineNegatives && recentCount > 0; s++) {
-      const item = recent[Math.floor(nextRandom() * Math.min(recentCount, RECENT_CLICKS))]!;
+    for (let s = 0; s < config.onlineNegatives; s++) {
+      const item = activity.sampleRecent(nextRandom);
+      if (item === undefined) break;
       if (item !== target) candidates.push(item);
     }
     const h = state.after;
@@ -459,10 +380,8 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     const t = event.timestamp;
     const session = sessions.sessionAt(sessionKey(event), t, event.userId);
     const previous = session.items;
-    if (item >= rows || lastSeen[item] === 0) addItem(item, previous[previous.length - 1]);
-    if (t > clock) clock = t;
-    if (t > lastSeen[item]!) lastSeen[item] = t;
-    recent[recentCount++ % RECENT_CLICKS] = item;
+    if (!activity.known(item)) addItem(item, previous[previous.length - 1]);
+    activity.click(item, t);
     if (previous[previous.length - 1] === item) {
       if (t > session.last) session.last = t;
       return;
@@ -480,14 +399,14 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     step(before, item, after);
     states.set(session, { before, after, last: item });
     sessions.push(session, item, t);
-    sessions.sweep(clock);
+    sessions.sweep(activity.clock);
   }
 
   /** The hidden state a query's session leads to, or undefined when none of its clicks is known. */
   function queryState(query: Pick<ModelQuery, 'session' | 'history'>): Float32Array | undefined {
     const clicks = querySession(query, config.maxLength);
     let known = false;
-    for (let p = 0; p < clicks.length && !known; p++) known = clicks[p]! >= 0 && clicks[p]! < rows && lastSeen[clicks[p]!]! > 0;
+    for (let p = 0; p < clicks.length && !known; p++) known = activity.known(clicks[p]!);
     return known ? encode(clicks) : undefined;
   }
 
@@ -508,9 +427,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     const shared = (name: string, bytes: number) => (buffers[name] = new SharedArrayBuffer(Math.max(4, bytes)));
     new Int32Array(shared('start', sequences.start.byteLength)).set(sequences.start);
     new Int32Array(shared('items', sequences.items.byteLength)).set(sequences.items);
-    const cumulative = new Float64Array(shared('cumulative', N * 8));
-    let acc = 0;
-    for (let i = 0; i < N; i++) cumulative[i] = acc += sequences.clicks[i]! > 0 ? sequences.clicks[i]! ** config.sampleAlpha : 0;
+    popularityCumulative(sequences.clicks, config.sampleAlpha, shared('cumulative', N * 8));
     shared('hidden', B * H * 4);
     const lanes = new Int32Array(shared('lanes', (2 * B + 3) * 4));
     const task = (kind: Gru4RecTask['kind'], steps: number): Gru4RecTask => ({
@@ -574,29 +491,9 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     Wh = view('Wh').slice();
     bx = view('bx').slice();
     bh = view('bh').slice();
-    lastSeen = new Float64Array(N);
-    clock = 0;
-    let biasSum = 0;
-    let known = 0;
-    for (let r = 0; r < data.length; r++) {
-      const item = data.item[r]!;
-      if (data.weight[r]! <= 0 || sequences.clicks[item] === 0) continue;
-      const t = data.timestamp[r]!;
-      if (t > lastSeen[item]!) lastSeen[item] = t;
-      if (t > clock) clock = t;
-    }
-    for (let i = 0; i < N; i++) {
-      if (lastSeen[i]! > 0) {
-        biasSum += outputBias[i]!;
-        known++;
-      }
-    }
-    meanBias = known > 0 ? biasSum / known : 0;
+    activity.fromTraining(data, sequences);
+    meanBias = activity.meanOver(outputBias);
     losses = epochLosses;
-    // The latest training clicks are the first online negatives.
-    const latest = sequences.latest(RECENT_CLICKS);
-    recent.set(latest);
-    recentCount = latest.length;
     random = config.seed >>> 0 || 1;
     sessions.clear();
     trained = true;
@@ -616,7 +513,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
       return rows;
     },
     get clock() {
-      return clock;
+      return activity.clock;
     },
     fit,
     observe(event) {
@@ -630,7 +527,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
       heap.reset(query.k);
       const filter = query.filter;
       for (let item = 0; item < rows; item++) {
-        if (!live(item)) continue;
+        if (!activity.live(item, config.itemTtlMs)) continue;
         const s = scoreOf(h, item);
         if (s >= heap.threshold && (!filter || filter(item))) heap.push(item, s);
       }
@@ -639,7 +536,7 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
     score(query, candidates) {
       if (!trained) notTrained();
       const h = queryState(query) ?? new Float32Array(H);
-      return Float32Array.from(candidates, (item) => (item >= 0 && item < rows && lastSeen[item]! > 0 ? scoreOf(h, item) : Number.NEGATIVE_INFINITY));
+      return Float32Array.from(candidates, (item) => (activity.known(item) ? scoreOf(h, item) : Number.NEGATIVE_INFINITY));
     },
     stateStats: () => ({ openSessions: sessions.size, openSessionsLimit: sessions.maxOpen, openSessionsEvicted: sessions.evicted, items: rows }),
     forgetUser(userId) {
@@ -653,13 +550,12 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
       return {
         kind: KIND,
         formatVersion: FORMAT_VERSION,
-        state: { config, clock, meanBias, losses, itemIds: catalog.idList().slice(0, n) },
+        state: { config, clock: activity.clock, meanBias, losses, itemIds: catalog.idList().slice(0, n) },
         arrays: {
           input: input.slice(0, n * E),
           output: output.slice(0, n * H),
           outputBias: outputBias.slice(0, n),
-          lastSeen: lastSeen.slice(0, n),
-          recent: recent.slice(0, Math.min(recentCount, RECENT_CLICKS)),
+          ...activity.arrays(n),
           Wx,
           Wh,
           bx,
@@ -679,23 +575,17 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
       input = new Float32Array(0);
       output = new Float32Array(0);
       outputBias = new Float32Array(0);
-      lastSeen = new Float64Array(0);
       ensureRows(Math.max(0, target.size - 1));
-      const savedSeen = artifact.arrays.lastSeen as Float64Array;
       for (let i = 0; i < map.length; i++) {
         const j = map[i]!;
         input.set(a.input!.subarray(i * E, (i + 1) * E), j * E);
         output.set(a.output!.subarray(i * H, (i + 1) * H), j * H);
         outputBias[j] = a.outputBias![i]!;
-        lastSeen[j] = savedSeen[i]!;
       }
+      activity.restore({ lastSeen: artifact.arrays.lastSeen as Float64Array, recent: artifact.arrays.recent as Int32Array }, map, state.clock, rows);
       ({ Wx, Wh, bx, bh } = { Wx: a.Wx!, Wh: a.Wh!, bx: a.bx!, bh: a.bh! });
-      clock = state.clock;
       meanBias = state.meanBias;
       losses = state.losses;
-      const savedRecent = artifact.arrays.recent as Int32Array;
-      for (let i = 0; i < savedRecent.length; i++) recent[i] = map[savedRecent[i]!]!;
-      recentCount = savedRecent.length;
       random = config.seed >>> 0 || 1;
       sessions.clear();
       catalog = target;

@@ -99,6 +99,11 @@ export interface NeuralLayers {
   adamRows(param: Vector, grad: Vector, m: Vector, v: Vector, rows: Int32Array, count: number, dim: number, step: AdamStep): void;
   /** Sum of squares, NaN or ∞ when one entry is: training checks its loss and gradients with it. */
   squaredNorm(X: Vector, length: number): number;
+  /**
+   * The index drawn by `u` in [0, 1) from running sums of weights (`cumulative`, non-decreasing,
+   * its last entry the total): index i has probability weight i / total. Samples negatives.
+   */
+  drawIndex(cumulative: Float64Array, u: number): number;
 }
 
 /**
@@ -478,11 +483,23 @@ export function neuralLayers(): NeuralLayers {
     }
   }
 
+  function drawIndex(cumulative: Float64Array, u: number): number {
+    const target = u * cumulative[cumulative.length - 1]!;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! > target) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   function squaredNorm(X: Vector, length: number): number {
     let s = 0;
     for (let i = 0; i < length; i++) s += X[i]! * X[i]!;
     return s;
   }
 
-  return { matmul, addBias, biasBackward, gather, scatterAdd, gruForward, gruBackward, sampledSoftmax, bprMax, sigmoidCrossEntropy, layerNormForward, layerNormBackward, attentionForward, attentionBackward, relu, reluBackward, adam, adamRows, squaredNorm };
+  return { matmul, addBias, biasBackward, gather, scatterAdd, gruForward, gruBackward, sampledSoftmax, bprMax, sigmoidCrossEntropy, layerNormForward, layerNormBackward, attentionForward, attentionBackward, relu, reluBackward, adam, adamRows, squaredNorm, drawIndex };
 }

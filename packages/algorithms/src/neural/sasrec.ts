@@ -1,6 +1,4 @@
 import {
-  DEFAULT_MAX_OPEN_SESSIONS,
-  DEFAULT_SESSION_GAP_MS,
   MyContentError,
   NO_ITEMS,
   assertArtifactKind,
@@ -20,48 +18,17 @@ import { throwIfAborted } from '../shared/abort';
 import { querySession, openSessionsData } from '../session/sessions';
 import { neuralLayers, type AdamStep } from './layers';
 import { sessionSequences } from './sequences';
+import { ItemActivity, popularityCumulative, sessionTrainingConfig, type SessionTrainingOptions } from './session-training';
 import { transformerNetwork, type PackedSequences, type TransformerNetwork, type TransformerWeights } from './transformer';
 
-/** Options of {@link createSasRecModel}. */
-export interface SasRecOptions {
+/** Options of {@link createSasRecModel}: its network's, and those it shares with GRU4Rec. */
+export interface SasRecOptions extends SessionTrainingOptions {
   /** Width D of item embeddings and of every layer. @default 64 */
   dimensions?: number;
   /** Attention heads; must divide `dimensions`. @default 1 */
   heads?: number;
   /** Transformer blocks. @default 2 */
   blocks?: number;
-  /** Sessions per mini-batch. @default 64 */
-  batchSize?: number;
-  /** Items sampled by popularity per mini-batch, shared by its rows, besides the batch's own targets. @default 256 */
-  negatives?: number;
-  /** Sampling weight of an item: its training clicks to this power (0 uniform, 1 popularity). @default 0.5 */
-  sampleAlpha?: number;
-  /** Passes over the training sessions. @default 3 */
-  epochs?: number;
-  /** Adam learning rate. @default 0.001 */
-  learningRate?: number;
-  /**
-   * Positions the model reads: a query reads the session's last `maxLength` clicks, and training
-   * keeps the last `maxLength + 1` clicks of a longer session. @default 20
-   */
-  maxLength?: number;
-  /**
-   * Learning rate of the online fine-tuning each observed click makes (plain SGD on the item rows:
-   * the clicked and sampled ones as outputs, the session's as inputs); 0 turns it off. @default 0.01
-   */
-  onlineLearningRate?: number;
-  /** Items sampled from the latest clicks as negatives of an online update. @default 32 */
-  onlineNegatives?: number;
-  /** An item not clicked for this long (data time) is no longer recommended. @default 7 days */
-  itemTtlMs?: number;
-  /** Train on the sessions that start within this long of the dataset's last click only. @default Infinity (all) */
-  trainingWindowMs?: number;
-  /** Inactivity that ends a session without a session id. @default 30 minutes */
-  sessionGapMs?: number;
-  /** Sessions held open at most (memory bound), as in the other session models. @default 100_000 */
-  maxOpenSessions?: number;
-  /** Seed of initialisation and sampling. @default 42 */
-  seed?: number;
 }
 
 /** The model returned by {@link createSasRecModel}. */
@@ -76,7 +43,6 @@ export interface SasRecModel extends InMemoryModel {
 
 const KIND = 'sasrec';
 const FORMAT_VERSION = 1;
-const RECENT_CLICKS = 8192;
 
 interface SasRecTask {
   kind: 'init' | 'train';
@@ -167,18 +133,6 @@ export function sasrecKernel(task: SasRecTask, _report: (progress: unknown) => v
   const dense = Object.keys(shapes)
     .filter((name) => name !== 'item' && name !== 'itemBias')
     .map((name) => [f32(name), f32(`${name}.g`), f32(`${name}.m`), f32(`${name}.v`)] as const);
-  const total = cumulative[N - 1]!;
-  const sample = () => {
-    const u = rng() * total;
-    let lo = 0;
-    let hi = N - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid]! > u) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
   let loss = 0;
   let examples = 0;
   for (let step = 0; step < task.steps; step++) {
@@ -199,7 +153,7 @@ export function sasrecKernel(task: SasRecTask, _report: (progress: unknown) => v
     if (batch.sequences === 0) return { loss, examples, finished: true, diverged: -1 };
     batch.rows = R;
     const C = R + S;
-    for (let s = 0; s < S; s++) candidates[R + s] = sample();
+    for (let s = 0; s < S; s++) candidates[R + s] = nn.drawIndex(cumulative, rng());
     net.forward(w, batch, ws);
     nn.gather(w.item, candidates, C, D, Wc);
     nn.matmul(ws.y, Wc, scores, R, C, D, false, true, 0);
@@ -265,42 +219,14 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
     dimensions: options.dimensions ?? 64,
     heads: options.heads ?? 1,
     blocks: options.blocks ?? 2,
-    batchSize: options.batchSize ?? 64,
-    negatives: options.negatives ?? 256,
-    sampleAlpha: options.sampleAlpha ?? 0.5,
-    epochs: options.epochs ?? 3,
-    learningRate: options.learningRate ?? 0.001,
-    maxLength: options.maxLength ?? 20,
-    onlineLearningRate: options.onlineLearningRate ?? 0.01,
-    onlineNegatives: options.onlineNegatives ?? 32,
-    itemTtlMs: options.itemTtlMs ?? 7 * 86_400_000,
-    trainingWindowMs: options.trainingWindowMs ?? Number.POSITIVE_INFINITY,
-    sessionGapMs: options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS,
-    maxOpenSessions: options.maxOpenSessions ?? DEFAULT_MAX_OPEN_SESSIONS,
-    seed: options.seed ?? 42,
+    ...sessionTrainingConfig(KIND, options, { batchSize: 64, onlineLearningRate: 0.01, maxLength: 1_000 }),
   };
   const check = (ok: boolean, field: string, value: unknown, why: string) => checkOption(KIND, ok, field, value, why);
-  const positiveInt = (field: keyof typeof config, max: number) => {
-    const value = config[field] as number;
-    check(Number.isInteger(value) && value >= 1 && value <= max, field, value, `must be an integer from 1 to ${max}`);
-  };
-  positiveInt('dimensions', 4096);
-  positiveInt('heads', 64);
+  const integer = (field: string, value: number, max: number) => check(Number.isInteger(value) && value >= 1 && value <= max, field, value, `must be an integer from 1 to ${max}`);
+  integer('dimensions', config.dimensions, 4096);
+  integer('heads', config.heads, 64);
   check(config.dimensions % config.heads === 0, 'heads', config.heads, `must divide dimensions (${config.dimensions})`);
-  positiveInt('blocks', 16);
-  positiveInt('batchSize', 4096);
-  positiveInt('epochs', 10_000);
-  positiveInt('maxLength', 1_000);
-  check(Number.isInteger(config.negatives) && config.negatives >= 0 && config.negatives <= 100_000, 'negatives', config.negatives, 'must be an integer from 0 to 100000');
-  check(Number.isInteger(config.onlineNegatives) && config.onlineNegatives >= 0 && config.onlineNegatives <= 10_000, 'onlineNegatives', config.onlineNegatives, 'must be an integer from 0 to 10000');
-  check(config.sampleAlpha >= 0 && config.sampleAlpha <= 1, 'sampleAlpha', config.sampleAlpha, 'must be in [0, 1]');
-  check(config.learningRate > 0 && config.learningRate <= 1, 'learningRate', config.learningRate, 'must be in (0, 1]');
-  check(config.onlineLearningRate >= 0 && config.onlineLearningRate <= 1, 'onlineLearningRate', config.onlineLearningRate, 'must be in [0, 1]');
-  check(config.itemTtlMs > 0, 'itemTtlMs', config.itemTtlMs, 'must be positive (or Infinity)');
-  check(config.trainingWindowMs > 0, 'trainingWindowMs', config.trainingWindowMs, 'must be positive (or Infinity)');
-  check(config.sessionGapMs > 0, 'sessionGapMs', config.sessionGapMs, 'must be positive');
-  positiveInt('maxOpenSessions', 100_000_000);
-  check(Number.isInteger(config.seed), 'seed', config.seed, 'must be an integer');
+  integer('blocks', config.blocks, 16);
 
   const D = config.dimensions;
   const T = config.maxLength;
@@ -312,13 +238,9 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
   let parameters: Record<string, Float32Array> = {};
   let weights: TransformerWeights | undefined;
   let rows = 0;
-  /** Latest click of each item (data time); 0 = never clicked, so never recommended. */
-  let lastSeen = new Float64Array(0);
+  const activity = new ItemActivity();
   let meanBias = 0;
-  let clock = 0;
   const sessions = new SessionTracker(config.sessionGapMs, config.maxLength, config.maxOpenSessions);
-  const recent = new Int32Array(RECENT_CLICKS);
-  let recentCount = 0;
   let random = config.seed >>> 0 || 1;
   const heap = new TopK(16);
   // One sequence at a time when serving.
@@ -352,7 +274,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
     };
     parameters.item = grow(parameters.item ?? new Float32Array(0), D);
     parameters.itemBias = grow(parameters.itemBias ?? new Float32Array(0), 1);
-    lastSeen = grow(lastSeen, 1);
+    activity.grow(capacity);
     rows = capacity;
     if (weights) weights.item = parameters.item;
   }
@@ -369,8 +291,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
     parameters.itemBias![item] = meanBias;
   }
 
-  const known = (item: number) => item >= 0 && item < rows && lastSeen[item]! > 0;
-  const live = (item: number) => item < rows && lastSeen[item]! > 0 && clock - lastSeen[item]! <= config.itemTtlMs;
+  const known = (item: number) => activity.known(item);
 
   /** The encoder's output at the last of the known clicks (at most `maxLength`), or undefined when none is known. */
   function encode(clicks: ArrayLike<number>): Float32Array | undefined {
@@ -400,8 +321,9 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
   function learnClick(y: Float32Array, target: number, L: number): void {
     const lr = config.onlineLearningRate;
     const candidates = [target];
-    for (let s = 0; s < config.onlineNegatives && recentCount > 0; s++) {
-      const item = recent[Math.floor(nextRandom() * Math.min(recentCount, RECENT_CLICKS))]!;
+    for (let s = 0; s < config.onlineNegatives; s++) {
+      const item = activity.sampleRecent(nextRandom);
+      if (item === undefined) break;
       if (item !== target) candidates.push(item);
     }
     const scores = candidates.map((item) => scoreOf(y, item));
@@ -441,9 +363,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
     const session = sessions.sessionAt(sessionKey(event), t, event.userId);
     const previous = session.items;
     if (!known(item)) addItem(item);
-    if (t > clock) clock = t;
-    if (t > lastSeen[item]!) lastSeen[item] = t;
-    recent[recentCount++ % RECENT_CLICKS] = item;
+    activity.click(item, t);
     if (previous[previous.length - 1] === item) {
       if (t > session.last) session.last = t;
       return;
@@ -453,7 +373,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
       if (y) learnClick(y, item, one.rows);
     }
     sessions.push(session, item, t);
-    sessions.sweep(clock);
+    sessions.sweep(activity.clock);
   }
 
   async function fit(data: InteractionDataset, context: FitContext = {}): Promise<void> {
@@ -473,9 +393,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
     const shared = (name: string, bytes: number) => (buffers[name] = new SharedArrayBuffer(Math.max(4, bytes)));
     new Int32Array(shared('start', sequences.start.byteLength)).set(sequences.start);
     new Int32Array(shared('items', sequences.items.byteLength)).set(sequences.items);
-    const cumulative = new Float64Array(shared('cumulative', N * 8));
-    let acc = 0;
-    for (let i = 0; i < N; i++) cumulative[i] = acc += sequences.clicks[i]! > 0 ? sequences.clicks[i]! ** config.sampleAlpha : 0;
+    popularityCumulative(sequences.clicks, config.sampleAlpha, shared('cumulative', N * 8));
     const state = new Int32Array(shared('state', 3 * 4));
     const task = (kind: SasRecTask['kind'], steps: number): SasRecTask => ({
       kind,
@@ -528,28 +446,9 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
     weights = net.weights((name) => parameters[name]!, config.blocks);
     catalog = data.catalog;
     rows = N;
-    lastSeen = new Float64Array(N);
-    clock = 0;
-    for (let r = 0; r < data.length; r++) {
-      const item = data.item[r]!;
-      if (data.weight[r]! <= 0 || sequences.clicks[item] === 0) continue;
-      const t = data.timestamp[r]!;
-      if (t > lastSeen[item]!) lastSeen[item] = t;
-      if (t > clock) clock = t;
-    }
-    let biasSum = 0;
-    let count = 0;
-    for (let i = 0; i < N; i++) {
-      if (lastSeen[i]! > 0) {
-        biasSum += parameters.itemBias![i]!;
-        count++;
-      }
-    }
-    meanBias = count > 0 ? biasSum / count : 0;
+    activity.fromTraining(data, sequences);
+    meanBias = activity.meanOver(parameters.itemBias!);
     losses = epochLosses;
-    const latest = sequences.latest(RECENT_CLICKS);
-    recent.set(latest);
-    recentCount = latest.length;
     random = config.seed >>> 0 || 1;
     sessions.clear();
     trained = true;
@@ -569,7 +468,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
       return rows;
     },
     get clock() {
-      return clock;
+      return activity.clock;
     },
     fit,
     observe(event) {
@@ -583,7 +482,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
       heap.reset(query.k);
       const filter = query.filter;
       for (let item = 0; item < rows; item++) {
-        if (!live(item)) continue;
+        if (!activity.live(item, config.itemTtlMs)) continue;
         const s = scoreOf(y, item);
         if (s >= heap.threshold && (!filter || filter(item))) heap.push(item, s);
       }
@@ -602,14 +501,11 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();
       const n = Math.min(rows, catalog.size);
-      const arrays: Record<string, Float32Array | Float64Array | Int32Array> = {
-        lastSeen: lastSeen.slice(0, n),
-        recent: recent.slice(0, Math.min(recentCount, RECENT_CLICKS)),
-      };
+      const arrays: Record<string, Float32Array | Float64Array | Int32Array> = activity.arrays(n);
       for (const [name, values] of Object.entries(parameters)) {
         arrays[name] = name === 'item' ? values.slice(0, n * D) : name === 'itemBias' ? values.slice(0, n) : values;
       }
-      return { kind: KIND, formatVersion: FORMAT_VERSION, state: { config, clock, meanBias, losses, itemIds: catalog.idList().slice(0, n) }, arrays };
+      return { kind: KIND, formatVersion: FORMAT_VERSION, state: { config, clock: activity.clock, meanBias, losses, itemIds: catalog.idList().slice(0, n) }, arrays };
     },
     restore(artifact: ModelArtifact, target: ItemCatalog) {
       assertArtifactKind(artifact, KIND, FORMAT_VERSION);
@@ -629,23 +525,17 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
         if (name !== 'item' && name !== 'itemBias') parameters[name] = a[name]!;
       }
       rows = 0;
-      lastSeen = new Float64Array(0);
       weights = undefined;
       ensureRows(Math.max(0, target.size - 1));
-      const savedSeen = artifact.arrays.lastSeen as Float64Array;
       for (let i = 0; i < map.length; i++) {
         const j = map[i]!;
         parameters.item!.set(a.item!.subarray(i * D, (i + 1) * D), j * D);
         parameters.itemBias![j] = a.itemBias![i]!;
-        lastSeen[j] = savedSeen[i]!;
       }
+      activity.restore({ lastSeen: artifact.arrays.lastSeen as Float64Array, recent: artifact.arrays.recent as Int32Array }, map, state.clock, rows);
       weights = net.weights((name) => parameters[name]!, config.blocks);
-      clock = state.clock;
       meanBias = state.meanBias;
       losses = state.losses;
-      const savedRecent = artifact.arrays.recent as Int32Array;
-      for (let i = 0; i < savedRecent.length; i++) recent[i] = map[savedRecent[i]!]!;
-      recentCount = savedRecent.length;
       random = config.seed >>> 0 || 1;
       sessions.clear();
       catalog = target;
