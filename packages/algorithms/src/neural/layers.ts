@@ -82,11 +82,12 @@ export interface NeuralLayers {
   attentionForward(X: Vector, Wq: Vector, Wk: Vector, Wv: Vector, T: number, D: number, heads: number, validFrom: number, Q: Vector, K: Vector, V: Vector, P: Vector, O: Vector): void;
   /**
    * The backward pass of {@link NeuralLayers.attentionForward}: from `dO`, adds the weight
-   * gradients into `dWq`, `dWk`, `dWv` and writes `dX`, with `dQ`, `dK`, `dV` (T×D) and `dP` (T) as scratch.
+   * gradients into `dWq`, `dWk`, `dWv` (skipped when they are `null`: only the input's gradient is
+   * wanted) and writes `dX`, with `dQ`, `dK`, `dV` (T×D) and `dP` (T) as scratch.
    */
   attentionBackward(
     X: Vector, Wq: Vector, Wk: Vector, Wv: Vector, T: number, D: number, heads: number, validFrom: number, Q: Vector, K: Vector, V: Vector, P: Vector, dO: Vector,
-    dX: Vector, dWq: Vector, dWk: Vector, dWv: Vector, dQ: Vector, dK: Vector, dV: Vector, dP: Vector,
+    dX: Vector, dWq: Vector | null, dWk: Vector | null, dWv: Vector | null, dQ: Vector, dK: Vector, dV: Vector, dP: Vector,
   ): void;
   /** `dX = dY ⊙ [Y > 0]` in place in `dY`, from the ReLU's output `Y`. */
   reluBackward(Y: Vector, dY: Vector, length: number): void;
@@ -408,7 +409,7 @@ export function neuralLayers(): NeuralLayers {
 
   function attentionBackward(
     X: Vector, Wq: Vector, Wk: Vector, Wv: Vector, T: number, D: number, heads: number, validFrom: number, Q: Vector, K: Vector, V: Vector, P: Vector, dO: Vector,
-    dX: Vector, dWq: Vector, dWk: Vector, dWv: Vector, dQ: Vector, dK: Vector, dV: Vector, dP: Vector,
+    dX: Vector, dWq: Vector | null, dWk: Vector | null, dWv: Vector | null, dQ: Vector, dK: Vector, dV: Vector, dP: Vector,
   ): void {
     dQ.fill(0, 0, T * D);
     dK.fill(0, 0, T * D);
@@ -440,9 +441,9 @@ export function neuralLayers(): NeuralLayers {
         }
       }
     }
-    matmul(X, dQ, dWq, D, D, T, true, false, 1);
-    matmul(X, dK, dWk, D, D, T, true, false, 1);
-    matmul(X, dV, dWv, D, D, T, true, false, 1);
+    if (dWq) matmul(X, dQ, dWq, D, D, T, true, false, 1);
+    if (dWk) matmul(X, dK, dWk, D, D, T, true, false, 1);
+    if (dWv) matmul(X, dV, dWv, D, D, T, true, false, 1);
     matmul(dQ, Wq, dX, T, D, D, false, true, 0);
     matmul(dK, Wk, dX, T, D, D, false, true, 1);
     matmul(dV, Wv, dX, T, D, D, false, true, 1);

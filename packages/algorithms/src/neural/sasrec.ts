@@ -246,11 +246,8 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
   // One sequence at a time when serving.
   const one: PackedSequences = { sequences: 1, rows: 0, start: new Int32Array(2), inputs: new Int32Array(T), positions: Int32Array.from({ length: T }, (_, p) => p) };
   const ws = net.workspace({ rows: T, sequences: 1, length: T, dimensions: D, heads: config.heads, blocks: config.blocks });
-  // Online updates: the gradient at the last click, and scratch for the weights' (not applied).
-  const online = {
-    dY: new Float32Array(T * D),
-    gradients: net.weights((name) => new Float32Array(name === 'item' || name === 'position' ? 0 : name.includes('.W') ? D * D : D), config.blocks),
-  };
+  // Online updates: the gradient at the last click.
+  const online = { dY: new Float32Array(T * D) };
 
   function notTrained(): never {
     throw new MyContentError('NOT_TRAINED', 'the SASRec model is not trained', { source: KIND });
@@ -346,10 +343,7 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
       bias[item]! -= lr * d;
     }
     // Back through the encoder (as `encode` left it) into the rows of the session's clicks.
-    for (const block of online.gradients.blocks) for (const g of Object.values(block)) g.fill(0);
-    online.gradients.lnfG.fill(0);
-    online.gradients.lnfB.fill(0);
-    net.backward(weights!, online.gradients, one, ws, dY, false);
+    net.backward(weights!, null, one, ws, dY);
     for (let r = 0; r < L; r++) {
       const o = one.inputs[r]! * D;
       for (let k = 0; k < D; k++) table[o + k]! -= lr * ws.dX[r * D + k]!;

@@ -79,6 +79,8 @@ export interface TransformerWorkspace {
   dK: Vector;
   dV: Vector;
   dP: Vector;
+  /** Scratch for the layer norms' gain and bias gradients when they are not wanted. */
+  dGain: Vector;
 }
 
 /** The encoder's forward and backward passes (see {@link transformerNetwork}). */
@@ -97,11 +99,12 @@ export interface TransformerNetwork {
   /** Encodes the batch: writes `ws.y`. */
   forward(w: TransformerWeights, batch: PackedSequences, ws: TransformerWorkspace): void;
   /**
-   * From `dY` (the gradient of `ws.y`), adds every weight's gradient into `g`: the item and
-   * position rows by scatter, unless `embeddings` is false (then the input rows' gradient is left
-   * in `ws.dX`, one row per input row).
+   * From `dY` (the gradient of `ws.y`), adds every weight's gradient into `g`, the item and
+   * position rows by scatter. With `g` null, only the input rows' gradient is computed, and left
+   * in `ws.dX` (one row per input row): what an online step on the embeddings needs, at about
+   * half the cost.
    */
-  backward(w: TransformerWeights, g: TransformerWeights, batch: PackedSequences, ws: TransformerWorkspace, dY: Vector, embeddings?: boolean): void;
+  backward(w: TransformerWeights, g: TransformerWeights | null, batch: PackedSequences, ws: TransformerWorkspace, dY: Vector): void;
 }
 
 /**
@@ -159,6 +162,7 @@ export function transformerNetwork(nn: NeuralLayers): TransformerNetwork {
       dK: m(length * D),
       dV: m(length * D),
       dP: m(length),
+      dGain: m(D),
     };
   }
 
@@ -197,25 +201,31 @@ export function transformerNetwork(nn: NeuralLayers): TransformerNetwork {
     nn.layerNormForward(ws.xs[w.blocks.length]!, w.lnfG, w.lnfB, R, D, EPSILON, ws.y, ws.xhatf, ws.invf);
   }
 
-  function backward(w: TransformerWeights, g: TransformerWeights, batch: PackedSequences, ws: TransformerWorkspace, dY: Vector, embeddings = true): void {
+  function backward(w: TransformerWeights, g: TransformerWeights | null, batch: PackedSequences, ws: TransformerWorkspace, dY: Vector): void {
     const D = w.lnfG.length;
     const heads = ws.heads;
     const R = batch.rows;
     const dX = ws.dX;
-    nn.layerNormBackward(dY, w.lnfG, ws.xhatf, ws.invf, R, D, dX, g.lnfG, g.lnfB);
+    // Without `g`, the layer norms' gain and bias gradients go to scratch (cheap), the matrices' are skipped.
+    const scratch = ws.dGain;
+    nn.layerNormBackward(dY, w.lnfG, ws.xhatf, ws.invf, R, D, dX, g ? g.lnfG : scratch, g ? g.lnfB : scratch);
     for (let l = w.blocks.length - 1; l >= 0; l--) {
       const b = w.blocks[l]!;
-      const gb = g.blocks[l]!;
+      const gb = g ? g.blocks[l]! : null;
       const c = ws.cache[l]!;
       // Feed-forward: out = xmid + relu(f·W1 + b1)·W2 + b2.
-      nn.biasBackward(dX, gb.b2, R, D);
-      nn.matmul(c.h1, dX, gb.W2, D, D, R, true, false, 1);
+      if (gb) {
+        nn.biasBackward(dX, gb.b2, R, D);
+        nn.matmul(c.h1, dX, gb.W2, D, D, R, true, false, 1);
+      }
       nn.matmul(dX, b.W2, ws.dH, R, D, D, false, true, 0);
       nn.reluBackward(c.h1, ws.dH, R * D);
-      nn.biasBackward(ws.dH, gb.b1, R, D);
-      nn.matmul(c.f, ws.dH, gb.W1, D, D, R, true, false, 1);
+      if (gb) {
+        nn.biasBackward(ws.dH, gb.b1, R, D);
+        nn.matmul(c.f, ws.dH, gb.W1, D, D, R, true, false, 1);
+      }
       nn.matmul(ws.dH, b.W1, ws.dF, R, D, D, false, true, 0);
-      nn.layerNormBackward(ws.dF, b.ln2G, c.xhat2, c.inv2, R, D, ws.dT, gb.ln2G, gb.ln2B);
+      nn.layerNormBackward(ws.dF, b.ln2G, c.xhat2, c.inv2, R, D, ws.dT, gb ? gb.ln2G : scratch, gb ? gb.ln2B : scratch);
       for (let i = 0; i < R * D; i++) dX[i]! += ws.dT[i]!;
       // Attention: xmid = x + attention(a), a = LN(x).
       let pOffset = 0;
@@ -224,14 +234,14 @@ export function transformerNetwork(nn: NeuralLayers): TransformerNetwork {
         const L = batch.start[s + 1]! - batch.start[s]!;
         nn.attentionBackward(
           c.a.subarray(from), b.Wq, b.Wk, b.Wv, L, D, heads, 0, c.q.subarray(from), c.k.subarray(from), c.v.subarray(from), c.p.subarray(pOffset), dX.subarray(from),
-          ws.dA.subarray(from), gb.Wq, gb.Wk, gb.Wv, ws.dQ, ws.dK, ws.dV, ws.dP,
+          ws.dA.subarray(from), gb ? gb.Wq : null, gb ? gb.Wk : null, gb ? gb.Wv : null, ws.dQ, ws.dK, ws.dV, ws.dP,
         );
         pOffset += heads * L * L;
       }
-      nn.layerNormBackward(ws.dA, b.ln1G, c.xhat1, c.inv1, R, D, ws.dT, gb.ln1G, gb.ln1B);
+      nn.layerNormBackward(ws.dA, b.ln1G, c.xhat1, c.inv1, R, D, ws.dT, gb ? gb.ln1G : scratch, gb ? gb.ln1B : scratch);
       for (let i = 0; i < R * D; i++) dX[i]! += ws.dT[i]!;
     }
-    if (!embeddings) return;
+    if (!g) return;
     nn.scatterAdd(dX, batch.inputs, R, D, g.item);
     nn.scatterAdd(dX, batch.positions, R, D, g.position);
   }
