@@ -15,10 +15,10 @@ import {
 import { SessionTracker, TopK, createKernelPool, sessionKey, type OpenSession } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
 import { throwIfAborted } from '../shared/abort';
-import { querySession, openSessionsData } from '../session/sessions';
+import { querySession } from '../session/sessions';
 import { neuralLayers, type AdamStep, type NeuralLayers } from './layers';
 import { sessionSequences, type SessionSequences } from './sequences';
-import { ItemActivity, popularityCumulative, sessionTrainingConfig, type SessionTrainingOptions } from './session-training';
+import { ItemActivity, openSessionMethods, popularityCumulative, sessionTrainingConfig, type SessionTrainingOptions } from './session-training';
 
 /** Options of {@link createGru4RecModel}: its network's, and those it shares with SASRec. */
 export interface Gru4RecOptions extends SessionTrainingOptions {
@@ -524,26 +524,14 @@ export function createGru4RecModel(options: Gru4RecOptions = {}): Gru4RecModel {
       if (query.k < 1) return NO_ITEMS;
       const h = queryState(query);
       if (!h) return NO_ITEMS;
-      heap.reset(query.k);
-      const filter = query.filter;
-      for (let item = 0; item < rows; item++) {
-        if (!activity.live(item, config.itemTtlMs)) continue;
-        const s = scoreOf(h, item);
-        if (s >= heap.threshold && (!filter || filter(item))) heap.push(item, s);
-      }
-      return heap.drain();
+      return activity.best(heap, query.k, config.itemTtlMs, query.filter, (item) => scoreOf(h, item));
     },
     score(query, candidates) {
       if (!trained) notTrained();
       const h = queryState(query) ?? new Float32Array(H);
       return Float32Array.from(candidates, (item) => (activity.known(item) ? scoreOf(h, item) : Number.NEGATIVE_INFINITY));
     },
-    stateStats: () => ({ openSessions: sessions.size, openSessionsLimit: sessions.maxOpen, openSessionsEvicted: sessions.evicted, items: rows }),
-    forgetUser(userId) {
-      // Open sessions (and their hidden states, held by them) are all that name a user.
-      sessions.forgetOwner(userId);
-    },
-    userData: (userId) => openSessionsData(sessions, userId, catalog),
+    ...openSessionMethods(sessions, () => rows, () => catalog),
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();
       const n = Math.min(rows, catalog.size);

@@ -15,10 +15,10 @@ import {
 import { SessionTracker, TopK, createKernelPool, sessionKey } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
 import { throwIfAborted } from '../shared/abort';
-import { querySession, openSessionsData } from '../session/sessions';
+import { querySession } from '../session/sessions';
 import { neuralLayers, type AdamStep } from './layers';
 import { sessionSequences } from './sequences';
-import { ItemActivity, popularityCumulative, sessionTrainingConfig, type SessionTrainingOptions } from './session-training';
+import { ItemActivity, openSessionMethods, popularityCumulative, sessionTrainingConfig, type SessionTrainingOptions } from './session-training';
 import { transformerNetwork, type PackedSequences, type TransformerNetwork, type TransformerWeights } from './transformer';
 
 /** Options of {@link createSasRecModel}: its network's, and those it shares with GRU4Rec. */
@@ -473,25 +473,14 @@ export function createSasRecModel(options: SasRecOptions = {}): SasRecModel {
       if (query.k < 1) return NO_ITEMS;
       const y = encode(querySession(query, T));
       if (!y) return NO_ITEMS;
-      heap.reset(query.k);
-      const filter = query.filter;
-      for (let item = 0; item < rows; item++) {
-        if (!activity.live(item, config.itemTtlMs)) continue;
-        const s = scoreOf(y, item);
-        if (s >= heap.threshold && (!filter || filter(item))) heap.push(item, s);
-      }
-      return heap.drain();
+      return activity.best(heap, query.k, config.itemTtlMs, query.filter, (item) => scoreOf(y, item));
     },
     score(query, candidates) {
       if (!trained) notTrained();
       const y = encode(querySession(query, T));
       return Float32Array.from(candidates, (item) => (!known(item) ? Number.NEGATIVE_INFINITY : y ? scoreOf(y, item) : parameters.itemBias![item]!));
     },
-    stateStats: () => ({ openSessions: sessions.size, openSessionsLimit: sessions.maxOpen, openSessionsEvicted: sessions.evicted, items: rows }),
-    forgetUser(userId) {
-      sessions.forgetOwner(userId);
-    },
-    userData: (userId) => openSessionsData(sessions, userId, catalog),
+    ...openSessionMethods(sessions, () => rows, () => catalog),
     toArtifact(): ModelArtifact {
       if (!trained || !catalog) notTrained();
       const n = Math.min(rows, catalog.size);

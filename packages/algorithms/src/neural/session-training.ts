@@ -1,5 +1,7 @@
-import { DEFAULT_MAX_OPEN_SESSIONS, DEFAULT_SESSION_GAP_MS, type InteractionDataset } from '@mycontent/core';
+import { DEFAULT_MAX_OPEN_SESSIONS, DEFAULT_SESSION_GAP_MS, type InteractionDataset, type ItemCatalog, type ScoredItems } from '@mycontent/core';
+import type { SessionTracker, TopK } from '@mycontent/core/internal';
 import { checkOption } from '../shared/options';
+import { openSessionsData } from '../session/sessions';
 import type { SessionSequences } from './sequences';
 
 /**
@@ -158,6 +160,17 @@ export class ItemActivity {
     this.clock = clock;
   }
 
+  /** The `k` best live items (clicked within `ttlMs`) by `score`, among those `filter` accepts. */
+  best(heap: TopK, k: number, ttlMs: number, filter: ((item: number) => boolean) | undefined, score: (item: number) => number): ScoredItems {
+    heap.reset(k);
+    for (let item = 0; item < this.lastSeen.length; item++) {
+      if (!this.live(item, ttlMs)) continue;
+      const s = score(item);
+      if (s >= heap.threshold && (!filter || filter(item))) heap.push(item, s);
+    }
+    return heap.drain();
+  }
+
   /** The mean of `bias` over the items ever clicked (a new article's starting bias). */
   meanOver(bias: Float32Array): number {
     let sum = 0;
@@ -170,4 +183,16 @@ export class ItemActivity {
     }
     return count > 0 ? sum / count : 0;
   }
+}
+
+/**
+ * What a session model reports of its open sessions, and how it forgets or exports a user's: the
+ * open sessions are all that name a user (their hidden states are held by them).
+ */
+export function openSessionMethods(sessions: SessionTracker, items: () => number, catalog: () => ItemCatalog | undefined) {
+  return {
+    stateStats: () => ({ openSessions: sessions.size, openSessionsLimit: sessions.maxOpen, openSessionsEvicted: sessions.evicted, items: items() }),
+    forgetUser: (userId: string) => sessions.forgetOwner(userId),
+    userData: (userId: string) => openSessionsData(sessions, userId, catalog()),
+  };
 }
