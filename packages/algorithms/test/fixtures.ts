@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ItemCatalog, datasetFromInteractions, isMyContentError, type Interaction, type InteractionDataset } from '@mycontent/core';
+import { ItemCatalog, datasetFromInteractions, isMyContentError, type Interaction, type InteractionDataset, type RecommenderModel } from '@mycontent/core';
 import { createRandom } from '@mycontent/core/data';
 
 /**
@@ -85,4 +85,29 @@ export function expectInvalidOptions(create: (options: Record<string, unknown>) 
     expect(isMyContentError(error, 'INVALID_CONFIG'), field).toBe(true);
     expect((error as { field: string }).field).toBe(field);
   }
+}
+
+/**
+ * A session model trains in a worker thread: over 1,500 sessions for 2 epochs, the host's timers
+ * keep firing and progress is reported per epoch; an abort at the first progress rejects the fit
+ * with ABORTED and leaves the model untrained. `create` makes a model for 2 epochs.
+ */
+export async function expectTrainsInWorker(create: () => RecommenderModel): Promise<void> {
+  const lists: string[][] = [];
+  for (let s = 0; s < 1500; s++) lists.push(Array.from({ length: 6 }, (_, p) => `i${(s * 7 + p * 13) % 400}`));
+  const { data } = sessionWorld(lists);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const progress: string[] = [];
+  await create().fit(data, { onProgress: (p) => progress.push(p.phase) });
+  clearInterval(timer);
+  expect(progress).toContain('epoch 1');
+  expect(progress).toContain('epoch 2');
+  expect(progress.length).toBeGreaterThan(4);
+  expect(ticks).toBeGreaterThan(progress.length);
+  const controller = new AbortController();
+  const fresh = create();
+  const fitting = fresh.fit(data, { signal: controller.signal, onProgress: () => controller.abort() });
+  await expect(fitting).rejects.toMatchObject({ code: 'ABORTED' });
+  expect(fresh.trained).toBe(false);
 }

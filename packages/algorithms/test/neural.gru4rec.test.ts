@@ -3,7 +3,7 @@ import { encodeModelArtifact } from '@mycontent/core';
 import { createGru4RecModel } from '@mycontent/algorithms';
 import { gru4recKernel } from '../src/neural/gru4rec';
 import { neuralLayers } from '../src/neural/layers';
-import { ids, orderWorld, sessionQuery as session, sessionWorld as world, expectInvalidOptions } from './fixtures';
+import { expectInvalidOptions, expectTrainsInWorker, ids, orderWorld, sessionQuery as session } from './fixtures';
 
 const MIN = 60_000;
 const options = { hidden: 24, negatives: 8, batchSize: 8, epochs: 8, learningRate: 0.02, seed: 5, onlineLearningRate: 0 };
@@ -35,24 +35,7 @@ describe('GRU4Rec', () => {
   });
 
   it('trains in a worker thread: the host keeps its timers, reports progress, and an abort leaves it untrained', async () => {
-    const lists: string[][] = [];
-    for (let s = 0; s < 1500; s++) lists.push(Array.from({ length: 6 }, (_, p) => `i${(s * 7 + p * 13) % 400}`));
-    const { data } = world(lists);
-    const model = createGru4RecModel({ hidden: 48, negatives: 128, epochs: 2, seed: 1 });
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    const progress: string[] = [];
-    await model.fit(data, { onProgress: (p) => progress.push(p.phase) });
-    clearInterval(timer);
-    expect(progress).toContain('epoch 1');
-    expect(progress).toContain('epoch 2');
-    expect(progress.length).toBeGreaterThan(4);
-    expect(ticks).toBeGreaterThan(progress.length);
-    const controller = new AbortController();
-    const fresh = createGru4RecModel({ hidden: 48, negatives: 128, epochs: 2, seed: 1 });
-    const fitting = fresh.fit(data, { signal: controller.signal, onProgress: () => controller.abort() });
-    await expect(fitting).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(fresh.trained).toBe(false);
+    await expectTrainsInWorker(() => createGru4RecModel({ hidden: 48, negatives: 128, epochs: 2, seed: 1 }));
   });
 
   it('stops with DIVERGED naming the step when a loss is not finite', () => {

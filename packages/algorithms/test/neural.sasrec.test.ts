@@ -4,7 +4,7 @@ import { createSasRecModel } from '@mycontent/algorithms';
 import { sasrecKernel } from '../src/neural/sasrec';
 import { neuralLayers } from '../src/neural/layers';
 import { transformerNetwork } from '../src/neural/transformer';
-import { ids, orderWorld, sessionQuery as session, sessionWorld as world, expectInvalidOptions } from './fixtures';
+import { expectInvalidOptions, expectTrainsInWorker, ids, orderWorld, sessionQuery as session } from './fixtures';
 
 const MIN = 60_000;
 const options = { dimensions: 16, heads: 2, negatives: 8, batchSize: 8, epochs: 10, learningRate: 0.01, seed: 5, onlineLearningRate: 0 };
@@ -46,24 +46,7 @@ describe('SASRec', () => {
   });
 
   it('trains in a worker thread: the host keeps its timers, reports progress, and an abort leaves it untrained', async () => {
-    const lists: string[][] = [];
-    for (let s = 0; s < 1500; s++) lists.push(Array.from({ length: 6 }, (_, p) => `i${(s * 7 + p * 13) % 400}`));
-    const { data } = world(lists);
-    const model = createSasRecModel({ dimensions: 32, negatives: 128, epochs: 2, seed: 1 });
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    const progress: string[] = [];
-    await model.fit(data, { onProgress: (p) => progress.push(p.phase) });
-    clearInterval(timer);
-    expect(progress).toContain('epoch 1');
-    expect(progress).toContain('epoch 2');
-    expect(progress.length).toBeGreaterThan(4);
-    expect(ticks).toBeGreaterThan(progress.length);
-    const controller = new AbortController();
-    const fresh = createSasRecModel({ dimensions: 32, negatives: 128, epochs: 2, seed: 1 });
-    const fitting = fresh.fit(data, { signal: controller.signal, onProgress: () => controller.abort() });
-    await expect(fitting).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(fresh.trained).toBe(false);
+    await expectTrainsInWorker(() => createSasRecModel({ dimensions: 32, negatives: 128, epochs: 2, seed: 1 }));
   });
 
   it('stops with DIVERGED naming the step when a loss is not finite', () => {
