@@ -151,12 +151,19 @@ export async function openBackends(config: ServiceConfig): Promise<Backends> {
 async function open(config: ServiceConfig, closers: (() => Promise<unknown> | void)[]): Promise<Backends> {
   let query: SqlQuery;
   let connection: PostgresConnection;
+  let readPool: pg.Pool | undefined;
   if (config.databaseUrl) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
     pool.on('error', () => {}); // a broken idle connection is replaced; requests report their own failures
     closers.push(() => pool.end());
     query = (text, params) => pool.query(text, params);
     connection = { pool, schema: config.schema };
+    if (config.databaseReadUrl) {
+      const replica = new pg.Pool({ connectionString: config.databaseReadUrl, max: 10 });
+      replica.on('error', () => {});
+      closers.push(() => replica.end());
+      readPool = replica;
+    }
   } else {
     const db = await PGlite.create();
     closers.push(() => db.close());
@@ -182,7 +189,7 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
   }
   const telemetry = createTelemetry();
   closers.push(() => telemetry.shutdown());
-  const store = createPostgresStore(connection);
+  const store = createPostgresStore({ ...connection, ...(readPool ? { readPool } : {}) });
   const recommender = newsRecommender(store, connection, cache, telemetry.meter, bus, experimenting);
   const accounts = createAccounts(query, config.schema);
   await accounts.migrate();

@@ -26,6 +26,8 @@ const environmentSchema = z.object({
   PORT: whole(0, 65_535).default(3000),
   /** A PostgreSQL URL: the store, the model registry and the accounts live there. Unset: PGlite in memory. */
   DATABASE_URL: z.url().optional(),
+  /** A PostgreSQL streaming replica: history, item statistics and training scans read there. Needs DATABASE_URL. */
+  DATABASE_READ_URL: z.url().optional(),
   /** A Redis URL: cache, shared rate-limit budget and the event stream. Unset: in-process equivalents. */
   REDIS_URL: z.url().optional(),
   /** Schema of the PostgreSQL tables (SDK and accounts). */
@@ -67,6 +69,8 @@ export interface ServiceConfig {
   host: string;
   port: number;
   databaseUrl?: string;
+  /** A streaming replica of `databaseUrl`, for the reads that tolerate lag. */
+  databaseReadUrl?: string;
   redisUrl?: string;
   schema: string;
   redisPrefix: string;
@@ -108,6 +112,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (production && !e.JWT_SECRET) problems.push('  JWT_SECRET: required in production (32 characters or more)');
   if (production && !e.DATABASE_URL) problems.push('  DATABASE_URL: required in production (the embedded database lives in memory)');
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) problems.push('  DATABASE_READ_URL: needs DATABASE_URL (the primary takes the writes)');
   if (Boolean(e.ADMIN_EMAIL) !== Boolean(e.ADMIN_PASSWORD)) problems.push('  ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   if (e.CONSUME_EVENTS === 'true' && !e.REDIS_URL) problems.push('  CONSUME_EVENTS=true: needs REDIS_URL (the stream lives in Redis)');
   let experiments: ServiceConfig['experiments'];
@@ -126,6 +131,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
     redisUrl: e.REDIS_URL,
     schema: e.DATABASE_SCHEMA,
     redisPrefix: e.REDIS_PREFIX,

@@ -254,8 +254,10 @@ export async function postgresBinaries(): Promise<string | undefined> {
 /**
  * A throwaway PostgreSQL (`initdb` + `postgres`, no fsync) on a free loopback port, for fault
  * tests that kill it. Run as root, it runs as the `postgres` system user (PostgreSQL refuses root).
+ * With `replicaOf` (the port of such a server), it is a streaming replica of that server instead,
+ * made by `pg_basebackup` (read-only, following the primary's writes).
  */
-export async function startPostgresServer(): Promise<ThrowawayPostgres> {
+export async function startPostgresServer(options: { replicaOf?: number } = {}): Promise<ThrowawayPostgres> {
   const { execFileSync } = await import('node:child_process');
   const { chown } = await import('node:fs/promises');
   const bin = await postgresBinaries();
@@ -265,7 +267,14 @@ export async function startPostgresServer(): Promise<ThrowawayPostgres> {
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
   if (asRoot) await chown(dir, user.uid!, user.gid!);
-  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'ignore', ...user });
+  if (options.replicaOf === undefined) execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'ignore', ...user });
+  else {
+    // A copy of the primary's data with `standby.signal` and its connection (-R), WAL streamed meanwhile.
+    execFileSync(join(bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(options.replicaOf), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'], {
+      stdio: 'ignore',
+      ...user,
+    });
+  }
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -295,7 +304,7 @@ export async function startPostgresServer(): Promise<ThrowawayPostgres> {
   };
   const kill = async () => {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return; // gone already
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;

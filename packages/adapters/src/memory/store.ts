@@ -284,6 +284,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Recommendat
     async count() {
       return n - deletedCount;
     },
+    async expireBefore(before) {
+      const expiredUsers = new Set<number>();
+      for (let i = 0; i < n; i++) {
+        if (deleted[i] !== 0 || !(timeCol[i]! < before)) continue;
+        deleted[i] = 1;
+        deletedCount++;
+        expiredUsers.add(userCol[i]!);
+        const eventId = eventIds.get(i);
+        if (eventId !== undefined) storedEvents.delete(eventId);
+        eventIds.delete(i);
+        recommendationIds.delete(i);
+      }
+      for (const u of expiredUsers) {
+        const kept = rowsByUser.get(u)?.filter((i) => deleted[i] === 0) ?? [];
+        if (kept.length > 0) rowsByUser.set(u, kept);
+        else rowsByUser.delete(u);
+      }
+      return { expiredBefore: before };
+    },
     async erase(userId, mode: InteractionErasure) {
       const u = userIds.find(userId);
       const rows = u === undefined ? undefined : rowsByUser.get(u);

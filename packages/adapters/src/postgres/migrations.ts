@@ -22,10 +22,13 @@ const ID = 'text COLLATE "C"';
  * Choices made on purpose: ids are text (an SDK cannot impose bigint ids);
  * interactions have no foreign keys (events may arrive before their article or user rows, and
  * an anonymised interaction points to no user); `articles.embedding` is `bytea` holding
- * little-endian float32 values (exact and compact).
+ * little-endian float32 values (exact and compact); `interactions` is partitioned by UTC day
+ * (`interactions_YYYYMMDD`, created by the store as events arrive through the
+ * `interaction_partitions(date[])` function), so that retention drops whole days, and an event
+ * id is unique together with the event's timestamp (a redelivered event carries both).
  */
 export function postgresMigrations(schema = 'mycontent'): PostgresMigration[] {
-  const s = quoteSchema(schema, 'postgres');
+  const s = quoteSchema(schema, 'postgres'); // checked: letters, digits and _, so `schema` is safe inside literals too
   return [
     {
       version: 1,
@@ -167,7 +170,80 @@ UPDATE ${s}.models SET state = 'retired', promoted_at = created_at WHERE state =
 CREATE UNIQUE INDEX models_one_serving ON ${s}.models (name) WHERE state = 'serving';
 `,
     },
+    {
+      version: 8,
+      name: 'the interaction log partitioned by day (retention drops whole days)',
+      sql: `
+CREATE FUNCTION ${s}.interaction_partitions(days date[]) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  d date;
+  created integer := 0;
+BEGIN
+  -- One creator at a time: concurrent writers wait here, then find the partition made.
+  PERFORM pg_advisory_xact_lock(hashtext('mycontent-partitions:${schema}'));
+  FOREACH d IN ARRAY days LOOP
+    IF to_regclass(format('%I.%I', '${schema}', 'interactions_' || to_char(d, 'YYYYMMDD'))) IS NULL THEN
+      EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.interactions FOR VALUES FROM (%L) TO (%L)',
+        '${schema}', 'interactions_' || to_char(d, 'YYYYMMDD'), '${schema}',
+        d::timestamp AT TIME ZONE 'UTC', (d + 1)::timestamp AT TIME ZONE 'UTC');
+      created := created + 1;
+    END IF;
+  END LOOP;
+  RETURN created;
+END
+$$;
+ALTER TABLE ${s}.interactions RENAME TO interactions_unpartitioned;
+ALTER TABLE ${s}.interactions_unpartitioned RENAME CONSTRAINT interactions_pkey TO interactions_unpartitioned_pkey;
+DROP INDEX ${s}.idx_interactions_user;
+DROP INDEX ${s}.idx_interactions_article;
+DROP INDEX ${s}.interactions_event_id;
+CREATE TABLE ${s}.interactions (
+  interaction_id bigint NOT NULL DEFAULT nextval('${s}.interactions_interaction_id_seq'),
+  user_id ${ID} NOT NULL,
+  article_id ${ID} NOT NULL,
+  interaction_type text NOT NULL CHECK (interaction_type IN ('view', 'click', 'read', 'like', 'dislike', 'share', 'rating')),
+  "timestamp" timestamptz NOT NULL,
+  duration_seconds double precision,
+  rating double precision,
+  session_id ${ID},
+  context json,
+  event_id text,
+  recommendation_id ${ID},
+  PRIMARY KEY (interaction_id, "timestamp")
+) PARTITION BY RANGE ("timestamp");
+CREATE INDEX idx_interactions_user ON ${s}.interactions (user_id, "timestamp" DESC);
+CREATE INDEX idx_interactions_article ON ${s}.interactions (article_id, "timestamp" DESC);
+CREATE UNIQUE INDEX interactions_event_id ON ${s}.interactions (event_id, "timestamp") WHERE event_id IS NOT NULL;
+SELECT ${s}.interaction_partitions(ARRAY(SELECT DISTINCT ("timestamp" AT TIME ZONE 'UTC')::date FROM ${s}.interactions_unpartitioned));
+INSERT INTO ${s}.interactions
+  (interaction_id, user_id, article_id, interaction_type, "timestamp", duration_seconds, rating, session_id, context, event_id, recommendation_id)
+  SELECT interaction_id, user_id, article_id, interaction_type, "timestamp", duration_seconds, rating, session_id, context, event_id, recommendation_id
+  FROM ${s}.interactions_unpartitioned;
+ALTER SEQUENCE ${s}.interactions_interaction_id_seq OWNED BY ${s}.interactions.interaction_id;
+DROP TABLE ${s}.interactions_unpartitioned;
+`,
+    },
   ];
+}
+
+/** The statements of a migration: split at `;` ending a line, but not inside a `$$` function body. */
+function sqlStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let current = '';
+  for (const [i, part] of sql.split('$$').entries()) {
+    if (i % 2 === 1) {
+      current += `$$${part}$$`; // a function body, whole
+      continue;
+    }
+    const pieces = part.split(';\n');
+    current += pieces[0];
+    for (const piece of pieces.slice(1)) {
+      statements.push(current);
+      current = piece;
+    }
+  }
+  statements.push(current);
+  return statements.map((x) => x.trim().replace(/;$/, '')).filter(Boolean);
 }
 
 /**
@@ -230,7 +306,7 @@ export async function migratePostgres(connection: PostgresConnection): Promise<M
       const applied: number[] = [];
       for (const migration of migrations) {
         if (done.has(migration.version)) continue;
-        for (const statement of migration.sql.split(';\n').map((x) => x.trim()).filter(Boolean)) await tx.query(statement);
+        for (const statement of sqlStatements(migration.sql)) await tx.query(statement);
         await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
         applied.push(migration.version);
       }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  MyContentError,
   ITEM_STAT_COUNTERS,
   emptyItemStats,
   type ArmState,
@@ -21,7 +22,7 @@ import {
 } from '@mycontent/core';
 import { mergeArmDeltas } from '@mycontent/core/internal';
 import { migratedOperations, type migratePostgres } from './migrations';
-import { connectSql, type PostgresConnection, type SqlRunner } from './sql';
+import { connectSql, type PgPoolLike, type PostgresConnection, type SqlRunner } from './sql';
 
 /** Name of the PostgreSQL store adapter. */
 export const POSTGRES_STORE_NAME = 'postgres-store';
@@ -36,6 +37,14 @@ export interface PostgresStoreOptions extends PostgresConnection {
   migrate?: boolean;
   /** Rows per INSERT statement in bulk writes; a whole call is still one transaction. @default 5_000 */
   insertBatchSize?: number;
+  /**
+   * A `pg` `Pool` on a streaming replica, for the reads that tolerate replication lag: a user's
+   * history (`interactions.ofUser`), item statistics (`itemStats.getItemStats`, what trending
+   * reads) and the training reads (`interactions.scan`, `interactions.count`). Every write, and
+   * every other read, goes to `pool`. The host owns it (the adapter never ends it).
+   * @default reads go to `pool`
+   */
+  readPool?: PgPoolLike;
 }
 
 const SOURCE = 'postgres';
@@ -108,6 +117,14 @@ function toInteraction(r: InteractionRow): Interaction {
   return x;
 }
 
+const DAY_MS = 86_400_000;
+/** `YYYY-MM-DD` of a UTC day number (days since the epoch). */
+const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+/** A partition of the interaction log: `interactions_YYYYMMDD`, one UTC day. */
+const PARTITION_NAME = /^interactions_(\d{4})(\d{2})(\d{2})$/;
+/** PostgreSQL's code for a row no partition accepts (shared with check constraints: the message tells). */
+const NO_PARTITION = '23514';
+
 const hex = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
@@ -137,6 +154,10 @@ function mergeDeltas(deltas: readonly ItemStatsDelta[]): ItemStats[] {
  * and texts are stored byte-exact. Bulk writes go through `unnest` arrays, thousands of rows per
  * statement; training reads page through keyset queries.
  *
+ * The interaction log is partitioned by UTC day, so `interactions.expireBefore` drops whole days
+ * (no row-by-row delete, nothing left to vacuum). With `readPool`, the reads that tolerate
+ * replication lag go to a streaming replica.
+ *
  * Failures are `BACKEND` `MyContentError`s naming the operation (connection refused,
  * statement failed), with the driver's error as `cause`.
  *
@@ -152,11 +173,51 @@ function mergeDeltas(deltas: readonly ItemStatsDelta[]): ItemStats[] {
  * ```
  */
 export function createPostgresStore(options: PostgresStoreOptions): RecommendationStore & { readonly bandits: BanditStateStore } {
+  if (options.readPool && !options.pool) {
+    throw new MyContentError('INVALID_CONFIG', '`readPool` (a replica) goes with `pool` (the primary), not with `pglite`', { source: SOURCE, field: 'readPool' });
+  }
   const db = connectSql(options, SOURCE);
+  /** Where the reads that tolerate replication lag go. */
+  const replica = options.readPool ? connectSql({ pool: options.readPool, schema: options.schema }, SOURCE) : db;
   const s = db.schema;
   const chunk = Math.max(1, options.insertBatchSize ?? 5_000);
   /** Runs one operation after the migrations, mapping driver errors to typed errors. */
   const op = migratedOperations(options, POSTGRES_STORE_NAME);
+
+  /** UTC days whose partition this process has seen created. */
+  const partitions = new Set<number>();
+
+  /**
+   * Creates the day partitions `batch` needs and this process has not seen yet — once a day in
+   * practice, before the write's transaction opens (a partition is there for every writer once made).
+   */
+  async function ensurePartitions(batch: readonly Interaction[]): Promise<void> {
+    const missing = new Set<number>();
+    for (const x of batch) {
+      const day = Math.floor(x.timestamp / DAY_MS);
+      if (!partitions.has(day)) missing.add(day);
+    }
+    if (missing.size === 0) return;
+    await db.query(`SELECT ${s}.interaction_partitions($1::date[])`, [[...missing].map(isoDay)]);
+    for (const day of missing) partitions.add(day);
+  }
+
+  /**
+   * Runs a write of interactions after making their partitions. When another process dropped a
+   * partition this one thought was there (retention), it forgets what it knew and tries once more.
+   */
+  async function withPartitions<T>(batch: readonly Interaction[], write: () => Promise<T>): Promise<T> {
+    await ensurePartitions(batch);
+    try {
+      return await write();
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      if (e.code !== NO_PARTITION || !e.message?.includes('no partition')) throw error;
+      partitions.clear();
+      await ensurePartitions(batch);
+      return write();
+    }
+  }
 
   /**
    * Inserts the interactions whose event id is not stored yet (nor repeated earlier in the
@@ -173,7 +234,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
          FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[])
            WITH ORDINALITY AS x(u, a, t, ts, d, r, se, c, e, ri, n)
          ORDER BY n
-         ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING
+         ON CONFLICT (event_id, "timestamp") WHERE event_id IS NOT NULL DO NOTHING
          ${returning ? 'RETURNING event_id' : ''}`,
         [
           part.map((x) => x.userId),
@@ -390,35 +451,39 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
     append: (batch) =>
       op('interactions.append', async () => {
         if (batch.length === 0) return;
-        if (batch.length <= chunk) await insertInteractions(db, batch);
-        else await db.transaction((tx) => insertInteractions(tx, batch));
+        await withPartitions(batch, async () => {
+          if (batch.length <= chunk) await insertInteractions(db, batch);
+          else await db.transaction((tx) => insertInteractions(tx, batch));
+        });
       }),
 
     record: (record) =>
       op('interactions.record', () =>
-        db.transaction(async (tx) => {
-          const fresh = record.interactions.length > 0 ? await insertInteractions(tx, record.interactions, true) : [];
-          const current = await lockProfiles(tx, [...new Set(fresh.map((x) => x.userId))]);
-          const effects = record.apply(fresh, current);
-          if (effects.itemStats && effects.itemStats.length > 0) await addStats(tx, effects.itemStats);
-          if (effects.profiles.length > 0) await upsertProfiles(tx, effects.profiles);
-          return { recorded: fresh };
-        }),
+        withPartitions(record.interactions, () =>
+          db.transaction(async (tx) => {
+            const fresh = record.interactions.length > 0 ? await insertInteractions(tx, record.interactions, true) : [];
+            const current = await lockProfiles(tx, [...new Set(fresh.map((x) => x.userId))]);
+            const effects = record.apply(fresh, current);
+            if (effects.itemStats && effects.itemStats.length > 0) await addStats(tx, effects.itemStats);
+            if (effects.profiles.length > 0) await upsertProfiles(tx, effects.profiles);
+            return { recorded: fresh };
+          }),
+        ),
       ),
 
     ofUser: (userId, query: UserInteractionsOptions = {}) =>
-      op('interactions.ofUser', () => history(db, userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY)),
+      op('interactions.ofUser', () => history(replica, userId, query.limit ?? 500, query.before ?? Number.POSITIVE_INFINITY)),
 
     async *scan(scan: ScanOptions = {}) {
       const size = scan.batchSize ?? 10_000;
       // A snapshot bound: rows appended during the scan are left for the next one.
-      const { rows: top } = await op('interactions.scan', () => db.query<{ last: string | null }>(`SELECT max(interaction_id)::text AS last FROM ${s}.interactions`));
+      const { rows: top } = await op('interactions.scan', () => replica.query<{ last: string | null }>(`SELECT max(interaction_id)::text AS last FROM ${s}.interactions`));
       const last = top[0]?.last;
       if (last === null || last === undefined) return;
       let after = '0';
       for (;;) {
         const { rows } = await op('interactions.scan', () =>
-          db.query<InteractionRow & { id: string }>(
+          replica.query<InteractionRow & { id: string }>(
             `SELECT interaction_id::text AS id, ${INTERACTION_COLUMNS} FROM ${s}.interactions
              WHERE interaction_id > $1::bigint AND interaction_id <= $2::bigint ORDER BY interaction_id LIMIT $3`,
             [after, last, size],
@@ -433,8 +498,30 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
 
     count: () =>
       op('interactions.count', async () => {
-        const { rows } = await db.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${s}.interactions`);
+        const { rows } = await replica.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${s}.interactions`);
         return rows[0]!.n;
+      }),
+
+    expireBefore: (before) =>
+      op('interactions.expireBefore', async () => {
+        // Whole days only: each partition entirely before `before` is dropped, in one transaction.
+        const firstKept = Math.floor(before / DAY_MS);
+        const { rows } = await db.query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)`,
+          [`${s}.interactions`],
+        );
+        const expired: string[] = [];
+        for (const { name } of rows) {
+          const m = PARTITION_NAME.exec(name);
+          if (m && Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS < firstKept) expired.push(name);
+        }
+        if (expired.length > 0) {
+          await db.transaction(async (tx) => {
+            for (const name of expired) await tx.query(`DROP TABLE ${s}."${name}"`);
+          });
+        }
+        for (const day of [...partitions]) if (day < firstKept) partitions.delete(day);
+        return { expiredBefore: firstKept * DAY_MS };
       }),
 
     erase: (userId, mode: InteractionErasure) =>
@@ -467,7 +554,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
       op('itemStats.get', async () => {
         if (ids.length === 0) return [];
         const columns = ITEM_STAT_COUNTERS.map((c) => `${STAT_COLUMNS[c]}::float8 AS "${c}"`).join(', ');
-        const { rows } = await db.query<ItemStats & { article_id: string; last: number | null }>(
+        const { rows } = await replica.query<ItemStats & { article_id: string; last: number | null }>(
           `SELECT article_id, ${columns}, (extract(epoch FROM last_interaction_at) * 1000)::float8 AS last
            FROM ${s}.item_stats WHERE article_id = ANY($1::text[])`,
           [[...ids]],

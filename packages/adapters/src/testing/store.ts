@@ -179,6 +179,28 @@ export function describeStoreConformance(name: string, factory: () => StoreParts
         expect(rows.map((r) => r.itemId)).toEqual(batch.map((b) => b.itemId));
         expect(await store.interactions!.count()).toBe(23);
       });
+
+      it('expires the interactions older than a time (whole partitions, never a later one) when it has retention', async () => {
+        const log = store.interactions!;
+        if (!log.expireBefore) return;
+        const DAY = 86_400_000;
+        const at = (day: number, hour: number, itemId: string, userId = 'u1') => click(userId, itemId, (day * DAY + hour * 3_600_000) / 60_000, { eventId: itemId });
+        // T0 is a UTC midnight: days -3 and -2 are before it, 0 and 1 after.
+        await log.append([at(-3, 10, 'old-1'), at(-2, 23, 'old-2', 'u2'), at(0, 1, 'today'), at(1, 5, 'tomorrow')]);
+        const noon = T0 + 12 * 3_600_000;
+        const { expiredBefore } = await log.expireBefore(noon);
+        expect(expiredBefore).toBeGreaterThanOrEqual(T0);
+        expect(expiredBefore).toBeLessThanOrEqual(noon);
+        const left = (await collect(log.scan())).rows.map((x) => x.itemId);
+        expect(left).toEqual(T0 + 3_600_000 >= expiredBefore ? ['today', 'tomorrow'] : ['tomorrow']);
+        expect(await log.count()).toBe(left.length);
+        expect(await log.ofUser('u2')).toEqual([]);
+        // A late event of an expired day is stored again (and goes with the next expiry).
+        await log.append([at(-3, 10, 'old-1')]);
+        expect((await log.ofUser('u1')).map((x) => x.itemId)).toContain('old-1');
+        await log.expireBefore(noon);
+        expect((await log.ofUser('u1')).map((x) => x.itemId)).not.toContain('old-1');
+      });
     });
 
     stats('item statistics', () => itemStatsTests(() => store.itemStats!));

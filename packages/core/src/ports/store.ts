@@ -150,6 +150,13 @@ export interface InteractionLog {
    * with the linking fields removed). Resolves with the number of interactions affected.
    */
   erase(userId: string, mode: InteractionErasure): Promise<number>;
+  /**
+   * Retention: removes the interactions older than `before` (epoch ms) and resolves with the time
+   * before which none is left. A log partitioned by time removes whole partitions only, so that
+   * time may be earlier than `before` (PostgreSQL: the start of `before`'s UTC day); the rest goes
+   * on a later call.
+   */
+  expireBefore?(before: number): Promise<{ expiredBefore: number }>;
   /** Removes every interaction. */
   clear(): Promise<void>;
 }
