@@ -23,6 +23,7 @@ describeStoreConformance('memory', () => createMemoryStore());
 describeCacheConformance('memory', () => createMemoryCache());
 describeVectorIndexConformance('exact', (dimension, metric) => createExactVectorIndex({ dimension, metric }));
 describeEventBusConformance('memory', () => createMemoryEventBus());
+describeEventBusConformance('memory, 4 partitions', () => createMemoryEventBus({ partitions: 4 }));
 describeModelRegistryConformance('memory', () => createMemoryModelRegistry());
 describeAssignmentStoreConformance('memory', () => createMemoryAssignmentStore());
 describeExposureStoreConformance('memory', () => createMemoryExposureStore());

@@ -14,6 +14,19 @@ describeEventBusConformance('redis streams', () => createRedisEventBus({ ...opti
   reclaimAfterMs: 300,
   crashedConsumer: (topic, group, count) => redisCrashedConsumer(server.client!, server.prefix!)(topic, group, count),
 });
+describeEventBusConformance('redis streams, 4 partitions', () => createRedisEventBus({ ...options(), claimIdleMs: 300, blockMs: 100, retryDelayMs: 20, partitions: 4 }), {
+  skip: server.skip,
+  reclaimAfterMs: 300,
+});
+
+describe.skipIf(server.skip)('redis streams event bus: partition count', () => {
+  it('refuses a topic made with another partition count', async () => {
+    const topic = `counted-${Date.now()}`;
+    await createRedisEventBus({ ...options(), partitions: 4 }).publish(topic, { userId: 'u' });
+    await expect(createRedisEventBus({ ...options(), partitions: 2 }).publish(topic, { userId: 'u' })).rejects.toMatchObject({ code: 'INVALID_CONFIG', field: 'partitions' });
+    await expect(createRedisEventBus(options()).subscribe(topic, () => {})).rejects.toMatchObject({ code: 'INVALID_CONFIG', field: 'partitions' });
+  });
+});
 
 describe.skipIf(server.skip)('redis streams event bus: what is left in Redis', () => {
   it('removes the consumers that crashed once their messages are claimed, and its own on close', async () => {

@@ -67,6 +67,8 @@ export { createNoopCache } from './ports/noop-cache';
 export type { VectorIndex, VectorIndexCapabilities, VectorMatch, VectorMetric, VectorSearchOptions } from './ports/vector-index';
 export type { EventBus, EventBusCapabilities, BusMessage, BatchHandler, BatchOutcome, DeadLetter, SubscribeOptions, Subscription } from './ports/event-bus';
 export { handleEachMessage } from './ports/event-bus';
+export type { PartitioningOptions, PublishOptions, PublishBatchOptions } from './ports/partitions';
+export { partitionOf, interactionPartitionKey } from './ports/partitions';
 export type { ModelRegistry, ModelVersionInfo, ModelVersionState, ModelSaveOptions, ModelPromoteOptions, StoredModel } from './ports/model-registry';
 export type { Embedder } from './ports/embedder';
 export type { AssignmentStore } from './ports/assignment-store';

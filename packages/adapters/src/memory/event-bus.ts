@@ -1,9 +1,13 @@
+import { resolvePartitioning } from '@mycontent/core/internal';
 import {
   handleEachMessage,
+  type PartitioningOptions,
   type BatchHandler,
   type BusMessage,
   type DeadLetter,
   type EventBus,
+  type PublishBatchOptions,
+  type PublishOptions,
   type Subscription,
   type SubscribeOptions,
 } from '@mycontent/core';
@@ -12,7 +16,7 @@ import {
 export const MEMORY_EVENT_BUS_NAME = 'memory-event-bus';
 
 /** Options of {@link createMemoryEventBus}. */
-export interface MemoryEventBusOptions {
+export interface MemoryEventBusOptions extends PartitioningOptions {
   /** Messages each topic retains for groups created later with `startFrom: 'earliest'`. @default 100_000 */
   retain?: number;
   /** Clock of `publishedAt`. @default Date.now */
@@ -42,6 +46,7 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
  * receives every message, consumers of one group share them), batches, acknowledgement when the
  * handler resolves, redelivery of what failed, and dead letters after `maxDeliveries`. Messages
  * live in memory only. A message is delivered to the groups that exist when it is published.
+ * With `partitions`, each partition of a topic is a queue of its own per group.
  *
  * @example
  * ```ts
@@ -53,7 +58,13 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 export function createMemoryEventBus(options: MemoryEventBusOptions = {}): EventBus {
   const retain = options.retain ?? 100_000;
   const clock = options.now ?? Date.now;
+  const partitioning = resolvePartitioning('memory', options);
+  /** A partition of a topic: its groups and history are its own. */
+  const lane = (topic: string, partition: number) => (partitioning.partitions === 1 ? topic : `${topic}#${partition}`);
+  const lanes = (topic: string) => partitioning.consumed(undefined).map((p) => lane(topic, p));
+  /** Groups by lane. */
   const topics = new Map<string, Map<string, Group>>();
+  /** Retained messages by lane. */
   const history = new Map<string, BusMessage<unknown>[]>();
   const dead = new Map<string, DeadLetter<unknown>[]>();
   let sequence = 0;
@@ -99,12 +110,21 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
   }
 
   async function subscribeBatch<T>(topic: string, handler: BatchHandler<T>, options: SubscribeOptions = {}): Promise<Subscription> {
-    let groups = topics.get(topic);
-    if (!groups) topics.set(topic, (groups = new Map()));
     const name = options.group ?? `anonymous-${anonymous++}`;
+    const parts = await Promise.all(partitioning.consumed(options.partitions).map((p) => subscribeLane(topic, lane(topic, p), name, handler, options)));
+    return {
+      async close() {
+        await Promise.all(parts.map((part) => part.close()));
+      },
+    };
+  }
+
+  async function subscribeLane<T>(topic: string, key: string, name: string, handler: BatchHandler<T>, options: SubscribeOptions): Promise<Subscription> {
+    let groups = topics.get(key);
+    if (!groups) topics.set(key, (groups = new Map()));
     let group = groups.get(name);
     if (!group) {
-      const queue = options.startFrom === 'earliest' ? (history.get(topic) ?? []).slice(-retain) : [];
+      const queue = options.startFrom === 'earliest' ? (history.get(key) ?? []).slice(-retain) : [];
       groups.set(name, (group = { queue, consumers: [], next: 0, maxDeliveries: options.maxDeliveries ?? 5 }));
     }
     const consumer: Consumer = {
@@ -127,15 +147,16 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
     };
   }
 
-  function publishOne(topic: string, payload: unknown): string {
+  function publishOne(topic: string, payload: unknown, partition: number): string {
     const id = String(++sequence);
     const json = JSON.stringify(payload);
     const message: BusMessage<unknown> = { id, publishedAt: clock(), topic, payload: JSON.parse(json), deliveries: 0, bytes: Buffer.byteLength(json) };
-    let kept = history.get(topic);
-    if (!kept) history.set(topic, (kept = []));
+    const key = lane(topic, partition);
+    let kept = history.get(key);
+    if (!kept) history.set(key, (kept = []));
     kept.push(message);
     if (kept.length > retain + 1_024) kept.splice(0, kept.length - retain); // trimmed in chunks
-    const groups = topics.get(topic);
+    const groups = topics.get(key);
     if (groups) {
       for (const group of groups.values()) {
         group.queue.push(message);
@@ -147,12 +168,13 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
 
   return {
     name: MEMORY_EVENT_BUS_NAME,
-    capabilities: { durable: false, distributed: false },
-    async publish<T>(topic: string, payload: T) {
-      return publishOne(topic, payload);
+    capabilities: { durable: false, distributed: false, partitions: partitioning.partitions },
+    async publish<T>(topic: string, payload: T, publish: PublishOptions = {}) {
+      return publishOne(topic, payload, partitioning.assign(topic, [payload], [publish.key])[0]!);
     },
-    async publishBatch<T>(topic: string, payloads: readonly T[]) {
-      return payloads.map((p) => publishOne(topic, p));
+    async publishBatch<T>(topic: string, payloads: readonly T[], publish: PublishBatchOptions = {}) {
+      const partitions = partitioning.assign(topic, payloads, publish.keys);
+      return payloads.map((p, i) => publishOne(topic, p, partitions[i]!));
     },
     subscribe<T>(topic: string, handler: (message: BusMessage<T>) => Promise<void> | void, options: SubscribeOptions = {}) {
       return subscribeBatch<T>(topic, handleEachMessage(handler), { batchSize: 1, ...options });
@@ -166,8 +188,10 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
       const consider = (m: BusMessage<unknown>) => {
         if (!found.has(m.id) && match(m.payload as T)) found.set(m.id, m as BusMessage<T>);
       };
-      for (const m of history.get(topic) ?? []) consider(m);
-      for (const group of topics.get(topic)?.values() ?? []) for (const m of group.queue) consider(m);
+      for (const key of lanes(topic)) {
+        for (const m of history.get(key) ?? []) consider(m);
+        for (const group of topics.get(key)?.values() ?? []) for (const m of group.queue) consider(m);
+      }
       for (const d of dead.get(topic) ?? []) consider(d.message);
       return [...found.values()];
     },
@@ -178,9 +202,11 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
         erased.add(m.id);
         return false;
       };
-      const kept = history.get(topic);
-      if (kept) history.set(topic, kept.filter(keep));
-      for (const group of topics.get(topic)?.values() ?? []) group.queue = group.queue.filter(keep);
+      for (const key of lanes(topic)) {
+        const kept = history.get(key);
+        if (kept) history.set(key, kept.filter(keep));
+        for (const group of topics.get(key)?.values() ?? []) group.queue = group.queue.filter(keep);
+      }
       const letters = dead.get(topic);
       if (letters) dead.set(topic, letters.filter((d) => keep(d.message)));
       return erased.size;

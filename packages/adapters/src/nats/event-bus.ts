@@ -8,15 +8,19 @@ import {
   type BusMessage,
   type DeadLetter,
   type EventBus,
+  type PartitioningOptions,
+  type PublishBatchOptions,
+  type PublishOptions,
   type SubscribeOptions,
   type Subscription,
 } from '@mycontent/core';
+import { resolvePartitioning } from '@mycontent/core/internal';
 
 /** Name of the NATS JetStream event bus adapter. */
 export const NATS_EVENT_BUS_NAME = 'nats-jetstream-event-bus';
 
 /** Options of {@link createNatsEventBus}. */
-export interface NatsEventBusOptions {
+export interface NatsEventBusOptions extends PartitioningOptions {
   /** An open NATS connection (`connect()` of `@nats-io/transport-node`); closing it is the host's. */
   connection: NatsConnection;
   /** Prefix of stream names and subjects, so that several deployments share a server. @default 'mycontent' */
@@ -48,6 +52,11 @@ const DEAD_ERROR = 'Mycontent-Error';
  * redelivered after a delay doubling per delivery (`nak`) and, past `maxDeliveries`, published to
  * the topic's dead-letter stream (`<prefix>.<topic>.dead`) with the error, then terminated.
  * Messages a crashed consumer held go to another after `ackWaitMs`.
+ *
+ * With `partitions`, the topic's stream takes the subjects `<prefix>.<topic>.p.<n>` (its
+ * description records the count: a bus configured with another count is refused), and a group
+ * has one durable consumer per partition, `<group>__p<n>`, filtered on its subject — so the
+ * consumer of a partition, with its acknowledgements, can move from one process to another.
  *
  * Released messages are redelivered without counting the release as a delivery in the process
  * that released them; another process sees the server's count, releases included.
@@ -90,6 +99,8 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
   const jetstreamClient = () => (client ??= nats().then(([{ jetstream }]) => jetstream(connection)));
   let manager: Promise<JetStreamManager> | undefined;
   const jsm = () => (manager ??= nats().then(([{ jetstreamManager }]) => jetstreamManager(connection)));
+  const partitioning = resolvePartitioning('nats', options);
+  const partitioned = partitioning.partitions > 1;
   const subscriptions = new Set<Subscription>();
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -101,27 +112,45 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     }
   };
   const streamOf = (topic: string) => `${prefix}_${topic}`;
-  const subjectOf = (topic: string) => `${prefix}.${topic}`;
+  /** The subject of a topic's partition. */
+  const subjectOf = (topic: string, partition: number) => (partitioned ? `${prefix}.${topic}.p.${partition}` : `${prefix}.${topic}`);
+  const streamSubjectOf = (topic: string) => (partitioned ? `${prefix}.${topic}.p.*` : `${prefix}.${topic}`);
+  const description = `mycontent event bus: partitions=${partitioning.partitions}`;
   const deadStreamOf = (topic: string) => `${prefix}_${topic}_dead`;
   const deadSubjectOf = (topic: string) => `${prefix}.${topic}.dead`;
 
   const ensured = new Map<string, Promise<void>>();
-  /** Creates a stream once per process (an existing one is kept as it is). */
-  const ensureStream = (name: string, subject: string, max: number) => {
+  /**
+   * Creates a stream once per process (an existing one is kept as it is); a topic's stream made
+   * with another partition count is refused.
+   */
+  const ensureStream = (name: string, subject: string, max: number, topic?: string) => {
     let done = ensured.get(name);
     if (!done) {
       done = (async () => {
         const m = await jsm();
+        let config: { subjects?: string[]; description?: string } | undefined;
         try {
-          await m.streams.info(name);
+          config = (await m.streams.info(name)).config;
         } catch (error) {
           if (!isNotFound(error)) throw backend(`stream ${name}`, error);
           try {
-            await m.streams.add({ name, subjects: [subject], num_replicas: replicas, max_msgs: max });
+            await m.streams.add({ name, subjects: [subject], num_replicas: replicas, max_msgs: max, ...(topic ? { description } : {}) });
+            return;
           } catch (raced) {
             // Another process created it in the meantime.
-            if (!(await m.streams.info(name).then(() => true, () => false))) throw backend(`stream ${name}`, raced);
+            config = await m.streams.info(name).then((info) => info.config, () => undefined);
+            if (!config) throw backend(`stream ${name}`, raced);
           }
+        }
+        // A topic stream made before partitions existed has no description: it has one partition.
+        const same = config.description ? config.description === description : config.subjects?.includes(subject);
+        if (topic !== undefined && !same) {
+          throw new MyContentError('INVALID_CONFIG', `topic ${topic} was made with another partition count (stream ${name}: ${JSON.stringify(config.description ?? config.subjects)}); this bus has ${partitioning.partitions}`, {
+            source: 'nats',
+            field: 'partitions',
+            value: partitioning.partitions,
+          });
         }
       })();
       done.catch(() => ensured.delete(name));
@@ -129,7 +158,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     }
     return done;
   };
-  const ensureTopic = (topic: string) => Promise.all([ensureStream(streamOf(topic), subjectOf(topic), maxMessages), ensureStream(deadStreamOf(topic), deadSubjectOf(topic), 100_000)]);
+  const ensureTopic = (topic: string) => Promise.all([ensureStream(streamOf(topic), streamSubjectOf(topic), maxMessages, topic), ensureStream(deadStreamOf(topic), deadSubjectOf(topic), 100_000)]);
 
   const busMessage = <T>(topic: string, m: JsMsg, released: number): BusMessage<T> => ({
     id: String(m.seq),
@@ -140,12 +169,13 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     bytes: m.data.length,
   });
 
-  async function publishBatch<T>(topic: string, payloads: readonly T[]): Promise<string[]> {
+  async function publishBatch<T>(topic: string, payloads: readonly T[], publish: PublishBatchOptions = {}): Promise<string[]> {
     checkTopic(topic);
     await ensureTopic(topic);
+    const partitions = partitioning.assign(topic, payloads, publish.keys);
     // Published in order, acknowledged together.
     const js = await jetstreamClient();
-    const acks = payloads.map((payload) => js.publish(subjectOf(topic), encoder.encode(JSON.stringify(payload))));
+    const acks = payloads.map((payload, i) => js.publish(subjectOf(topic, partitions[i]!), encoder.encode(JSON.stringify(payload))));
     try {
       return (await Promise.all(acks)).map((ack) => String(ack.seq));
     } catch (error) {
@@ -159,12 +189,33 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     const batchSize = opts.batchSize ?? 100;
     if (!(Number.isInteger(maxDeliveries) && maxDeliveries >= 1)) throw new MyContentError('INVALID_INPUT', `maxDeliveries must be a positive integer, got ${maxDeliveries}`, { source: 'nats', field: 'maxDeliveries', value: maxDeliveries });
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new MyContentError('INVALID_INPUT', `batchSize must be a positive integer, got ${batchSize}`, { source: 'nats', field: 'batchSize', value: batchSize });
+    const partitions = partitioning.consumed(opts.partitions);
     await ensureTopic(topic);
     const own = opts.group === undefined;
     const group = opts.group ?? `sub-${randomBytes(6).toString('hex')}`;
     if (!/^[A-Za-z0-9_-]{1,200}$/.test(group)) throw new MyContentError('INVALID_INPUT', `group must be letters, digits, _ or -, got ${JSON.stringify(group)}`, { source: 'nats', field: 'group', value: group });
+    const parts = await Promise.all(
+      partitions.map((p) => consumeWith(topic, partitioned ? `${group}__p${p}` : group, subjectOf(topic, p), own, handler, { ...opts, maxDeliveries, batchSize })),
+    );
+    return {
+      async close() {
+        await Promise.all(parts.map((part) => part.close()));
+      },
+    };
+  }
+
+  /** Runs one durable consumer of the topic's stream (the group's, or the group's for one partition). */
+  async function consumeWith<T>(
+    topic: string,
+    group: string,
+    subject: string,
+    own: boolean,
+    handler: BatchHandler<T>,
+    opts: SubscribeOptions & { maxDeliveries: number; batchSize: number },
+  ): Promise<Subscription> {
+    const { maxDeliveries, batchSize } = opts;
     const stream = streamOf(topic);
-    await ensureConsumer(stream, group, opts.startFrom ?? 'latest', own);
+    await ensureConsumer(stream, group, opts.startFrom ?? 'latest', own, partitioned ? subject : undefined);
     const consumer = await (await jetstreamClient()).consumers.get(stream, group);
 
     // Releases per message seen by this process, so that a release is not counted as a delivery.
@@ -267,7 +318,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     return subscription;
   }
 
-  async function ensureConsumer(stream: string, group: string, startFrom: 'latest' | 'earliest', own: boolean): Promise<void> {
+  async function ensureConsumer(stream: string, group: string, startFrom: 'latest' | 'earliest', own: boolean, filter?: string): Promise<void> {
     const m = await jsm();
     try {
       await m.consumers.info(stream, group);
@@ -282,6 +333,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
         deliver_policy: (startFrom === 'earliest' ? 'all' : 'new') as DeliverPolicy,
         ack_wait: ackWaitMs * 1_000_000,
         max_deliver: -1, // dead-lettering is the bus's, with the error
+        ...(filter ? { filter_subject: filter } : {}),
         ...(own ? { inactive_threshold: 60 * 60 * 1_000_000_000 } : {}),
       });
     } catch (error) {
@@ -301,9 +353,9 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
 
   return {
     name: NATS_EVENT_BUS_NAME,
-    capabilities: { durable: true, distributed: true },
-    async publish(topic, payload) {
-      return (await publishBatch(topic, [payload]))[0]!;
+    capabilities: { durable: true, distributed: true, partitions: partitioning.partitions },
+    async publish(topic, payload, publish: PublishOptions = {}) {
+      return (await publishBatch(topic, [payload], { keys: [publish.key] }))[0]!;
     },
     publishBatch,
     subscribeBatch,

@@ -8,16 +8,20 @@ import {
   type BusMessage,
   type DeadLetter,
   type EventBus,
+  type PartitioningOptions,
+  type PublishBatchOptions,
+  type PublishOptions,
   type SubscribeOptions,
   type Subscription,
 } from '@mycontent/core';
+import { resolvePartitioning } from '@mycontent/core/internal';
 import { redisContext, type RedisAdapterOptions } from './client';
 
 /** Name of the Redis Streams event bus adapter. */
 export const REDIS_EVENT_BUS_NAME = 'redis-streams-event-bus';
 
 /** Options of {@link createRedisEventBus}. */
-export interface RedisEventBusOptions extends RedisAdapterOptions {
+export interface RedisEventBusOptions extends RedisAdapterOptions, PartitioningOptions {
   /** Approximate maximum length of each topic's stream (`XADD MAXLEN ~`). @default 1_000_000 */
   maxLength?: number;
   /** Approximate maximum length of each dead-letter stream. @default 100_000 */
@@ -51,6 +55,10 @@ const payloadOf = (fields: Fields): string | undefined => {
  * `maxDeliveries`, moved to `<prefix>{s:<topic>}:dead` with the error; messages left pending by a
  * crashed worker are claimed by the others after `claimIdleMs` (`XAUTOCLAIM`).
  *
+ * With `partitions`, partition `p` of a topic is the stream `<prefix>{s:<topic>#<p>}` (each on
+ * its own cluster slot) and the count is recorded in `<prefix>{s:<topic>}:partitions`: a bus
+ * configured with another count is refused.
+ *
  * Each subscription reads on its own connection (`client.duplicate()`, closed with the
  * subscription), so the blocking reads never delay the host's other commands. A subscription
  * survives Redis restarts: it reconnects, and recreates its group if the server lost it.
@@ -76,8 +84,35 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const blockMs = options.blockMs ?? 500;
   const retryDelayMs = options.retryDelayMs ?? 100;
-  const streamKey = (topic: string) => `${prefix}{s:${topic}}`;
+  const partitioning = resolvePartitioning('redis', options);
+  /** The stream of a topic's partition. */
+  const streamKey = (topic: string, partition: number) => (partitioning.partitions === 1 ? `${prefix}{s:${topic}}` : `${prefix}{s:${topic}#${partition}}`);
+  const streamKeys = (topic: string) => partitioning.consumed(undefined).map((p) => streamKey(topic, p));
   const deadKey = (topic: string) => `${prefix}{s:${topic}}:dead`;
+  const checked = new Map<string, Promise<void>>();
+  /** Records the topic's partition count, or refuses a bus configured with another one (once per topic and process). */
+  const checkPartitions = (topic: string) => {
+    let done = checked.get(topic);
+    if (!done) {
+      done = (async () => {
+        const key = `${prefix}{s:${topic}}:partitions`;
+        const recorded = await redis.call('redis-event-bus.partitions', async () => {
+          await client.set(key, String(partitioning.partitions), 'NX');
+          return client.get(key);
+        });
+        if (Number(recorded) !== partitioning.partitions) {
+          throw new MyContentError('INVALID_CONFIG', `topic ${topic} has ${recorded} partitions, this bus is configured with ${partitioning.partitions}`, {
+            source: 'redis',
+            field: 'partitions',
+            value: partitioning.partitions,
+          });
+        }
+      })();
+      done.catch(() => checked.delete(topic));
+      checked.set(topic, done);
+    }
+    return done;
+  };
   const subscriptions = new Set<Subscription>();
   let anonymous = 0;
 
@@ -90,8 +125,19 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
   }
 
   async function subscribeBatch<T>(topic: string, handler: BatchHandler<T>, subscribe: SubscribeOptions = {}): Promise<Subscription> {
-    const key = streamKey(topic);
+    const partitions = partitioning.consumed(subscribe.partitions);
+    await checkPartitions(topic);
     const group = subscribe.group ?? `anonymous-${consumerName}-${anonymous++}`;
+    const parts = await Promise.all(partitions.map((p) => subscribeStream(topic, streamKey(topic, p), group, handler, subscribe)));
+    return {
+      async close() {
+        await Promise.all(parts.map((part) => part.close()));
+      },
+    };
+  }
+
+  /** A subscription of `group` to one stream (a topic, or one partition of it). */
+  async function subscribeStream<T>(topic: string, key: string, group: string, handler: BatchHandler<T>, subscribe: SubscribeOptions): Promise<Subscription> {
     const maxDeliveries = subscribe.maxDeliveries ?? 5;
     const batchSize = subscribe.batchSize ?? 100;
     const reader = client.duplicate() as Redis;
@@ -290,18 +336,21 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
 
   const bus: EventBus = {
     name: REDIS_EVENT_BUS_NAME,
-    capabilities: { durable: true, distributed: true },
-    async publish<T>(topic: string, payload: T) {
+    capabilities: { durable: true, distributed: true, partitions: partitioning.partitions },
+    async publish<T>(topic: string, payload: T, publish: PublishOptions = {}) {
       const json = JSON.stringify(payload);
       if (json === undefined) throw new MyContentError('INVALID_INPUT', 'payload must be JSON-serialisable', { source: 'redis', field: 'payload' });
-      return (await redis.call('redis-event-bus.publish', () => client.xadd(streamKey(topic), 'MAXLEN', '~', maxLength, '*', 'p', json)))!;
+      await checkPartitions(topic);
+      const key = streamKey(topic, partitioning.assign(topic, [payload], [publish.key])[0]!);
+      return (await redis.call('redis-event-bus.publish', () => client.xadd(key, 'MAXLEN', '~', maxLength, '*', 'p', json)))!;
     },
-    async publishBatch<T>(topic: string, payloads: readonly T[]) {
+    async publishBatch<T>(topic: string, payloads: readonly T[], publish: PublishBatchOptions = {}) {
       if (payloads.length === 0) return [];
-      const key = streamKey(topic);
+      await checkPartitions(topic);
+      const partitions = partitioning.assign(topic, payloads, publish.keys);
       return redis.call('redis-event-bus.publishBatch', async () => {
         const pipeline = client.pipeline();
-        for (const p of payloads) pipeline.xadd(key, 'MAXLEN', '~', maxLength, '*', 'p', JSON.stringify(p));
+        for (const [i, p] of payloads.entries()) pipeline.xadd(streamKey(topic, partitions[i]!), 'MAXLEN', '~', maxLength, '*', 'p', JSON.stringify(p));
         const results = (await pipeline.exec()) ?? [];
         return results.map(([error, id]) => {
           if (error) throw error;
@@ -328,7 +377,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     async findMessages<T>(topic: string, match: (payload: T) => boolean) {
       // A dead letter is also in the stream while the stream retains it: one message, found once.
       const found = new Map<string, BusMessage<T>>();
-      for (const [key, dead] of [[streamKey(topic), false], [deadKey(topic), true]] as const) {
+      for (const [key, dead] of [...streamKeys(topic).map((k) => [k, false] as const), [deadKey(topic), true] as const]) {
         for await (const entries of scan(key, 'redis-event-bus.findMessages')) {
           for (const entry of entries) {
             const message = matching(topic, entry, dead, match);
@@ -340,7 +389,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     },
     async eraseMessages<T>(topic: string, match: (payload: T) => boolean) {
       const erased = new Set<string>();
-      for (const [key, dead] of [[streamKey(topic), false], [deadKey(topic), true]] as const) {
+      for (const [key, dead] of [...streamKeys(topic).map((k) => [k, false] as const), [deadKey(topic), true] as const]) {
         for await (const entries of scan(key, 'redis-event-bus.eraseMessages')) {
           const hits = entries.map((entry) => [entry[0], matching(topic, entry, dead, match)] as const).filter(([, message]) => message !== undefined);
           if (hits.length === 0) continue;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BusMessage, EventBus } from '@mycontent/core';
+import { partitionOf } from '@mycontent/core';
 import { sleep, suiteTitle, type ConformanceOptions } from './shared';
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
@@ -28,7 +29,8 @@ export interface EventBusConformanceOptions extends ConformanceOptions {
 
 /**
  * The event bus conformance suite. `factory` returns a fresh bus for each test (isolate topics);
- * for a distributed bus, two buses from `factory` must share messages (same backend).
+ * for a distributed bus, two buses from `factory` must share messages (same backend). Run it
+ * again with a bus made with `partitions` (4, say) for the partition tests, which skip otherwise.
  *
  * @example
  * ```ts
@@ -259,6 +261,82 @@ export function describeEventBusConformance(
       await sleep(50);
       expect(second.map((m) => m.n).sort()).toEqual([0, 1, 2, 3, 4]);
       expect(second.every((m) => m.deliveries === 2)).toBe(true);
+    });
+
+    describe('partitions (a bus made with partitions > 1)', () => {
+      type Keyed = { key: string; n: number };
+      let partitions = 1;
+      beforeEach((context) => {
+        partitions = bus.capabilities.partitions ?? 1;
+        if (partitions <= 1) context.skip();
+      });
+      /** Keys k0, k1… and the first key of each partition that has one. */
+      const keys = Array.from({ length: 24 }, (_, i) => `k${i}`);
+
+      it('puts every message of a key on its partition, in order', async () => {
+        const seen: { key: string; n: number; partition: number }[] = [];
+        for (let p = 0; p < partitions; p++) {
+          await bus.subscribe<Keyed>(topic, (m) => void seen.push({ ...m.payload, partition: p }), { group: 'by-partition', partitions: [p] });
+        }
+        const batch = Array.from({ length: 96 }, (_, n) => ({ key: keys[n % keys.length]!, n }));
+        await bus.publishBatch<Keyed>(topic, batch.slice(0, 48), { keys: batch.slice(0, 48).map((m) => m.key) });
+        for (const m of batch.slice(48)) await bus.publish<Keyed>(topic, m, { key: m.key });
+        await until(() => seen.length === 96);
+        for (const m of seen) expect(m.partition).toBe(partitionOf(m.key, partitions));
+        for (const key of keys) {
+          const ns = seen.filter((m) => m.key === key).map((m) => m.n);
+          expect(ns).toEqual([...ns].sort((a, b) => a - b));
+          expect(ns.length).toBe(4);
+        }
+        expect(new Set(seen.map((m) => m.partition)).size).toBeGreaterThan(1);
+      });
+
+      it('shares a group between consumers of disjoint partitions, each message once', async () => {
+        const half = Math.ceil(partitions / 2);
+        const mine = Array.from({ length: half }, (_, p) => p);
+        const theirs = Array.from({ length: partitions - half }, (_, p) => half + p);
+        const a: Keyed[] = [];
+        const b: Keyed[] = [];
+        await bus.subscribeBatch<Keyed>(topic, (ms) => void a.push(...ms.map((m) => m.payload)), { group: 'workers', partitions: mine });
+        await bus.subscribeBatch<Keyed>(topic, (ms) => void b.push(...ms.map((m) => m.payload)), { group: 'workers', partitions: theirs });
+        await bus.publishBatch<Keyed>(topic, Array.from({ length: 120 }, (_, n) => ({ key: keys[n % keys.length]!, n })), { keys: Array.from({ length: 120 }, (_, n) => keys[n % keys.length]) });
+        await until(() => a.length + b.length === 120);
+        await sleep(50);
+        expect([...a, ...b].map((m) => m.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 120 }, (_, n) => n));
+        expect(a.every((m) => mine.includes(partitionOf(m.key, partitions)))).toBe(true);
+        expect(b.every((m) => theirs.includes(partitionOf(m.key, partitions)))).toBe(true);
+      });
+
+      it("hands a partition over: the group's next consumer of it resumes where the last one stopped", async () => {
+        const key = keys[0]!;
+        const p = partitionOf(key, partitions);
+        const first: number[] = [];
+        const before = await bus.subscribe<Keyed>(topic, (m) => void first.push(m.payload.n), { group: 'owners', partitions: [p] });
+        for (let n = 0; n < 10; n++) await bus.publish<Keyed>(topic, { key, n }, { key });
+        await until(() => first.length === 10);
+        await before.close();
+        for (let n = 10; n < 20; n++) await bus.publish<Keyed>(topic, { key, n }, { key });
+        const next = bus.capabilities.distributed ? await factory() : bus; // another process, where there can be one
+        const second: number[] = [];
+        await next.subscribe<Keyed>(topic, (m) => void second.push(m.payload.n), { group: 'owners', partitions: [p] });
+        await until(() => second.length === 10);
+        await sleep(50);
+        expect(first).toEqual(Array.from({ length: 10 }, (_, n) => n));
+        expect(second).toEqual(Array.from({ length: 10 }, (_, n) => 10 + n));
+        if (next !== bus) await next.close();
+      });
+
+      it("keys by the session, else the user, by default; and refuses a partition it does not have", async () => {
+        const got: { sessionId?: string; userId: string; partition: number }[] = [];
+        for (let p = 0; p < partitions; p++) {
+          await bus.subscribe<{ sessionId?: string; userId: string }>(topic, (m) => void got.push({ ...m.payload, partition: p }), { group: 'g', partitions: [p] });
+        }
+        const events = keys.map((k, i) => (i % 2 === 0 ? { sessionId: `s-${k}`, userId: `u-${k}` } : { userId: `u-${k}` }));
+        await bus.publishBatch(topic, events);
+        await until(() => got.length === events.length);
+        for (const e of got) expect(e.partition).toBe(partitionOf(e.sessionId ?? e.userId, partitions));
+        await expect(bus.subscribe(topic, () => {}, { partitions: [partitions] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      });
     });
   });
 }

@@ -18,6 +18,8 @@ export type { OpenSession, SessionEvent } from '../session/session';
 export { growArray } from '../typed-array/grow';
 export type { GrowableArray } from '../typed-array/grow';
 export { fnv1a32 } from '../hash/fnv';
+export { resolvePartitioning } from '../ports/partitions';
+export type { Partitioning } from '../ports/partitions';
 export { yieldToEventLoop, createBreather } from '../scheduling/yield';
 export { StringInterner } from '../data/interner';
 export { detachString } from '../data/lines';

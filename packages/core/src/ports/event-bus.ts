@@ -1,3 +1,5 @@
+import type { PartitioningOptions, PublishBatchOptions, PublishOptions } from './partitions';
+
 /** A message delivered by an {@link EventBus}. */
 export interface BusMessage<T = unknown> {
   /** Id assigned by the bus at publish time (opaque: its format is the bus's). */
@@ -59,6 +61,13 @@ export interface SubscribeOptions {
    * @default 'latest'
    */
   startFrom?: 'latest' | 'earliest';
+  /**
+   * The partitions this subscription takes, on a partitioned bus (`capabilities.partitions` > 1):
+   * for each, the group's consumer of that partition, which resumes where the group's last
+   * consumer of it stopped — so ownership of a partition can move between processes. A batch
+   * never mixes partitions. @default every partition
+   */
+  partitions?: readonly number[];
 }
 
 /** A live subscription. */
@@ -73,6 +82,8 @@ export interface EventBusCapabilities {
   durable: boolean;
   /** Several processes can share one group. */
   distributed: boolean;
+  /** Partitions of each topic ({@link PartitioningOptions}); absent means 1. */
+  partitions?: number;
 }
 
 /**
@@ -89,9 +100,12 @@ export interface EventBus {
   readonly name: string;
   readonly capabilities: EventBusCapabilities;
   /** Publishes a message and returns its id. */
-  publish<T>(topic: string, payload: T): Promise<string>;
-  /** Publishes messages in order, in one round trip where the backend allows, and returns their ids. */
-  publishBatch<T>(topic: string, payloads: readonly T[]): Promise<string[]>;
+  publish<T>(topic: string, payload: T, options?: PublishOptions): Promise<string>;
+  /**
+   * Publishes messages in order (per partition on a partitioned bus), in one round trip where the
+   * backend allows, and returns their ids.
+   */
+  publishBatch<T>(topic: string, payloads: readonly T[], options?: PublishBatchOptions): Promise<string[]>;
   /** Delivers the topic's messages published from now on to `handler`. */
   subscribe<T>(
     topic: string,
