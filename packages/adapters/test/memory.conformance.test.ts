@@ -5,6 +5,7 @@ import { createMemoryAssignmentStore, createMemoryExposureStore,
   createExactVectorIndex,
   createMemoryCache,
   createMemoryEventBus,
+  createMemoryLeaseStore,
   createMemoryModelRegistry,
   createMemoryStore,
 } from '@mycontent/adapters/memory';
@@ -14,6 +15,7 @@ import {
   describeEventBusConformance,
   describeAssignmentStoreConformance,
   describeExposureStoreConformance,
+  describeLeaseStoreConformance,
   describeModelRegistryConformance,
   describeStoreConformance,
   describeVectorIndexConformance,
@@ -24,6 +26,8 @@ describeCacheConformance('memory', () => createMemoryCache());
 describeVectorIndexConformance('exact', (dimension, metric) => createExactVectorIndex({ dimension, metric }));
 describeEventBusConformance('memory', () => createMemoryEventBus());
 describeEventBusConformance('memory, 4 partitions', () => createMemoryEventBus({ partitions: 4 }));
+const sharedLeases = createMemoryLeaseStore();
+describeLeaseStoreConformance('memory', () => sharedLeases);
 describeModelRegistryConformance('memory', () => createMemoryModelRegistry());
 describeAssignmentStoreConformance('memory', () => createMemoryAssignmentStore());
 describeExposureStoreConformance('memory', () => createMemoryExposureStore());

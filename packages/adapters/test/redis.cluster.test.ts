@@ -5,8 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
-import { createRedisCache, createRedisEventBus, createRedisItemStats } from '@mycontent/adapters/redis';
-import { describeCacheConformance, describeEventBusConformance, describeItemStatsConformance, ODD_IDS } from '@mycontent/adapters/testing';
+import { createRedisCache, createRedisEventBus, createRedisItemStats, createRedisLeaseStore } from '@mycontent/adapters/redis';
+import { describeCacheConformance, describeEventBusConformance, describeItemStatsConformance, describeLeaseStoreConformance, ODD_IDS } from '@mycontent/adapters/testing';
 import { CI, hasBinary, keysWithPrefix, redisCrashedConsumer, startRedisCluster } from './servers';
 
 const binaries = (await hasBinary('redis-server')) && (await hasBinary('redis-cli'));
@@ -29,6 +29,11 @@ describeEventBusConformance('redis streams on a cluster', () => createRedisEvent
   reclaimAfterMs: 300,
   crashedConsumer: (topic, group, count) => redisCrashedConsumer(client!)(topic, group, count),
 });
+describeEventBusConformance('redis streams on a cluster, 4 partitions', () => createRedisEventBus({ client: client!, claimIdleMs: 300, blockMs: 100, retryDelayMs: 20, partitions: 4 }), {
+  skip,
+  reclaimAfterMs: 300,
+});
+describeLeaseStoreConformance('redis cluster', () => createRedisLeaseStore({ client: client! }), { skip });
 
 describe.skipIf(skip)('redis cluster: slots', () => {
   it('keeps each user on one slot and spreads family buckets over the masters', async () => {

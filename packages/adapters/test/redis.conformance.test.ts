@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRedisCache, createRedisEventBus, createRedisItemStats } from '@mycontent/adapters/redis';
-import { describeCacheConformance, describeEventBusConformance, describeItemStatsConformance, ODD_IDS } from '@mycontent/adapters/testing';
+import { createRedisCache, createRedisEventBus, createRedisItemStats, createRedisLeaseStore } from '@mycontent/adapters/redis';
+import { describeCacheConformance, describeEventBusConformance, describeItemStatsConformance, describeLeaseStoreConformance, ODD_IDS } from '@mycontent/adapters/testing';
 import { keysWithPrefix, redisCrashedConsumer, redisFixture } from './servers';
 
 const server = await redisFixture('conformance');
@@ -8,6 +8,7 @@ afterAll(async () => server.client && (await server.drop()));
 const options = () => ({ client: server.client!, prefix: server.prefix! });
 
 describeCacheConformance('redis', () => createRedisCache(options()), { skip: server.skip });
+describeLeaseStoreConformance('redis', () => createRedisLeaseStore(options()), { skip: server.skip });
 describeItemStatsConformance('redis', () => createRedisItemStats(options()), { skip: server.skip });
 describeEventBusConformance('redis streams', () => createRedisEventBus({ ...options(), claimIdleMs: 300, blockMs: 100, retryDelayMs: 20 }), {
   skip: server.skip,

@@ -69,6 +69,7 @@ export type { EventBus, EventBusCapabilities, BusMessage, BatchHandler, BatchOut
 export { handleEachMessage } from './ports/event-bus';
 export type { PartitioningOptions, PublishOptions, PublishBatchOptions } from './ports/partitions';
 export { partitionOf, interactionPartitionKey } from './ports/partitions';
+export type { LeaseStore } from './ports/lease-store';
 export type { ModelRegistry, ModelVersionInfo, ModelVersionState, ModelSaveOptions, ModelPromoteOptions, StoredModel } from './ports/model-registry';
 export type { Embedder } from './ports/embedder';
 export type { AssignmentStore } from './ports/assignment-store';

@@ -15,3 +15,5 @@ export type { MemoryEventBusOptions } from './event-bus';
 export { createMemoryModelRegistry, MEMORY_MODEL_REGISTRY_NAME } from './model-registry';
 export { createMemoryAssignmentStore, MEMORY_ASSIGNMENT_STORE_NAME } from './assignment-store';
 export { createMemoryExposureStore, MEMORY_EXPOSURE_STORE_NAME } from './exposure-store';
+export { createMemoryLeaseStore, MEMORY_LEASE_STORE_NAME } from './lease-store';
+export type { MemoryLeaseStoreOptions } from './lease-store';

@@ -348,14 +348,27 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
       if (payloads.length === 0) return [];
       await checkPartitions(topic);
       const partitions = partitioning.assign(topic, payloads, publish.keys);
+      // One pipeline per partition (its stream has its own cluster slot), in order within each.
+      const byPartition = new Map<number, number[]>();
+      partitions.forEach((p, i) => {
+        const indexes = byPartition.get(p);
+        if (indexes) indexes.push(i);
+        else byPartition.set(p, [i]);
+      });
       return redis.call('redis-event-bus.publishBatch', async () => {
-        const pipeline = client.pipeline();
-        for (const [i, p] of payloads.entries()) pipeline.xadd(streamKey(topic, partitions[i]!), 'MAXLEN', '~', maxLength, '*', 'p', JSON.stringify(p));
-        const results = (await pipeline.exec()) ?? [];
-        return results.map(([error, id]) => {
-          if (error) throw error;
-          return id as string;
-        });
+        const ids: string[] = new Array(payloads.length);
+        await Promise.all(
+          [...byPartition].map(async ([partition, indexes]) => {
+            const pipeline = client.pipeline();
+            for (const i of indexes) pipeline.xadd(streamKey(topic, partition), 'MAXLEN', '~', maxLength, '*', 'p', JSON.stringify(payloads[i]));
+            const results = (await pipeline.exec()) ?? [];
+            results.forEach(([error, id], k) => {
+              if (error) throw error;
+              ids[indexes[k]!] = id as string;
+            });
+          }),
+        );
+        return ids;
       }, 30_000);
     },
     subscribe<T>(topic: string, handler: (message: BusMessage<T>) => Promise<void> | void, options: SubscribeOptions = {}) {

@@ -13,6 +13,7 @@ export { describeEventBusConformance } from './event-bus';
 export { describeModelRegistryConformance } from './model-registry';
 export { describeAssignmentStoreConformance } from './assignment-store';
 export { describeExposureStoreConformance } from './exposure-store';
+export { describeLeaseStoreConformance } from './lease-store';
 export { ODD_IDS } from './shared';
 export type { ConformanceOptions } from './shared';
 export type { EventBusConformanceOptions } from './event-bus';
