@@ -70,6 +70,8 @@ export { handleEachMessage } from './ports/event-bus';
 export type { PartitioningOptions, PublishOptions, PublishBatchOptions } from './ports/partitions';
 export { partitionOf, interactionPartitionKey } from './ports/partitions';
 export type { LeaseStore } from './ports/lease-store';
+export { createPartitionOwner } from './partitions/partition-owner';
+export type { PartitionOwner, PartitionOwnerOptions, PartitionOwnership } from './partitions/partition-owner';
 export type { ModelRegistry, ModelVersionInfo, ModelVersionState, ModelSaveOptions, ModelPromoteOptions, StoredModel } from './ports/model-registry';
 export type { Embedder } from './ports/embedder';
 export type { AssignmentStore } from './ports/assignment-store';

@@ -7,6 +7,7 @@ import { createRecomputeQueue, type RecomputePolicy } from './recompute-queue';
 import type { Recommender } from './types';
 import type { TelemetryMeter } from '../ports/meter';
 import { createStreamTelemetry } from './stream-telemetry';
+import { createPartitionOwner, type PartitionOwner, type PartitionOwnerOptions } from '../partitions/partition-owner';
 
 export type { RecomputePolicy } from './recompute-queue';
 export type { OutagePolicy } from './outage-gate';
@@ -45,6 +46,15 @@ export interface EventProcessorOptions {
    * store with backoff, and writes them once it answers. @default {} (250 ms doubling to 5 s)
    */
   outage?: OutagePolicy;
+  /**
+   * Share the topic's partitions between the processors of the group by leases
+   * ({@link createPartitionOwner}): each partition is read by one processor at a time, which holds
+   * the state built from it (the open sessions of online models) — on a bus made with
+   * `partitions`, whose key puts every event of a session on one partition. A processor that
+   * stops hands its partitions over; one that dies loses them after `ttlMs`.
+   * @default none: every processor reads every partition, sharing the group's messages
+   */
+  ownership?: Pick<PartitionOwnerOptions, 'leases' | 'member' | 'ttlMs' | 'logger'>;
   /** Called after each batch, e.g. for metrics. */
   onBatch?: (report: ProcessedBatch) => void;
   /** Where the processor's metrics go (an OpenTelemetry meter): lag, batch time, events by outcome. @default none */
@@ -98,6 +108,8 @@ export interface EventProcessorStats extends OutageCounters {
   lastBatchAt: number;
   /** The last error, if any. */
   lastError?: string;
+  /** With `ownership`: the partitions this processor owns now. */
+  partitions?: number[];
 }
 
 /** The real-time event processor returned by {@link createEventProcessor}. */
@@ -164,6 +176,28 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
   };
   let subscription: Subscription | undefined;
   let itemSubscription: Subscription | undefined;
+  /** With ownership: one subscription per owned partition. */
+  const owned = new Map<number, Subscription>();
+  let owner: PartitionOwner | undefined;
+  if (options.ownership) {
+    const { leases, member, ttlMs, logger } = options.ownership;
+    owner = createPartitionOwner({
+      leases,
+      group: `${topic}/${group}`,
+      partitions: bus.capabilities.partitions ?? 1,
+      ...(member !== undefined ? { member } : {}),
+      ...(ttlMs !== undefined ? { ttlMs } : {}),
+      onAssigned: async (partitions) => {
+        for (const p of partitions) owned.set(p, await bus.subscribeBatch(topic, handle, { group, batchSize, maxDeliveries, startFrom: 'earliest', partitions: [p] }));
+      },
+      onRevoked: async (partitions) => {
+        // Each closes once its batch in flight is applied and acknowledged.
+        await Promise.all(partitions.map((p) => owned.get(p)?.close()));
+        for (const p of partitions) owned.delete(p);
+      },
+      ...(logger ? { logger } : {}),
+    });
+  }
 
   const recompute = createRecomputeQueue(recommender, policy, stats);
   const telemetry = options.meter ? createStreamTelemetry(options.meter, () => stats) : undefined;
@@ -226,7 +260,8 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       gate = createOutageGate(recommender, options.outage ?? {}, stats, clock);
       // A new group starts from the earliest retained event: nothing published before the first
       // worker started is skipped.
-      subscription = await bus.subscribeBatch(topic, handle, { group, batchSize, maxDeliveries, startFrom: 'earliest' });
+      if (owner) await owner.start();
+      else subscription = await bus.subscribeBatch(topic, handle, { group, batchSize, maxDeliveries, startFrom: 'earliest' });
       if (options.itemTopic !== undefined) {
         const handleItems = catalogueEventHandler(recommender, SOURCE, gate, {
           applied: (count) => void (stats.itemEvents += count),
@@ -242,12 +277,13 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       itemSubscription = undefined;
       gate.stop(); // a batch waiting for the store gives its events back to the bus
       for (const s of open) if (s) await s.close();
+      await owner?.stop(); // closes the partitions' subscriptions, then hands them over
       // Queued recomputations are only cache warming: dropped; the running ones finish.
       await recompute.stop();
       stats.running = false;
     },
     stats() {
-      return { ...stats };
+      return owner ? { ...stats, partitions: owner.ownership().owned } : { ...stats };
     },
   };
 }
