@@ -5,9 +5,18 @@ import { createRedisEventBus } from '@mycontent/adapters/redis';
 import { createNatsEventBus } from '@mycontent/adapters/nats';
 import { connect } from '@nats-io/transport-node';
 
-export async function openEventBus(options: { redis: Redis; prefix: string; claimIdleMs?: number; nats?: string | undefined; natsReplicas?: number }): Promise<{ bus: EventBus; close(): Promise<void> }> {
+export async function openEventBus(options: {
+  redis: Redis;
+  prefix: string;
+  claimIdleMs?: number;
+  nats?: string | undefined;
+  natsReplicas?: number;
+  /** Partitions of each topic (every process of the deployment uses the same). */
+  partitions?: number;
+}): Promise<{ bus: EventBus; close(): Promise<void> }> {
+  const partitions = options.partitions ?? 1;
   if (!options.nats) {
-    return { bus: createRedisEventBus({ client: options.redis, prefix: options.prefix, ...(options.claimIdleMs ? { claimIdleMs: options.claimIdleMs } : {}) }), close: async () => {} };
+    return { bus: createRedisEventBus({ client: options.redis, prefix: options.prefix, partitions, ...(options.claimIdleMs ? { claimIdleMs: options.claimIdleMs } : {}) }), close: async () => {} };
   }
   const connection = await connect({ servers: options.nats.split(','), maxReconnectAttempts: -1 });
   const bus = createNatsEventBus({
@@ -15,6 +24,7 @@ export async function openEventBus(options: { redis: Redis; prefix: string; clai
     // NATS names take letters, digits, _ and -: the Redis prefix without the rest (`mc:` is `mc`).
     prefix: options.prefix.replace(/[^A-Za-z0-9_-]/g, '') || 'mycontent',
     replicas: options.natsReplicas ?? 1,
+    partitions,
     ...(options.claimIdleMs ? { ackWaitMs: options.claimIdleMs } : {}),
   });
   return { bus, close: () => connection.close() };

@@ -7,7 +7,12 @@
  *   npm start -w @mycontent/example-stream-worker -- [--postgres URL] [--redis URL] [--schema mycontent]
  *     [--prefix mc:] [--topic interactions] [--group mycontent-event-processor] [--batch 500]
  *     [--claim-idle-ms 30000] [--health-ms 5000] [--no-recompute] [--metrics-port 9464]
- *     [--nats HOST:PORT[,HOST:PORT...] [--nats-replicas 3]]
+ *     [--nats HOST:PORT[,HOST:PORT...] [--nats-replicas 3]] [--partitions 16 [--lease-ttl-ms 10000]]
+ *
+ * With `--partitions`, the topic is split by session (else user) and the workers of the group
+ * share the partitions by leases in Redis: each partition — and the open sessions built from it —
+ * is read by one worker at a time, handed over when a worker stops, and taken over `--lease-ttl-ms`
+ * after a worker dies. The health lines list the partitions the worker owns.
  *
  * Prints one JSON line per `--health-ms` ({"type":"health", processed, retried, deadLettered,
  * backend, outages, recomputeQueue, recomputeSkipped, models: { related: { openSessions, ... } },
@@ -25,7 +30,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createEventProcessor, createRecommender } from '@mycontent/core';
 import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
-import { createRedisCache } from '@mycontent/adapters/redis';
+import { createRedisCache, createRedisLeaseStore } from '@mycontent/adapters/redis';
 import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -46,6 +51,8 @@ const { values } = parseArgs({
     'metrics-port': { type: 'string' },
     nats: { type: 'string', default: process.env.NATS_URL },
     'nats-replicas': { type: 'string', default: '1' },
+    partitions: { type: 'string', default: '1' },
+    'lease-ttl-ms': { type: 'string', default: '10000' },
   },
 });
 
@@ -90,7 +97,8 @@ try {
   }
 }
 
-const bus = await openEventBus({ redis, prefix: values.prefix!, claimIdleMs: Number(values['claim-idle-ms']), nats: values.nats, natsReplicas: Number(values['nats-replicas']) });
+const partitions = Number(values.partitions);
+const bus = await openEventBus({ redis, prefix: values.prefix!, claimIdleMs: Number(values['claim-idle-ms']), nats: values.nats, natsReplicas: Number(values['nats-replicas']), partitions });
 const processor = createEventProcessor({
   recommender,
   bus: bus.bus,
@@ -99,9 +107,18 @@ const processor = createEventProcessor({
   batchSize: Number(values.batch),
   recompute: recompute ? {} : false,
   ...(meter ? { meter } : {}),
+  ...(partitions > 1
+    ? {
+        ownership: {
+          leases: createRedisLeaseStore({ client: redis, prefix: values.prefix }),
+          ttlMs: Number(values['lease-ttl-ms']),
+          logger: { warn: (message: string, details?: Record<string, unknown>) => emit({ type: 'warning', message, ...details }) },
+        },
+      }
+    : {}),
 });
 await processor.start();
-emit({ type: 'started', bus: bus.bus.name, topic: values.topic, group: values.group, ...(metricsPort === undefined ? {} : { metrics: `http://localhost:${metricsPort}/metrics` }) });
+emit({ type: 'started', bus: bus.bus.name, topic: values.topic, group: values.group, partitions, ...(metricsPort === undefined ? {} : { metrics: `http://localhost:${metricsPort}/metrics` }) });
 
 /** The processor's counters, the models' bounded state (`openSessions`, evictions...) and the process's memory. */
 const healthLine = () => {

@@ -111,9 +111,10 @@ describe('event processors sharing partitions', () => {
       const ingest = recommender.ingestInteractions.bind(recommender);
       recommender.ingestInteractions = async (batch, ...rest) => {
         for (const x of batch) {
-          const list = seen.get(x.sessionId!) ?? [];
-          list.push({ processor: name, n: Number(x.itemId.slice(1)) });
-          seen.set(x.sessionId!, list);
+          const session = String(x.sessionId);
+          const list = seen.get(session) ?? [];
+          list.push({ processor: name, n: Number(String(x.itemId).slice(1)) });
+          seen.set(session, list);
         }
         return ingest(batch, ...rest);
       };
