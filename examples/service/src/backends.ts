@@ -10,6 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import {
+  createEventObserver,
   createEventProcessor,
   createExperimentAssigner,
   createExposureRecorder,
@@ -18,6 +19,7 @@ import {
   type ExperimentAssigner,
   type ExposureRecorder,
   type ExposureStore,
+  type EventObserver,
   type EventProcessor,
   type InteractionInput,
   type InteractionLog,
@@ -70,6 +72,8 @@ export interface Backends {
   experiments?: { assigner: ExperimentAssigner; exposures: ExposureStore; recorder: ExposureRecorder; interactions: InteractionLog };
   /** What the start did: seeded demo data, loaded or trained models. */
   startup: Record<string, unknown>;
+  /** The observer feeding this instance's online models from the stream (`OBSERVE_EVENTS`), when it runs. */
+  observer?: EventObserver;
   close(): Promise<void>;
 }
 
@@ -210,6 +214,7 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     },
   };
   let processor: EventProcessor | undefined;
+  let observer: EventObserver | undefined;
   if (bus) {
     events = {
       mode: 'queued',
@@ -223,6 +228,11 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
       processor = createEventProcessor({ recommender, bus, topic: EVENTS_TOPIC, group: 'mycontent-event-processor', meter: telemetry.meter });
       await processor.start();
       startup.consumingEvents = true;
+    } else if (config.observeEvents) {
+      // The workers store the events; this instance's online models observe every one of them.
+      observer = createEventObserver({ recommender, bus, topic: EVENTS_TOPIC });
+      await observer.start();
+      startup.observingEvents = true;
     }
   }
 
@@ -255,11 +265,13 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     items: store.items,
     ...(experimenting && recorder ? { experiments: { assigner: experimenting.assigner, exposures: experimenting.store, recorder, interactions: store.interactions } } : {}),
     startup,
+    ...(observer ? { observer } : {}),
     async close() {
       if (refresher) clearInterval(refresher);
       await recommender.flush().catch(() => undefined); // the exposures still buffered, the impressions still counted
       await recorder?.stop();
       await processor?.stop();
+      await observer?.stop();
       for (const close of closers.reverse()) await close();
     },
   };

@@ -53,6 +53,12 @@ const environmentSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   /** Also apply the events of the Redis stream in this process (a deployment without a separate worker). */
   CONSUME_EVENTS: z.enum(['true', 'false']).default('false'),
+  /**
+   * With a stream and no CONSUME_EVENTS: observe every event of the stream (a consumer group of
+   * this instance's own), so that this instance's online models — open sessions, popularity —
+   * follow what the workers store.
+   */
+  OBSERVE_EVENTS: z.enum(['true', 'false']).default('true'),
   /** Seconds between checks of the model registry for a newly promoted version (0: never). */
   MODEL_REFRESH_SECONDS: whole(0, 86_400).default(30),
   /** A static bearer token Prometheus sends to scrape `/metrics` (32 characters or more); admins' tokens work too. */
@@ -85,6 +91,8 @@ export interface ServiceConfig {
   demo: { scale: 'none' | 'tiny' | 'demo'; seed: number };
   admin?: { email: string; password: string };
   consumeEvents: boolean;
+  /** Observe every event of the stream for the online models (fan-out), when not consuming them. */
+  observeEvents: boolean;
   /** Seconds between checks of the registry for promoted model versions; 0 never checks. */
   modelRefreshSeconds: number;
   /** The scraper's token for `/metrics`, when `METRICS_TOKEN` is set. */
@@ -144,6 +152,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     demo: { scale: e.DEMO_SCALE, seed: e.DEMO_SEED },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     consumeEvents: e.CONSUME_EVENTS === 'true',
+    observeEvents: e.OBSERVE_EVENTS === 'true' && e.CONSUME_EVENTS !== 'true',
     modelRefreshSeconds: e.MODEL_REFRESH_SECONDS,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(experiments ? { experiments } : {}),

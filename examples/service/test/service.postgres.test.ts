@@ -109,6 +109,23 @@ describe('PostgreSQL + Redis deployment', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('keeps the online models of an instance that does not consume the stream up to date (fan-out)', async (context) => {
+    if (pgFixture.skip || redisFix.skip) return context.skip(pgFixture.skip ?? redisFix.skip);
+    const observing = await openBackends({ ...config, consumeEvents: false, observeEvents: true, admin: undefined });
+    try {
+      expect(observing.startup.observingEvents).toBe(true);
+      const reader = await session('fan-out@example.com', 'reader password 1234', true);
+      const clicks = Array.from({ length: 12 }, (_, i) => ({ user_id: reader.id, article_id: `a${i % 4}`, type: 'click', event_id: `${reader.id}-fan-${i}` }));
+      expect((await app.inject({ method: 'POST', url: '/api/v1/events', ...json({ events: clicks }, reader.headers) })).statusCode).toBe(202);
+      // The consuming instance stores them; the other observes each one for its models.
+      const stats = await until(async () => observing.observer!.stats(), (s) => s.observed >= 12);
+      expect(stats).toMatchObject({ running: true, observed: 12, invalid: 0 });
+    } finally {
+      await observing.close();
+    }
+    expect(observing.observer!.stats().running).toBe(false);
+  });
+
   it('shares one rate-limit budget between two instances through Redis', async (context) => {
     if (pgFixture.skip || redisFix.skip) return context.skip(pgFixture.skip ?? redisFix.skip);
     const limitedConfig = { ...config, rateLimitPerMinute: 4 };

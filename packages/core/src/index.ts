@@ -111,6 +111,7 @@ export type {
   RankedItem,
   TrainReport,
   IngestReport,
+  ObserveReport,
   RecommenderMetrics,
   EventLog,
   ItemDetails,
@@ -145,6 +146,8 @@ export { emptyProfile } from './engine/profile';
 // The real-time event processor
 export { createEventProcessor } from './engine/event-processor';
 export type { EventProcessor, EventProcessorOptions, EventProcessorStats, ProcessedBatch, RecomputePolicy } from './engine/event-processor';
+export { createEventObserver } from './engine/event-observer';
+export type { EventObserver, EventObserverOptions, EventObserverStats } from './engine/event-observer';
 
 // Experiments: assigning users to variants (GrowthBook-compatible bucketing)
 export { createExperimentAssigner, experimentSchema } from './experiments/assigner';

@@ -7,6 +7,7 @@ import { createNoopCache } from '../ports/noop-cache';
 import { createCacheGuard, type CacheGuard } from './cache-guard';
 import { resolveConfig, type EngineConfig } from './config';
 import { NewestItems } from './newest';
+import { ObservedEvents } from './observed-events';
 import type { RankingScope } from './ranking';
 import type { EngineCounters, RecommenderOptions } from './types';
 
@@ -26,6 +27,8 @@ export interface EngineCore extends RankingScope {
   readonly embedder: Embedder | undefined;
   readonly clock: () => number;
   readonly counters: EngineCounters;
+  /** What observing events (without storing them) remembers: event ids, users' recent items. */
+  readonly observed: ObservedEvents;
   /** Dimension of item embeddings, once known. */
   embeddingDimension: number | undefined;
   /** Identifies the models serving now (it changes with every fit or load), part of every cache key. */
@@ -73,6 +76,7 @@ export function createEngineCore(options: RecommenderOptions): EngineCore {
     counters,
     catalog,
     newest: new NewestItems(catalog),
+    observed: new ObservedEvents(),
     embeddingDimension: options.embeddingDimension ?? options.embedder?.dimension,
     modelsVersion: 'untrained',
     modelsTrainedAt: undefined,

@@ -7,7 +7,7 @@ import { DEFAULT_HISTORY_LENGTH } from '../session/session';
 import { ENGINE } from './config';
 import type { EngineCore } from './core';
 import { applyInteractionToProfile, cloneProfile, emptyProfile } from './profile';
-import type { IngestReport } from './types';
+import type { IngestReport, ObserveReport } from './types';
 
 /**
  * `ingestItems()`: validates items, embeds those that arrive with text only, checks embedding
@@ -72,6 +72,34 @@ export async function ingestInteractions(core: EngineCore, input: readonly Inter
 }
 
 /**
+ * `observeInteractions()`: interactions another process stores, fed to this process's online
+ * models only — nothing written, no cache touched. Each event id is observed once (the last ones
+ * are remembered), and each user's previous items come from what this process observed.
+ */
+export async function observeInteractions(core: EngineCore, input: readonly InteractionInput[]): Promise<ObserveReport> {
+  const batch = parseBatch(interactionSchema, input, 'interaction', ENGINE);
+  if (batch.length === 0) return { observed: 0, duplicates: 0 };
+  await core.ensureCatalog();
+  const fresh = batch.filter((x) => x.eventId === undefined || !core.observed.seen(x.eventId));
+  const resolved = new Map<Interaction, { item: number; weight: number }>();
+  const recentBefore = new Map<string, readonly string[]>();
+  const added = new Map<string, string[]>();
+  for (const x of fresh) {
+    const weight = interactionWeight(x, core.config.ranker.interactionWeights);
+    resolved.set(x, { item: core.catalog.ensure(x.itemId), weight });
+    if (!recentBefore.has(x.userId)) recentBefore.set(x.userId, core.observed.recent(x.userId));
+    if (weight > 0) {
+      const items = added.get(x.userId);
+      if (items) items.push(x.itemId);
+      else added.set(x.userId, [x.itemId]);
+    }
+  }
+  teachOnlineModels(core, fresh, resolved, recentBefore);
+  for (const [userId, items] of added) core.observed.add(userId, items);
+  return { observed: fresh.length, duplicates: batch.length - fresh.length };
+}
+
+/**
  * `feedback()`: one interaction of a reader, timestamped now unless it says otherwise, on an item
  * of the catalogue (an unknown item is refused: `NOT_FOUND` naming `itemId`).
  */
@@ -118,7 +146,7 @@ const STAT_OF_TYPE = {
  */
 export async function applyInteractions(core: EngineCore, batch: Interaction[]): Promise<IngestReport> {
   const { catalog, config } = core;
-  const { models, names, interactionWeights } = config.ranker;
+  const { interactionWeights } = config.ranker;
   const { progressive } = config;
   // Catalogue positions and weights, computed once, outside the store's write.
   const resolved = new Map<Interaction, { item: number; category: string | undefined; weight: number }>();
@@ -158,6 +186,25 @@ export async function applyInteractions(core: EngineCore, batch: Interaction[]):
   core.counters.interactionsIngested += recorded.length;
   if (!core.statsInStore && statDeltas.length > 0) await core.itemStats.incrementItemStats(statDeltas);
   // Online models learn once the write is committed.
+  teachOnlineModels(core, recorded, resolved, recentBefore);
+  await core.cache.invalidateUsers(users.map((u) => u.userId));
+  // Trending counts every interaction at once: no list cached before it is served.
+  if (recorded.length > 0) await core.cache.invalidateShared(['trending']);
+  return { written: recorded.length, duplicates: batch.length - recorded.length, users };
+}
+
+/**
+ * Feeds interactions to the online models and the learned ranking stage, in order; each carries
+ * the user's previous items (`recentBefore`: newest first, then those earlier in the batch).
+ */
+function teachOnlineModels(
+  core: EngineCore,
+  recorded: readonly Interaction[],
+  resolved: ReadonlyMap<Interaction, { item: number; weight: number }>,
+  recentBefore: ReadonlyMap<string, readonly string[]>,
+): void {
+  const { catalog, config } = core;
+  const { models, names } = config.ranker;
   const online = names.filter((n) => models[n]!.capabilities.online && models[n]!.trained && models[n]!.observe);
   const learned = config.ranker.learned;
   if (online.length > 0 || learned) {
@@ -194,8 +241,4 @@ export async function applyInteractions(core: EngineCore, batch: Interaction[]):
       if (info.weight > 0) mine.push(info.item);
     }
   }
-  await core.cache.invalidateUsers(users.map((u) => u.userId));
-  // Trending counts every interaction at once: no list cached before it is served.
-  if (recorded.length > 0) await core.cache.invalidateShared(['trending']);
-  return { written: recorded.length, duplicates: batch.length - recorded.length, users };
 }

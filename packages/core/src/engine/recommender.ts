@@ -1,7 +1,7 @@
 import { getItem, similarItems, trending } from './catalogue-queries';
 import { createEngineCore } from './core';
 import { health } from './health';
-import { feedback, ingestInteractions, ingestItems, removeItems } from './ingestion';
+import { feedback, ingestInteractions, ingestItems, observeInteractions, removeItems } from './ingestion';
 import { loadModels, refreshModels, saveModels, train } from './models';
 import { createNewItemBootstrap } from './new-items';
 import { recommend, type RecommendHooks } from './recommend';
@@ -54,6 +54,7 @@ export function createRecommender(options: RecommenderOptions): Recommender {
     removeItems: (ids) => removeItems(core, ids),
     ingestUsers: (users) => ingestUsers(core, users),
     ingestInteractions: (interactions) => ingestInteractions(core, interactions),
+    observeInteractions: (interactions) => observeInteractions(core, interactions),
     feedback: (interaction) => feedback(core, interaction),
     train: (context) => train(core, context),
     recommend: telemetry ? (query) => timed(telemetry, () => recommend(core, hooks, query)) : (query) => recommend(core, hooks, query),

@@ -176,6 +176,14 @@ export interface IngestReport {
   users?: { userId: string; interactionCount: number; added: number }[];
 }
 
+/** What `observeInteractions` did. */
+export interface ObserveReport {
+  /** Interactions fed to the online models. */
+  observed: number;
+  /** Interactions skipped because their `eventId` was observed before. */
+  duplicates: number;
+}
+
 /** Where events live before the store: a bus and the topics carrying interactions (`{ userId, ... }` payloads). */
 export interface EventLog {
   bus: EventBus;
@@ -256,6 +264,14 @@ export interface Recommender {
    * online models and invalidates the users' cached recommendations.
    */
   ingestInteractions(interactions: readonly InteractionInput[]): Promise<IngestReport>;
+  /**
+   * Validates interactions that another process stores and feeds them to this process's online
+   * models (open sessions, the learned ranking stage) — nothing is written and no cache is
+   * touched: how every serving instance keeps its session state when stream workers do the
+   * writing (`createEventObserver`). Each event id is observed once; a user's previous items are
+   * those this process observed.
+   */
+  observeInteractions(interactions: readonly InteractionInput[]): Promise<ObserveReport>;
   /** Records one interaction (a like, a click...) on an item of the catalogue. `timestamp` defaults to now. */
   feedback(interaction: Omit<InteractionInput, 'timestamp'> & { timestamp?: InteractionInput['timestamp'] }): Promise<void>;
   /** Reads every item and interaction from the store and fits every model. */
