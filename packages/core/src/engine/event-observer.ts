@@ -52,8 +52,9 @@ export interface EventObserver {
  * with a stream that stream workers store: each instance subscribes in a group of its own, so
  * every instance observes every event (fan-out), from the moment it starts, and feeds them to
  * `recommender.observeInteractions` (nothing written, no cache touched). The rate one instance
- * can observe bounds this mode (BENCHMARKS.md, "fan-out"); past it, give each instance a share of
- * the partitions (`partitions`) and route each session's requests to its instance.
+ * can observe bounds this mode (tens of thousands of events a second: `npm run bench:scaling`);
+ * past it, give each instance a share of the partitions (`partitions`) and route each
+ * session's requests to its instance.
  *
  * Invalid events are counted and skipped (the workers dead-letter them); a redelivered event is
  * observed once.
