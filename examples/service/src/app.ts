@@ -47,7 +47,8 @@ export async function buildApp(config: ServiceConfig, backends: Backends, logger
     timeWindow: 60_000,
     hook: 'preHandler', // after authentication: a signed-in user has their own budget wherever they connect from
     keyGenerator: (request) => (request.principal ? `user:${request.principal.id}` : `ip:${request.ip}`),
-    ...(backends.redis ? { redis: backends.redis, nameSpace: `${config.redisPrefix}rate-limit:` } : {}),
+    // A shared budget in Redis; while Redis cannot answer (a master failing over), requests pass.
+    ...(backends.redis ? { redis: backends.redis as never, nameSpace: `${config.redisPrefix}rate-limit:`, skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) => {
       const problem = new HttpProblem(429, 'Too Many Requests', `at most ${context.max} requests per minute; try again in ${context.after}`);
       return Object.assign(problem, { statusCode: 429 });

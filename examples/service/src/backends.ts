@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { connect as connectNats } from '@nats-io/transport-node';
 import {
   createEventObserver,
   createEventProcessor,
@@ -39,7 +40,8 @@ import {
   createPostgresStore,
   type PostgresConnection,
 } from '@mycontent/adapters/postgres';
-import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
+import { createRedisCache, createRedisEventBus, type RedisClient } from '@mycontent/adapters/redis';
+import { createNatsEventBus } from '@mycontent/adapters/nats';
 import { createContentModel, createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { createAccounts, type Accounts, type SqlQuery } from './auth/accounts';
 import type { ServiceConfig } from './config';
@@ -63,7 +65,7 @@ export interface Backends {
   accounts: Accounts;
   events: EventSink;
   /** The Redis client, when one is configured (shared rate-limit budget). */
-  redis?: Redis;
+  redis?: RedisClient;
   /** The engine's OpenTelemetry metrics, for `/metrics`. */
   telemetry: Telemetry;
   /** The articles, read in one query to show a page of recommendations with their titles. */
@@ -175,17 +177,28 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
     connection = { pglite: db, schema: config.schema };
   }
 
-  let redis: Redis | undefined;
-  if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-    redis.on('error', () => {}); // ioredis reconnects; the cache degrades to misses meanwhile
-    await redis.connect();
-    const client = redis;
+  let redis: RedisClient | undefined;
+  if (config.redisUrl || config.redisClusterNodes) {
+    const client = config.redisClusterNodes
+      ? new Cluster(config.redisClusterNodes, { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } })
+      : new Redis(config.redisUrl!, { maxRetriesPerRequest: 1, lazyConnect: true });
+    client.on('error', () => {}); // ioredis reconnects (a cluster follows its failovers); the cache degrades to misses meanwhile
+    await client.connect();
     closers.push(() => client.quit());
+    redis = client;
   }
 
   const cache = redis ? createRedisCache({ client: redis, prefix: config.redisPrefix }) : createMemoryCache();
-  const bus = redis ? createRedisEventBus({ client: redis, prefix: config.redisPrefix }) : undefined;
+  let bus: EventBus | undefined;
+  if (config.nats) {
+    const connection = await connectNats({ servers: config.nats.servers, maxReconnectAttempts: -1 });
+    closers.push(() => connection.close());
+    // NATS names take letters, digits, _ and -: the Redis prefix without the rest (`mc:` is `mc`).
+    const prefix = config.redisPrefix.replace(/[^A-Za-z0-9_-]/g, '') || 'mycontent';
+    bus = createNatsEventBus({ connection, prefix, replicas: config.nats.replicas, partitions: config.streamPartitions });
+  } else if (redis) {
+    bus = createRedisEventBus({ client: redis, prefix: config.redisPrefix, partitions: config.streamPartitions });
+  }
   let experimenting: Experimenting | undefined;
   if (config.experiments) {
     const assigner = createExperimentAssigner({ ...config.experiments, sticky: createPostgresAssignmentStore(connection) });

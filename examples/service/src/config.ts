@@ -30,6 +30,20 @@ const environmentSchema = z.object({
   DATABASE_READ_URL: z.url().optional(),
   /** A Redis URL: cache, shared rate-limit budget and the event stream. Unset: in-process equivalents. */
   REDIS_URL: z.url().optional(),
+  /** Or a Redis Cluster: some of its nodes, `host:port` comma-separated (the client finds the rest). */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'must be host:port, comma-separated')
+    .optional(),
+  /** NATS servers (`host:port`, comma-separated): the event stream on NATS JetStream instead of Redis Streams. */
+  NATS_URL: z
+    .string()
+    .regex(/^[^,\s]+(,[^,\s]+)*$/, 'must be host:port, comma-separated')
+    .optional(),
+  /** Replicas of the NATS streams (3 on a three-node cluster). */
+  NATS_REPLICAS: whole(1, 5).default(1),
+  /** Partitions of the event stream, keyed by session (every process of the deployment the same: the workers' --partitions). */
+  STREAM_PARTITIONS: whole(1, 4_096).default(1),
   /** Schema of the PostgreSQL tables (SDK and accounts). */
   DATABASE_SCHEMA: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/).default('mycontent'),
   /** Key prefix in Redis. */
@@ -78,6 +92,12 @@ export interface ServiceConfig {
   /** A streaming replica of `databaseUrl`, for the reads that tolerate lag. */
   databaseReadUrl?: string;
   redisUrl?: string;
+  /** Nodes of a Redis Cluster (instead of `redisUrl`). */
+  redisClusterNodes?: { host: string; port: number }[];
+  /** NATS JetStream servers, for the event stream (instead of Redis Streams). */
+  nats?: { servers: string[]; replicas: number };
+  /** Partitions of the event stream. */
+  streamPartitions: number;
   schema: string;
   redisPrefix: string;
   /** The access-token key; a random one per start outside production. */
@@ -122,7 +142,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   if (production && !e.DATABASE_URL) problems.push('  DATABASE_URL: required in production (the embedded database lives in memory)');
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) problems.push('  DATABASE_READ_URL: needs DATABASE_URL (the primary takes the writes)');
   if (Boolean(e.ADMIN_EMAIL) !== Boolean(e.ADMIN_PASSWORD)) problems.push('  ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
-  if (e.CONSUME_EVENTS === 'true' && !e.REDIS_URL) problems.push('  CONSUME_EVENTS=true: needs REDIS_URL (the stream lives in Redis)');
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) problems.push('  REDIS_URL and REDIS_CLUSTER_NODES: set one of them');
+  const stream = Boolean(e.REDIS_URL || e.REDIS_CLUSTER_NODES || e.NATS_URL);
+  if (e.CONSUME_EVENTS === 'true' && !stream) problems.push('  CONSUME_EVENTS=true: needs REDIS_URL, REDIS_CLUSTER_NODES or NATS_URL (where the stream lives)');
   let experiments: ServiceConfig['experiments'];
   if (e.EXPERIMENTS_FILE) {
     try {
@@ -141,6 +163,12 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     databaseReadUrl: e.DATABASE_READ_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((node) => {
+      const at = node.lastIndexOf(':');
+      return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+    }),
+    nats: e.NATS_URL ? { servers: e.NATS_URL.split(','), replicas: e.NATS_REPLICAS } : undefined,
+    streamPartitions: e.STREAM_PARTITIONS,
     schema: e.DATABASE_SCHEMA,
     redisPrefix: e.REDIS_PREFIX,
     jwtSecret: e.JWT_SECRET ? new TextEncoder().encode(e.JWT_SECRET) : randomBytes(32),

@@ -32,6 +32,13 @@ describe('readConfig', () => {
     expect(message).toContain('DEMO_SCALE="huge"');
     expect(message).toContain('DATABASE_SCHEMA="drop table"');
     expect(() => readConfig({ ADMIN_EMAIL: 'admin@example.com' })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither/);
-    expect(() => readConfig({ CONSUME_EVENTS: 'true' })).toThrow(/CONSUME_EVENTS=true: needs REDIS_URL/);
+    expect(() => readConfig({ CONSUME_EVENTS: 'true' })).toThrow(/CONSUME_EVENTS=true: needs REDIS_URL, REDIS_CLUSTER_NODES or NATS_URL/);
+    expect(() => readConfig({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'a:7000' })).toThrow(/REDIS_URL and REDIS_CLUSTER_NODES: set one of them/);
+    expect(() => readConfig({ REDIS_CLUSTER_NODES: 'a:7000;b' })).toThrow(/REDIS_CLUSTER_NODES="a:7000;b": must be host:port, comma-separated/);
+    expect(readConfig({ REDIS_CLUSTER_NODES: 'a:7000,b:7001', NATS_URL: 'n1:4222,n2:4222', NATS_REPLICAS: '3', STREAM_PARTITIONS: '8' })).toMatchObject({
+      redisClusterNodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }],
+      nats: { servers: ['n1:4222', 'n2:4222'], replicas: 3 },
+      streamPartitions: 8,
+    });
   });
 });

@@ -1,12 +1,12 @@
 /** The event bus of the worker and the publisher: Redis Streams, or NATS JetStream when `nats` names servers. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@mycontent/adapters/redis';
 import type { EventBus } from '@mycontent/core';
 import { createRedisEventBus } from '@mycontent/adapters/redis';
 import { createNatsEventBus } from '@mycontent/adapters/nats';
 import { connect } from '@nats-io/transport-node';
 
 export async function openEventBus(options: {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   claimIdleMs?: number;
   nats?: string | undefined;

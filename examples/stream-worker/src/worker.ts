@@ -4,7 +4,7 @@
  * item statistics, profiles) and Redis (cache invalidation, recomputed recommendations), exactly
  * once in effect.
  *
- *   npm start -w @mycontent/example-stream-worker -- [--postgres URL] [--redis URL] [--schema mycontent]
+ *   npm start -w @mycontent/example-stream-worker -- [--postgres URL] [--redis URL | --redis-cluster HOST:PORT,...] [--schema mycontent]
  *     [--prefix mc:] [--topic interactions] [--group mycontent-event-processor] [--batch 500]
  *     [--claim-idle-ms 30000] [--health-ms 5000] [--no-recompute] [--metrics-port 9464]
  *     [--nats HOST:PORT[,HOST:PORT...] [--nats-replicas 3]] [--partitions 16 [--lease-ttl-ms 10000]]
@@ -27,7 +27,7 @@
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createEventProcessor, createRecommender } from '@mycontent/core';
 import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
 import { createRedisCache, createRedisLeaseStore } from '@mycontent/adapters/redis';
@@ -40,6 +40,7 @@ const { values } = parseArgs({
   options: {
     postgres: { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    'redis-cluster': { type: 'string', default: process.env.REDIS_CLUSTER_NODES },
     schema: { type: 'string', default: 'mycontent' },
     prefix: { type: 'string', default: 'mc:' },
     topic: { type: 'string', default: 'interactions' },
@@ -60,7 +61,13 @@ const emit = (line: Record<string, unknown>) => process.stdout.write(`${JSON.str
 
 const pool = new pg.Pool({ connectionString: values.postgres, max: 4 });
 pool.on('error', (error) => emit({ type: 'warning', message: `postgres: ${error.message}` }));
-const redis = new Redis(values.redis!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+// One Redis, or a Redis Cluster (`--redis-cluster`: some of its nodes; the client follows failovers).
+const redis = values['redis-cluster']
+  ? new Cluster(
+      values['redis-cluster'].split(',').map((node) => ({ host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) })),
+      { redisOptions: { maxRetriesPerRequest: 1 } },
+    )
+  : new Redis(values.redis!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 redis.on('error', () => {}); // ioredis reconnects by itself; failures show in the health lines
 await new Promise<void>((resolve) => (redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve())));
 

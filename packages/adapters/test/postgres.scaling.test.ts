@@ -46,6 +46,7 @@ describe.skipIf(server.skip)('the interaction log partitioned by day', () => {
     // Event ids still deduplicate, and new rows continue the ids.
     const { recorded } = await store.interactions.record(logOnly([click('u1', 'a1', T0 + DAY + 1000, 'e1'), click('u1', 'new', T0 + 5 * DAY, 'e-new')]));
     expect(recorded.map((x) => x.eventId)).toEqual(['e-new']);
+    expect((await pool.query(`SELECT count(*)::int AS n FROM "${schema}".interaction_events`)).rows[0].n).toBe(301);
     const { rows } = await pool.query(`SELECT interaction_id::text AS id FROM "${schema}".interactions WHERE event_id = 'e-new'`);
     expect(BigInt(rows[0].id)).toBeGreaterThan(BigInt(before.at(-1).id));
   });
@@ -72,6 +73,8 @@ describe.skipIf(server.skip)('the interaction log partitioned by day', () => {
     // The writer knows days 0–3; the janitor drops days 0 and 1.
     expect(await janitor.interactions.expireBefore!(T0 + 2 * DAY + 5)).toEqual({ expiredBefore: T0 + 2 * DAY });
     expect(await writer.interactions.count()).toBe(20);
+    // The dropped days' event ids went with them.
+    expect((await server.pool!.query(`SELECT count(*)::int AS n FROM "${schema}".interaction_events`)).rows[0].n).toBe(20);
     // A late event of a dropped day: the writer's partition is gone, it makes it again.
     await writer.interactions.append([click('u0', 'late', T0 + 1000, 'late')]);
     expect((await writer.interactions.ofUser('u0')).map((x) => x.itemId)).toContain('late');

@@ -24,8 +24,9 @@ const ID = 'text COLLATE "C"';
  * an anonymised interaction points to no user); `articles.embedding` is `bytea` holding
  * little-endian float32 values (exact and compact); `interactions` is partitioned by UTC day
  * (`interactions_YYYYMMDD`, created by the store as events arrive through the
- * `interaction_partitions(date[])` function), so that retention drops whole days, and an event
- * id is unique together with the event's timestamp (a redelivered event carries both).
+ * `interaction_partitions(date[])` function), so that retention drops whole days; the event ids
+ * seen live in `interaction_events` (the id, unique, and the event's time), which makes each event
+ * stored once whatever partition its retries would land in.
  */
 export function postgresMigrations(schema = 'mycontent'): PostgresMigration[] {
   const s = quoteSchema(schema, 'postgres'); // checked: letters, digits and _, so `schema` is safe inside literals too
@@ -172,7 +173,7 @@ CREATE UNIQUE INDEX models_one_serving ON ${s}.models (name) WHERE state = 'serv
     },
     {
       version: 8,
-      name: 'the interaction log partitioned by day (retention drops whole days)',
+      name: 'the interaction log partitioned by day (retention drops whole days); event ids in a table of their own',
       sql: `
 CREATE FUNCTION ${s}.interaction_partitions(days date[]) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -213,7 +214,13 @@ CREATE TABLE ${s}.interactions (
 ) PARTITION BY RANGE ("timestamp");
 CREATE INDEX idx_interactions_user ON ${s}.interactions (user_id, "timestamp" DESC);
 CREATE INDEX idx_interactions_article ON ${s}.interactions (article_id, "timestamp" DESC);
-CREATE UNIQUE INDEX interactions_event_id ON ${s}.interactions (event_id, "timestamp") WHERE event_id IS NOT NULL;
+CREATE TABLE ${s}.interaction_events (
+  event_id text PRIMARY KEY,
+  "timestamp" timestamptz NOT NULL
+);
+CREATE INDEX interaction_events_time ON ${s}.interaction_events ("timestamp");
+INSERT INTO ${s}.interaction_events (event_id, "timestamp")
+  SELECT event_id, min("timestamp") FROM ${s}.interactions_unpartitioned WHERE event_id IS NOT NULL GROUP BY event_id;
 SELECT ${s}.interaction_partitions(ARRAY(SELECT DISTINCT ("timestamp" AT TIME ZONE 'UTC')::date FROM ${s}.interactions_unpartitioned));
 INSERT INTO ${s}.interactions
   (interaction_id, user_id, article_id, interaction_type, "timestamp", duration_seconds, rating, session_id, context, event_id, recommendation_id)

@@ -155,7 +155,8 @@ function mergeDeltas(deltas: readonly ItemStatsDelta[]): ItemStats[] {
  * statement; training reads page through keyset queries.
  *
  * The interaction log is partitioned by UTC day, so `interactions.expireBefore` drops whole days
- * (no row-by-row delete, nothing left to vacuum). With `readPool`, the reads that tolerate
+ * (no row-by-row delete of the log, nothing of it left to vacuum); the event ids seen, kept in a
+ * narrow table of their own so that each event is stored once, go with an indexed delete. With `readPool`, the reads that tolerate
  * replication lag go to a streaming replica.
  *
  * Failures are `BACKEND` `MyContentError`s naming the operation (connection refused,
@@ -227,14 +228,26 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
     const inserted: Interaction[] = [];
     for (let from = 0; from < batch.length; from += chunk) {
       const part = batch.slice(from, from + chunk);
+      // An event id is claimed in `interaction_events` first (a concurrent writer of the same id
+      // waits there, then finds it taken); only the rows whose id was claimed now, each id's first
+      // occurrence in the batch, and the rows without an id go into the log.
       const { rows } = await tx.query<{ event_id: string }>(
-        `INSERT INTO ${s}.interactions
+        `WITH x AS (
+           SELECT u, a, t, ts, d, r, se, c, e, ri, n, row_number() OVER (PARTITION BY e ORDER BY n) AS k
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[])
+             WITH ORDINALITY AS x(u, a, t, ts, d, r, se, c, e, ri, n)
+         ), claimed AS (
+           INSERT INTO ${s}.interaction_events (event_id, "timestamp")
+           SELECT e, to_timestamp(ts / 1000) FROM x WHERE e IS NOT NULL AND k = 1 ORDER BY n
+           ON CONFLICT (event_id) DO NOTHING
+           RETURNING event_id
+         )
+         INSERT INTO ${s}.interactions
            (user_id, article_id, interaction_type, "timestamp", duration_seconds, rating, session_id, context, event_id, recommendation_id)
          SELECT u, a, t, to_timestamp(ts / 1000), d, r, se, c::json, e, ri
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[])
-           WITH ORDINALITY AS x(u, a, t, ts, d, r, se, c, e, ri, n)
+         FROM x
+         WHERE e IS NULL OR (k = 1 AND e IN (SELECT event_id FROM claimed))
          ORDER BY n
-         ON CONFLICT (event_id, "timestamp") WHERE event_id IS NOT NULL DO NOTHING
          ${returning ? 'RETURNING event_id' : ''}`,
         [
           part.map((x) => x.userId),
@@ -515,31 +528,35 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
           const m = PARTITION_NAME.exec(name);
           if (m && Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS < firstKept) expired.push(name);
         }
-        if (expired.length > 0) {
-          await db.transaction(async (tx) => {
-            for (const name of expired) await tx.query(`DROP TABLE ${s}."${name}"`);
-          });
-        }
+        await db.transaction(async (tx) => {
+          for (const name of expired) await tx.query(`DROP TABLE ${s}."${name}"`);
+          // The ids of the events dropped: a narrow table, shed by its time index.
+          await tx.query(`DELETE FROM ${s}.interaction_events WHERE "timestamp" < to_timestamp($1::float8 / 1000)`, [firstKept * DAY_MS]);
+        });
         for (const day of [...partitions]) if (day < firstKept) partitions.delete(day);
         return { expiredBefore: firstKept * DAY_MS };
       }),
 
     erase: (userId, mode: InteractionErasure) =>
-      op('interactions.erase', async () => {
-        const result =
-          mode === 'delete'
-            ? await db.query(`DELETE FROM ${s}.interactions WHERE user_id = $1`, [userId])
-            : // A fresh pseudonym that nothing links back to the user; the linking fields go.
-              await db.query(`UPDATE ${s}.interactions SET user_id = $2, session_id = NULL, context = NULL, event_id = NULL, recommendation_id = NULL WHERE user_id = $1`, [
-                userId,
-                `anonymous:${randomUUID()}`,
-              ]);
-        return result.rowCount;
-      }),
+      op('interactions.erase', () =>
+        db.transaction(async (tx) => {
+          // The user's event ids go too: nothing of them is kept.
+          await tx.query(`DELETE FROM ${s}.interaction_events WHERE event_id IN (SELECT event_id FROM ${s}.interactions WHERE user_id = $1 AND event_id IS NOT NULL)`, [userId]);
+          const result =
+            mode === 'delete'
+              ? await tx.query(`DELETE FROM ${s}.interactions WHERE user_id = $1`, [userId])
+              : // A fresh pseudonym that nothing links back to the user; the linking fields go.
+                await tx.query(`UPDATE ${s}.interactions SET user_id = $2, session_id = NULL, context = NULL, event_id = NULL, recommendation_id = NULL WHERE user_id = $1`, [
+                  userId,
+                  `anonymous:${randomUUID()}`,
+                ]);
+          return result.rowCount;
+        }),
+      ),
 
     clear: () =>
       op('interactions.clear', async () => {
-        await db.query(`TRUNCATE ${s}.interactions RESTART IDENTITY`);
+        await db.query(`TRUNCATE ${s}.interactions, ${s}.interaction_events RESTART IDENTITY`);
       }),
   };
 
@@ -629,7 +646,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Recommendati
     bandits: banditPart,
     clear: () =>
       op('clear', async () => {
-        await db.query(`TRUNCATE ${s}.users, ${s}.articles, ${s}.interactions, ${s}.item_stats, ${s}.user_profiles, ${s}.bandit_arms RESTART IDENTITY`);
+        await db.query(`TRUNCATE ${s}.users, ${s}.articles, ${s}.interactions, ${s}.interaction_events, ${s}.item_stats, ${s}.user_profiles, ${s}.bandit_arms RESTART IDENTITY`);
       }),
     ping: () =>
       op('ping', async () => {

@@ -338,6 +338,14 @@ export function describeStoreConformance(name: string, factory: () => StoreParts
         expect(await store.interactions!.count()).toBe(6);
       });
 
+      it('skips an event id seen before whatever the timestamp its retry carries (a day later included)', async () => {
+        await store.interactions!.append([click('u1', 'first', 1, { eventId: 'retried' })]);
+        // A retry stamped by another server, the next day: the same event.
+        const { recorded } = await record([click('u1', 'again', 1 + 24 * 60, { eventId: 'retried' }), click('u1', 'other', 2, { eventId: 'fresh' })]);
+        expect(recorded.map((x) => x.itemId)).toEqual(['other']);
+        expect(await store.interactions!.count()).toBe(2);
+      });
+
       it('applies each event once under concurrent replays', async () => {
         const batch = Array.from({ length: 30 }, (_, i) => click(`u${i % 3}`, `i${i}`, i, { eventId: `evt-${i}` }));
         const results = await Promise.all(Array.from({ length: 6 }, () => record(batch)));
