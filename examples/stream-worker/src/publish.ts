@@ -3,7 +3,7 @@
  *
  *   npm run publish-events -w @mycontent/example-stream-worker -- --events 100000 [--users 5000]
  *     [--items 2000] [--seed 1] [--redis URL] [--prefix mc:] [--topic interactions] [--rate 0]
- *     [--events-per-user N] [--nats HOST:PORT[,...]]
+ *     [--events-per-user N] [--nats HOST:PORT[,...]] [--partitions N]
  *
  * With `--events-per-user N`, users are not drawn from `--users`: every N events come from a user
  * never seen before (`<seed>-new-<k>`) — a flood of new visitors, for memory soaks.
@@ -27,11 +27,13 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '0' },
     'events-per-user': { type: 'string' },
     nats: { type: 'string', default: process.env.NATS_URL },
+    partitions: { type: 'string', default: '1' },
   },
 });
 
 const redis = new Redis(values.redis!);
-const { bus, close } = await openEventBus({ redis, prefix: values.prefix!, nats: values.nats });
+// On a partitioned topic, each event goes to its user's partition (the bus's default key).
+const { bus, close } = await openEventBus({ redis, prefix: values.prefix!, nats: values.nats, partitions: Number(values.partitions) });
 const rng = createRandom(Number(values.seed));
 const total = Number(values.events);
 const rate = Number(values.rate);
