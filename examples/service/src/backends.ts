@@ -179,9 +179,12 @@ async function open(config: ServiceConfig, closers: (() => Promise<unknown> | vo
 
   let redis: RedisClient | undefined;
   if (config.redisUrl || config.redisClusterNodes) {
+    // A command unanswered for a second fails (a master failing over): the cache reads a miss, the
+    // rate limit lets the request through, instead of holding the request.
+    const options = { maxRetriesPerRequest: 1, commandTimeout: 1_000 };
     const client = config.redisClusterNodes
-      ? new Cluster(config.redisClusterNodes, { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } })
-      : new Redis(config.redisUrl!, { maxRetriesPerRequest: 1, lazyConnect: true });
+      ? new Cluster(config.redisClusterNodes, { lazyConnect: true, redisOptions: options })
+      : new Redis(config.redisUrl!, { ...options, lazyConnect: true });
     client.on('error', () => {}); // ioredis reconnects (a cluster follows its failovers); the cache degrades to misses meanwhile
     await client.connect();
     closers.push(() => client.quit());

@@ -39,6 +39,12 @@ export interface NatsEventBusOptions extends PartitioningOptions {
   retryDelayMs?: number;
   /** How long one pull request lives before the next (at least 1,000). @default 5_000 */
   pullWaitMs?: number;
+  /**
+   * How long a publish keeps trying while the stream cannot take it — its leader died and the
+   * others are electing a new one (several seconds) —, with backoff. Each message carries an id
+   * the stream deduplicates on, so a retry never stores a message twice. @default 15_000
+   */
+  publishRetryMs?: number;
 }
 
 const MAX_RETRY_DELAY_MS = 5_000;
@@ -59,7 +65,9 @@ const DEAD_ERROR = 'Mycontent-Error';
  * consumer of a partition, with its acknowledgements, can move from one process to another.
  *
  * Released messages are redelivered without counting the release as a delivery in the process
- * that released them; another process sees the server's count, releases included.
+ * that released them; another process sees the server's count, releases included. A publish the
+ * stream cannot take (its leader is being elected) is tried again for `publishRetryMs`, each
+ * message with an id the stream deduplicates on.
  *
  * @example
  * ```ts
@@ -79,6 +87,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
   const retryDelayMs = options.retryDelayMs ?? 100;
   const pullWaitMs = options.pullWaitMs ?? 5_000;
   const maxMessages = options.maxMessages ?? 1_000_000;
+  const publishRetryMs = options.publishRetryMs ?? 15_000;
   const check = (ok: boolean, field: string, value: unknown, why: string) => {
     if (!ok) throw new MyContentError('INVALID_CONFIG', `${field} ${why}, got ${JSON.stringify(value)}`, { source: 'nats', field, value });
   };
@@ -87,6 +96,7 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
   check(ackWaitMs >= 100, 'ackWaitMs', ackWaitMs, 'must be at least 100');
   check(retryDelayMs >= 0, 'retryDelayMs', retryDelayMs, 'must not be negative');
   check(pullWaitMs >= 1_000, 'pullWaitMs', pullWaitMs, 'must be at least 1000');
+  check(publishRetryMs >= 0, 'publishRetryMs', publishRetryMs, 'must not be negative');
 
   // The NATS client libraries are optional peers, loaded on first use: the entry point loads without them.
   let libraries: Promise<[typeof import('@nats-io/jetstream'), typeof import('@nats-io/nats-core')]> | undefined;
@@ -173,13 +183,28 @@ export function createNatsEventBus(options: NatsEventBusOptions): EventBus {
     checkTopic(topic);
     await ensureTopic(topic);
     const partitions = partitioning.assign(topic, payloads, publish.keys);
-    // Published in order, acknowledged together.
     const js = await jetstreamClient();
-    const acks = payloads.map((payload, i) => js.publish(subjectOf(topic, partitions[i]!), encoder.encode(JSON.stringify(payload))));
-    try {
-      return (await Promise.all(acks)).map((ack) => String(ack.seq));
-    } catch (error) {
-      throw backend(`publish to ${topic}`, error);
+    const messages = payloads.map((payload, i) => ({ subject: subjectOf(topic, partitions[i]!), data: encoder.encode(JSON.stringify(payload)), msgID: randomBytes(12).toString('hex') }));
+    const ids: string[] = new Array(messages.length);
+    // Published in order, acknowledged together; those refused (no stream leader for a moment)
+    // are published again, in order, with their ids: the stream keeps one copy of each.
+    let waiting = messages.map((_, i) => i);
+    const deadline = Date.now() + publishRetryMs;
+    for (let delay = 100; ; delay = Math.min(1_000, delay * 2)) {
+      const results = await Promise.allSettled(waiting.map((i) => js.publish(messages[i]!.subject, messages[i]!.data, { msgID: messages[i]!.msgID })));
+      const failed: number[] = [];
+      let lastError: unknown;
+      results.forEach((result, k) => {
+        if (result.status === 'fulfilled') ids[waiting[k]!] = String(result.value.seq);
+        else {
+          failed.push(waiting[k]!);
+          lastError = result.reason;
+        }
+      });
+      if (failed.length === 0) return ids;
+      if (Date.now() + delay > deadline) throw backend(`publish to ${topic}`, lastError);
+      await sleep(delay);
+      waiting = failed;
     }
   }
 
