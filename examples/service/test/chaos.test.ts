@@ -7,6 +7,9 @@
  * one worker and one service instance are killed (SIGKILL) at moments drawn from a seed. The client
  * retries a failed request on another instance (at most 5 attempts over ~6 s).
  *
+ * Three seconds in, new model versions are promoted in the registry: every live instance must serve
+ * them within a few seconds (their refresh interval is 1 s), without a request failing.
+ *
  * Measured and asserted: requests failed after their retries (0), events accepted but never stored
  * (0), events applied twice (0: item statistics and profiles counted once per stored event), and
  * recovery of each fault within 15 s. Reported: p99 latency of recommendation requests before,
@@ -20,7 +23,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createRecommender } from '@mycontent/core';
 import { createRandom } from '@mycontent/core/data';
-import { createPostgresStore } from '@mycontent/adapters/postgres';
+import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
 import { createPopularityModel } from '@mycontent/algorithms';
 import { CI, hasBinary, postgresBinaries, startNatsCluster, startPostgresServer, startRedisCluster, type ThrowawayPostgres } from '../../../packages/adapters/test/servers';
 
@@ -30,6 +33,7 @@ const PARTITIONS = 4;
 const ARTICLES = 200;
 const READERS = 12;
 const root = fileURLToPath(new URL('../../../', import.meta.url));
+const METRICS_TOKEN = 'chaos-metrics-token-0123456789abcdef';
 
 const binaries = (await postgresBinaries()) !== undefined && (await hasBinary('redis-server')) && (await hasBinary('redis-cli')) && (await hasBinary('nats-server'));
 if (!binaries && CI) throw new Error('a CI run requires initdb/postgres, redis-server, redis-cli and nats-server for the chaos test');
@@ -132,7 +136,8 @@ describe.skipIf(!binaries)('chaos: NATS, Redis Cluster, PostgreSQL replica, work
         DEMO_SCALE: 'none',
         RATE_LIMIT_PER_MINUTE: '1000000',
         AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
-        MODEL_REFRESH_SECONDS: '0',
+        MODEL_REFRESH_SECONDS: '1',
+        METRICS_TOKEN,
         LOG_LEVEL: 'fatal',
       });
     // The first instance trains and saves the models; the others load them.
@@ -227,12 +232,37 @@ describe.skipIf(!binaries)('chaos: NATS, Redis Cluster, PostgreSQL replica, work
       }
     }
 
+    // --- A model rollout during the load: new versions promoted in the registry (the serving
+    // ones saved again), which every live instance must serve within its refresh interval (1 s).
+    const registry = createPostgresModelRegistry({ pool });
+    const rollout = { at: 0, ms: Number.NaN, versions: {} as Record<string, number> };
+    const servedVersion = async (url: string, name: string) => {
+      const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(2_000) })).text();
+      return Number(new RegExp(`mycontent_model_version\\{model="${name}"\\} (\\d+)`).exec(metrics)?.[1]);
+    };
+    async function rollOut(): Promise<void> {
+      rollout.at = Date.now() - started;
+      for (const name of await registry.names()) {
+        const serving = (await registry.load(name))!;
+        const saved = await registry.save(name, serving.bytes, { ...serving.metadata, rollout: 'chaos' }, { state: 'candidate' });
+        await registry.promote(name, saved.version);
+        rollout.versions[name] = saved.version;
+      }
+      const promoted = Date.now();
+      await until(async () => {
+        for (const url of live) if ((await servedVersion(url, 'related').catch(() => 0)) !== rollout.versions.related) return false;
+        return true;
+      }, 15_000, 'every instance to serve the promoted versions');
+      rollout.ms = Date.now() - promoted;
+    }
+
     // --- The load: every 100 ms, 10 events (one request) and 3 recommendation requests.
     let n = 0;
     const pending: Promise<unknown>[] = [];
     while (Date.now() - started < SECONDS * 1000) {
       const elapsed = Date.now() - started;
       for (const fault of faults) if (!fault.done && elapsed >= fault.at) pending.push(inject(fault));
+      if (!rollout.at && elapsed >= 3_000) pending.push(rollOut());
       const reader = readers[n % READERS]!;
       const headers = { 'content-type': 'application/json', authorization: `Bearer ${reader.token}` };
       const events = Array.from({ length: 10 }, (_, k) => ({
@@ -292,6 +322,7 @@ describe.skipIf(!binaries)('chaos: NATS, Redis Cluster, PostgreSQL replica, work
         };
       }),
       partitionsTakenOverInS: takeover.ms / 1000,
+      rollout: { atS: rollout.at / 1000, everyInstanceServedInS: rollout.ms / 1000, versions: rollout.versions },
     };
     console.log(`chaos report: ${JSON.stringify(report, null, 2)}`);
 
@@ -303,5 +334,6 @@ describe.skipIf(!binaries)('chaos: NATS, Redis Cluster, PostgreSQL replica, work
     for (const f of report.faults) expect(f.recoveredInS, f.fault).toBeLessThan(15);
     expect(report.partitionsTakenOverInS).toBeLessThan(15);
     expect(faults.every((f) => f.done > 0)).toBe(true);
+    expect(report.rollout.everyInstanceServedInS).toBeLessThan(5); // the refresh interval (1 s), a load and a swap
   }, 400_000);
 });
