@@ -22,14 +22,14 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createRecommender, type InteractionInput } from '@mycontent/core';
 import { createRandom } from '@mycontent/core/data';
-import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
+import { createPostgresStore } from '@mycontent/adapters/postgres';
 import { createMemoryStore } from '@mycontent/adapters/memory';
-import { createRedisCache } from '@mycontent/adapters/redis';
 import { createNatsEventBus } from '@mycontent/adapters/nats';
 import { connect as connectNats } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createItemKnnModel, createPopularityModel, newsPreset } from '@mycontent/algorithms';
+import { newsPreset } from '@mycontent/algorithms';
 import { deleteRedisPrefix, fmt, gitRevision, log, machine } from './lib';
+import { seedWorkerSchema, workerEngine } from './pipeline/seed';
 
 const { values } = parseArgs({
   options: {
@@ -75,22 +75,7 @@ async function setUp(label: string) {
   const prefix = `mc-bench-scale-${label}-${process.pid}:`;
   schemas.push(schema);
   prefixes.push(prefix);
-  const recommender = createRecommender({
-    store: createPostgresStore({ pool, schema }),
-    registry: createPostgresModelRegistry({ pool, schema }),
-    cache: createRedisCache({ client: redis, prefix }),
-    models: { trending: createPopularityModel(), related: createItemKnnModel({ similarity: 'cosine' }) },
-    blend: { related: 0.85, trending: 0.15 },
-  });
-  await recommender.ingestItems(Array.from({ length: ITEMS }, (_, i) => ({ id: `a${i}`, createdAt: Date.now() - 86_400_000, category: `c${i % 20}` })));
-  const rng = createRandom(3);
-  for (let b = 0; b < 10; b++) {
-    await recommender.ingestInteractions(
-      Array.from({ length: 10_000 }, () => ({ userId: `u${rng.int(USERS)}`, itemId: `a${Math.floor(ITEMS * rng.next() ** 2)}`, type: 'click' as const, timestamp: Date.now() - 3_600_000 })),
-    );
-  }
-  await recommender.train();
-  await recommender.saveModels();
+  await seedWorkerSchema(workerEngine(pool, redis, schema, prefix), ITEMS, USERS);
   return { schema, prefix, bus: createNatsEventBus({ connection: nats, prefix: natsPrefix(prefix), partitions: PARTITIONS }) };
 }
 

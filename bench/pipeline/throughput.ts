@@ -7,15 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { createRecommender } from '@mycontent/core';
 import { createRandom } from '@mycontent/core/data';
-import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
-import { createRedisCache, createRedisEventBus } from '@mycontent/adapters/redis';
+import { createRedisEventBus } from '@mycontent/adapters/redis';
 import { createNatsEventBus } from '@mycontent/adapters/nats';
 import { connect as connectNats } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createItemKnnModel, createPopularityModel } from '@mycontent/algorithms';
 import { deleteRedisPrefix, log, percentile, report } from '../lib';
+import { seedWorkerSchema, workerEngine } from './seed';
 
 const POSTGRES_URL = process.env.MYCONTENT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.MYCONTENT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,32 +33,14 @@ const nats = await connectNats({ servers: NATS_URL });
 /** The worker's NATS prefix: its --prefix without what NATS names refuse. */
 const natsPrefix = (prefix: string) => prefix.replace(/[^A-Za-z0-9_-]/g, '');
 
-function engineFor(schema: string, prefix: string) {
-  return createRecommender({
-    store: createPostgresStore({ pool, schema }),
-    registry: createPostgresModelRegistry({ pool, schema }),
-    cache: createRedisCache({ client: redis, prefix }),
-    models: { trending: createPopularityModel(), related: createItemKnnModel({ similarity: 'cosine' }) },
-    blend: { related: 0.85, trending: 0.15 },
-  });
-}
-
 /** A fresh schema with a catalogue, 100,000 past clicks and trained, saved models. */
 async function setUp(label: string, kind: Bus = 'redis') {
   const schema = `mc_bench_pipe_${label}_${process.pid}`;
   const prefix = `mc-bench-pipe-${label}-${process.pid}:`;
   schemas.push(schema);
   prefixes.push(prefix);
-  const recommender = engineFor(schema, prefix);
-  await recommender.ingestItems(Array.from({ length: ITEMS }, (_, i) => ({ id: `a${i}`, createdAt: Date.now() - 86_400_000, category: `c${i % 20}` })));
-  const rng = createRandom(3);
-  for (let b = 0; b < 10; b++) {
-    await recommender.ingestInteractions(
-      Array.from({ length: 10_000 }, () => ({ userId: `u${rng.int(USERS)}`, itemId: `a${Math.floor(ITEMS * rng.next() ** 2)}`, type: 'click' as const, timestamp: Date.now() - 3_600_000 })),
-    );
-  }
-  await recommender.train();
-  await recommender.saveModels();
+  const recommender = workerEngine(pool, redis, schema, prefix);
+  await seedWorkerSchema(recommender, ITEMS, USERS);
   const bus = kind === 'nats' ? createNatsEventBus({ connection: nats, prefix: natsPrefix(prefix) }) : createRedisEventBus({ client: redis, prefix });
   return { schema, prefix, recommender, bus };
 }
