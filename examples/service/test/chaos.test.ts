@@ -17,14 +17,14 @@
  * `MYCONTENT_CHAOS_SEED` picks other moments; `MYCONTENT_CHAOS_SECONDS` the load's length (40).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createRecommender } from '@mycontent/core';
 import { createRandom } from '@mycontent/core/data';
 import { createPostgresModelRegistry, createPostgresStore } from '@mycontent/adapters/postgres';
 import { createPopularityModel } from '@mycontent/algorithms';
+import { runScript } from '../../stream-worker/test/workers';
 import { CI, hasBinary, postgresBinaries, startNatsCluster, startPostgresServer, startRedisCluster, type ThrowawayPostgres } from '../../../packages/adapters/test/servers';
 
 const SEED = Number(process.env.MYCONTENT_CHAOS_SEED ?? 7);
@@ -32,7 +32,6 @@ const SECONDS = Number(process.env.MYCONTENT_CHAOS_SECONDS ?? 40);
 const PARTITIONS = 4;
 const ARTICLES = 200;
 const READERS = 12;
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const METRICS_TOKEN = 'chaos-metrics-token-0123456789abcdef';
 
 const binaries = (await postgresBinaries()) !== undefined && (await hasBinary('redis-server')) && (await hasBinary('redis-cli')) && (await hasBinary('nats-server'));
@@ -47,29 +46,7 @@ const p99 = (values: number[]) => {
 };
 
 /** A child process whose JSON lines are collected. */
-interface Child {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-}
-function run(script: string, args: string[], env: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, ['--conditions=@mycontent/source', '--import', 'tsx', script, ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  return { child, lines };
-}
+type Child = ReturnType<typeof runScript>;
 async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -117,14 +94,14 @@ describe.skipIf(!binaries)('chaos: NATS, Redis Cluster, PostgreSQL replica, work
     const natsUrls = nats.urls.join(',');
     // --- Two workers sharing 4 partitions by leases; three service instances.
     const worker = () =>
-      run('examples/stream-worker/src/worker.ts', [
+      runScript('examples/stream-worker/src/worker.ts', [
         '--postgres', primary.url, '--redis-cluster', redisNodes, '--nats', natsUrls, '--nats-replicas', '3',
         '--partitions', String(PARTITIONS), '--lease-ttl-ms', '5000', '--claim-idle-ms', '3000', '--health-ms', '250', '--batch', '200',
       ]);
     const workers = [worker(), worker()];
     children.push(...workers.map((w) => w.child));
     const service = () =>
-      run('examples/service/src/main.ts', [], {
+      runScript('examples/service/src/main.ts', [], {
         PORT: '0',
         DATABASE_URL: primary.url,
         DATABASE_READ_URL: replica.url,
